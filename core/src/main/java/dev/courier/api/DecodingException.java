@@ -1,0 +1,13 @@
+package dev.courier.api;
+
+/**
+ * A received payload could not be decoded into the handler's type. Such a message is never
+ * retried: it goes to the dead-letter queue at once, with this exception's message as
+ * {@code courier-error-message}.
+ */
+public class DecodingException extends CourierException {
+
+    public DecodingException(String message, Throwable cause) {
+        super(message, cause);
+    }
+}

@@ -1,0 +1,88 @@
+package dev.courier.api;
+
+import dev.courier.internal.RealMessageBus;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * The entry point: publish and subscribe to topics, submit and work on queues, on the broker a
+ * URL names.
+ *
+ * <pre>{@code
+ * try (MessageBus bus = MessageBus.connect(System.getenv().getOrDefault("COURIER_URL", "memory://"))) {
+ *     // publish/subscribe: every group gets every event; members of a group share them
+ *     bus.subscribe("user.created", "email", UserCreated.class, msg -> mailer.welcome(msg.payload()));
+ *     bus.subscribe("user.created", "analytics", UserCreated.class, msg -> stats.count(msg.payload()));
+ *     bus.publish("user.created", new UserCreated("42", "ada@example.com")).toCompletableFuture().join();
+ *
+ *     // work queue: each job to exactly one worker, retried, then dead-lettered
+ *     WorkQueue<Thumbnail> thumbs = bus.workQueue("thumbnails", Thumbnail.class);
+ *     thumbs.work(job -> render(job.payload()), ConsumerOptions.concurrency(4));
+ *     thumbs.submit(new Thumbnail("img-1.png", 128));
+ * }
+ * }</pre>
+ *
+ * <p>URLs: {@code memory://} (in-process, for tests and examples), {@code kafka://host:9092},
+ * {@code amqp://user:pass@host:5672/vhost}, {@code nats://host:4222}. The transport for a scheme
+ * is found on the classpath; add its module as a dependency.
+ *
+ * <p>Delivery is at-least-once. Names (topics, groups, queues) use {@code [A-Za-z0-9._-]}; topics
+ * and queues up to 120 characters, groups up to 100. Payloads of type {@code byte[]} and
+ * {@code String} travel as they are, others as JSON.
+ *
+ * <p>Thread safety: a bus is thread safe and meant to be shared by the whole application. Invalid
+ * arguments fail at once ({@link NullPointerException}, {@link IllegalArgumentException}), before
+ * any I/O; broker failures complete the returned stages exceptionally.
+ */
+public interface MessageBus extends AutoCloseable {
+
+    /** Connects with default options. See {@link #connect(String, BusOptions)}. */
+    static MessageBus connect(String url) {
+        return connect(url, BusOptions.defaults());
+    }
+
+    /**
+     * Connects to the broker {@code url} names.
+     *
+     * @throws IllegalArgumentException when the URL is malformed (naming the bad part) or no
+     *                                  transport on the classpath handles its scheme (listing those that do)
+     * @throws ConnectionException      when the broker cannot be reached within the transport's timeout
+     */
+    static MessageBus connect(String url, BusOptions options) {
+        return RealMessageBus.connect(url, options);
+    }
+
+    /** Publishes {@code payload} to {@code topic} with no key and no headers. */
+    CompletionStage<PublishReceipt> publish(String topic, Object payload);
+
+    /**
+     * Publishes a message. The stage completes once the broker durably accepted it, or
+     * exceptionally with {@link PublishException} (encoding failed, the broker refused, or no
+     * confirmation within {@link BusOptions#publishTimeout()}).
+     *
+     * @throws IllegalStateException when the bus is closed
+     */
+    CompletionStage<PublishReceipt> publish(OutgoingMessage message);
+
+    /** Subscribes with {@link ConsumerOptions#defaults()}. */
+    <T> Subscription subscribe(String topic, String group, Class<T> type, MessageHandler<T> handler);
+
+    /**
+     * Joins {@code group} on {@code topic}. Every group receives every message; members of one group
+     * (in this or other processes) share them. Returns once the group exists on the broker: every
+     * message published afterwards reaches it, also while no member is running.
+     *
+     * @param type the payload type: {@code byte[]}, {@code String}, or a type Jackson can read
+     */
+    <T> Subscription subscribe(String topic, String group, Class<T> type, MessageHandler<T> handler,
+                               ConsumerOptions options);
+
+    /** The work queue {@code name}, declared on the broker before this returns. */
+    <T> WorkQueue<T> workQueue(String name, Class<T> type);
+
+    /**
+     * Closes every subscription (draining running handlers, see {@link Subscription#close()}),
+     * waits for pending publishes, and disconnects. Idempotent.
+     */
+    @Override
+    void close();
+}

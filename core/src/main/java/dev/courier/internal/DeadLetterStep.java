@@ -1,0 +1,72 @@
+package dev.courier.internal;
+
+import dev.courier.api.DeadLetterHeaders;
+import dev.courier.api.Message;
+import dev.courier.api.MessageHandler;
+import dev.courier.api.Middleware;
+import dev.courier.spi.Destination;
+import dev.courier.spi.Envelope;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Outermost middleware: a failure that is not retried sends the message, with its original
+ * payload and headers plus the {@link DeadLetterHeaders}, to the dead-letter queue. It returns
+ * normally (so the original is acked) only once the dead letter is confirmed; when that fails,
+ * the failure propagates and the message is tried again later rather than lost.
+ */
+final class DeadLetterStep implements Middleware {
+
+    private static final Logger log = LoggerFactory.getLogger(DeadLetterStep.class);
+
+    /** Sends an envelope and waits for the broker's confirmation. */
+    interface Sender {
+        void sendAndWait(Envelope envelope) throws Exception;
+    }
+
+    private final Destination deadLetters;
+    private final String group;
+    private final Sender sender;
+    private final BooleanSupplier stopping;
+
+    /**
+     * @param stopping true once the subscription is closing: a failure then (an interrupted
+     *                 handler, say) is not the message's fault and is not dead-lettered
+     */
+    DeadLetterStep(Destination deadLetters, String group, Sender sender, BooleanSupplier stopping) {
+        this.deadLetters = deadLetters;
+        this.group = group;
+        this.sender = sender;
+        this.stopping = stopping;
+    }
+
+    @Override
+    public void handle(Message<byte[]> message, MessageHandler<byte[]> next) throws Exception {
+        try {
+            next.handle(message);
+        } catch (RetryLater signal) {
+            throw signal;
+        } catch (Exception failure) {
+            if (stopping.getAsBoolean()) {
+                throw failure;
+            }
+            Map<String, String> headers = new LinkedHashMap<>(message.headers());
+            headers.put(DeadLetterHeaders.ERROR_CLASS, failure.getClass().getName());
+            headers.put(DeadLetterHeaders.ERROR_MESSAGE, String.valueOf(failure.getMessage()));
+            headers.put(DeadLetterHeaders.ATTEMPTS, Integer.toString(message.attempt()));
+            headers.put(DeadLetterHeaders.ORIGINAL_TOPIC, message.topic());
+            if (group != null) {
+                headers.put(DeadLetterHeaders.GROUP, group);
+            }
+            Envelope letter = new Envelope(message.id(), deadLetters, message.key(), headers, message.payload(),
+                    message.contentType(), message.timestamp());
+            sender.sendAndWait(letter);
+            log.error("Message {} on {}{} failed after {} attempt(s) and was dead-lettered to {}", message.id(),
+                    message.topic(), group == null ? "" : " (group " + group + ")", message.attempt(),
+                    deadLetters.name(), failure);
+        }
+    }
+}

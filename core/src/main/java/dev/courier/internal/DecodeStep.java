@@ -1,0 +1,24 @@
+package dev.courier.internal;
+
+import dev.courier.api.Message;
+import dev.courier.api.MessageHandler;
+
+/** The innermost step: decodes the payload into the handler's type and calls the handler. */
+final class DecodeStep<T> implements MessageHandler<byte[]> {
+
+    private final Payloads payloads;
+    private final Class<T> type;
+    private final MessageHandler<T> handler;
+
+    DecodeStep(Payloads payloads, Class<T> type, MessageHandler<T> handler) {
+        this.payloads = payloads;
+        this.type = type;
+        this.handler = handler;
+    }
+
+    @Override
+    public void handle(Message<byte[]> message) throws Exception {
+        T payload = payloads.decode(message.payload(), message.contentType(), type, message.id());
+        handler.handle(message.withPayload(payload));
+    }
+}

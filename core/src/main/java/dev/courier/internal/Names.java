@@ -1,0 +1,74 @@
+package dev.courier.internal;
+
+import java.util.regex.Pattern;
+
+/**
+ * The naming rule shared by every broker: {@code [A-Za-z0-9._-]}, topics and queues at most 120
+ * characters, groups at most 100, so that every name Courier derives fits every broker's limits.
+ * Dead-letter queues ({@code <topic>.<group>.dlq}) may be as long as those parts allow.
+ */
+public final class Names {
+
+    public static final int MAX_TOPIC = 120;
+    public static final int MAX_GROUP = 100;
+    public static final String DEAD_LETTER_SUFFIX = ".dlq";
+    static final int MAX_DEAD_LETTER_QUEUE = MAX_TOPIC + 1 + MAX_GROUP + DEAD_LETTER_SUFFIX.length();
+
+    private static final Pattern LEGAL = Pattern.compile("[A-Za-z0-9._-]+");
+
+    private Names() {
+    }
+
+    /** Checks a topic name. */
+    public static String topic(String name) {
+        return check("topic", name, MAX_TOPIC);
+    }
+
+    /** Checks a group name. */
+    public static String group(String name) {
+        return check("group", name, MAX_GROUP);
+    }
+
+    /** Checks a work-queue name; dead-letter queues may be longer. */
+    public static String queue(String name) {
+        int max = name != null && name.endsWith(DEAD_LETTER_SUFFIX) ? MAX_DEAD_LETTER_QUEUE : MAX_TOPIC;
+        return check("queue", name, max);
+    }
+
+    /** The dead-letter queue of a group on a topic. */
+    public static String deadLetterQueue(String topic, String group) {
+        return topic + "." + group + DEAD_LETTER_SUFFIX;
+    }
+
+    /** The dead-letter queue of a work queue. */
+    public static String deadLetterQueue(String queue) {
+        return queue + DEAD_LETTER_SUFFIX;
+    }
+
+    private static String check(String what, String name, int max) {
+        if (name == null) {
+            throw new NullPointerException(what);
+        }
+        if (name.isEmpty() || !LEGAL.matcher(name).matches() || name.equals(".") || name.equals("..")) {
+            throw new IllegalArgumentException("invalid " + what + " name '" + printable(name)
+                    + "': use only letters, digits, '.', '_' and '-' (and not just '.' or '..')");
+        }
+        if (name.length() > max) {
+            throw new IllegalArgumentException(what + " name '" + name + "' is " + name.length()
+                    + " characters long; the limit is " + max);
+        }
+        return name;
+    }
+
+    private static String printable(String name) {
+        StringBuilder out = new StringBuilder();
+        name.codePoints().limit(200).forEach(c -> {
+            if (Character.isISOControl(c)) {
+                out.append(String.format("\\u%04x", c));
+            } else {
+                out.appendCodePoint(c);
+            }
+        });
+        return name.length() > 200 ? out + "…" : out.toString();
+    }
+}

@@ -1,0 +1,291 @@
+package dev.courier.internal;
+
+import dev.courier.api.BusOptions;
+import dev.courier.api.ConsumerOptions;
+import dev.courier.api.MessageBus;
+import dev.courier.api.MessageHandler;
+import dev.courier.api.MessageTooLargeException;
+import dev.courier.api.OutgoingMessage;
+import dev.courier.api.PublishException;
+import dev.courier.api.PublishReceipt;
+import dev.courier.api.Subscription;
+import dev.courier.api.WorkQueue;
+import dev.courier.spi.ConsumerSpec;
+import dev.courier.spi.Consumer;
+import dev.courier.spi.Destination;
+import dev.courier.spi.Envelope;
+import dev.courier.spi.Transport;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The {@link MessageBus} over one {@link Transport}. */
+public final class RealMessageBus implements MessageBus {
+
+    private static final Logger log = LoggerFactory.getLogger(RealMessageBus.class);
+
+    private final String url;
+    private final BusOptions options;
+    private final Transport transport;
+    private final long maxMessageBytes;
+    private final Payloads payloads = new Payloads();
+    private final ScheduledExecutorService timers;
+    private final Set<Destination> declared = ConcurrentHashMap.newKeySet();
+    private final Set<RealSubscription> subscriptions = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Object pendingLock = new Object();
+    private final AtomicInteger pending = new AtomicInteger();
+
+    private RealMessageBus(String url, BusOptions options, Transport transport) {
+        this.url = url;
+        this.options = options;
+        this.transport = transport;
+        this.maxMessageBytes = transport.capabilities().maxMessageBytes();
+        this.timers = Executors.newSingleThreadScheduledExecutor(new NamedThreads("courier-timer"));
+    }
+
+    /** Opens the transport for {@code url}; see {@link MessageBus#connect(String, BusOptions)}. */
+    public static MessageBus connect(String url, BusOptions options) {
+        Objects.requireNonNull(url, "url");
+        Objects.requireNonNull(options, "options");
+        Transport transport = TransportRegistry.open(url, options.transportOptions());
+        RealMessageBus bus = new RealMessageBus(TransportRegistry.redact(url), options, transport);
+        log.info("Connected to {}", bus.url);
+        return bus;
+    }
+
+    @Override
+    public CompletionStage<PublishReceipt> publish(String topic, Object payload) {
+        Objects.requireNonNull(topic, "topic");
+        Objects.requireNonNull(payload, "payload");
+        return publish(OutgoingMessage.of(topic, payload));
+    }
+
+    @Override
+    public CompletionStage<PublishReceipt> publish(OutgoingMessage message) {
+        Objects.requireNonNull(message, "message");
+        return send(Destination.topic(Names.topic(message.topic())), message);
+    }
+
+    CompletionStage<PublishReceipt> send(Destination destination, OutgoingMessage message) {
+        ensureOpen();
+        Payloads.Encoded encoded;
+        try {
+            encoded = payloads.encode(message.payload());
+        } catch (Exception e) {
+            return CompletableFuture.failedFuture(new PublishException("could not encode the payload of type "
+                    + message.payload().getClass().getName() + " for " + destination + ": " + e.getMessage(), e));
+        }
+        if (encoded.bytes().length > maxMessageBytes) {
+            return CompletableFuture.failedFuture(
+                    new MessageTooLargeException(destination.toString(), encoded.bytes().length, maxMessageBytes));
+        }
+        String id = message.id() != null ? message.id() : UUID.randomUUID().toString();
+        Instant timestamp = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        Envelope envelope = new Envelope(id, destination, message.key(), message.headers(), encoded.bytes(),
+                encoded.contentType(), timestamp);
+        PublishReceipt receipt = new PublishReceipt(id, destination.name(), timestamp);
+        return sendEnvelope(envelope).thenApply(done -> receipt);
+    }
+
+    /** Declares the destination if needed, sends, and bounds the wait by the publish timeout. */
+    CompletableFuture<Void> sendEnvelope(Envelope envelope) {
+        CompletableFuture<Void> sent;
+        try {
+            declare(envelope.destination());
+            sent = transport.send(envelope).toCompletableFuture();
+        } catch (RuntimeException e) {
+            sent = CompletableFuture.failedFuture(e);
+        }
+        pending.incrementAndGet();
+        return sent.orTimeout(options.publishTimeout().toNanos(), TimeUnit.NANOSECONDS)
+                .handle((done, failure) -> {
+                    if (pending.decrementAndGet() == 0) {
+                        synchronized (pendingLock) {
+                            pendingLock.notifyAll();
+                        }
+                    }
+                    if (failure == null) {
+                        return null;
+                    }
+                    throw new CompletionException(asPublishException(envelope, failure));
+                });
+    }
+
+    private PublishException asPublishException(Envelope envelope, Throwable failure) {
+        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+        if (cause instanceof PublishException publishException) {
+            return publishException;
+        }
+        if (cause instanceof TimeoutException) {
+            return new PublishException("no confirmation from " + url + " for message " + envelope.id() + " to "
+                    + envelope.destination() + " within " + options.publishTimeout()
+                    + "; the broker may be unreachable; publish again (consumers are at-least-once)", cause);
+        }
+        return new PublishException("could not publish message " + envelope.id() + " to " + envelope.destination()
+                + " on " + url + ": " + cause.getMessage(), cause);
+    }
+
+    private void declare(Destination destination) {
+        if (!declared.contains(destination)) {
+            transport.declare(destination);
+            declared.add(destination);
+        }
+    }
+
+    @Override
+    public <T> Subscription subscribe(String topic, String group, Class<T> type, MessageHandler<T> handler) {
+        return subscribe(topic, group, type, handler, ConsumerOptions.defaults());
+    }
+
+    @Override
+    public <T> Subscription subscribe(String topic, String group, Class<T> type, MessageHandler<T> handler,
+                                      ConsumerOptions options) {
+        Names.topic(topic);
+        Names.group(group);
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(handler, "handler");
+        Objects.requireNonNull(options, "options");
+        ensureOpen();
+        declare(Destination.topic(topic));
+        return consume(new ConsumerSpec(Destination.topic(topic), group, options.maxInFlight()),
+                Names.deadLetterQueue(topic, group), type, handler, options);
+    }
+
+    <T> Subscription consume(ConsumerSpec spec, String deadLetterQueue, Class<T> type, MessageHandler<T> handler,
+                             ConsumerOptions consumerOptions) {
+        Destination deadLetters = Destination.queue(deadLetterQueue);
+        declare(deadLetters);
+        RealSubscription[] self = new RealSubscription[1];
+        RealSubscription subscription = new RealSubscription(spec.source().name(), spec.group(), deadLetterQueue,
+                consumerOptions, timers, () -> subscriptions.remove(self[0]));
+        self[0] = subscription;
+        DeadLetterStep deadLetter = new DeadLetterStep(deadLetters, spec.group(), this::sendAndWait,
+                subscription::isClosing);
+        subscription.chain(HandlerChain.assemble(deadLetter, new RetryStep(consumerOptions.retry()),
+                consumerOptions.middleware(), new DecodeStep<>(payloads, type, handler)));
+        subscriptions.add(subscription);
+        try {
+            Consumer consumer = transport.consume(spec, subscription);
+            subscription.attach(consumer);
+        } catch (RuntimeException e) {
+            subscription.close();
+            throw e;
+        }
+        log.info("Subscribed to {} ({} handler(s), {} in flight at most)", subscription.describe(),
+                consumerOptions.concurrency(), consumerOptions.maxInFlight());
+        return subscription;
+    }
+
+    private void sendAndWait(Envelope envelope) throws Exception {
+        try {
+            sendEnvelope(envelope).get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception cause ? cause : e;
+        }
+    }
+
+    @Override
+    public <T> WorkQueue<T> workQueue(String name, Class<T> type) {
+        Names.queue(name);
+        Objects.requireNonNull(type, "type");
+        ensureOpen();
+        declare(Destination.queue(name));
+        return new RealWorkQueue<>(this, name, type);
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("this message bus (" + url + ") is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        for (RealSubscription subscription : subscriptions) {
+            subscription.close();
+        }
+        awaitPendingPublishes();
+        timers.shutdownNow();
+        transport.close();
+        log.info("Closed connection to {}", url);
+    }
+
+    private void awaitPendingPublishes() {
+        long deadline = System.nanoTime() + options.publishTimeout().toNanos();
+        synchronized (pendingLock) {
+            while (pending.get() > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    log.warn("Closing {} with {} publish(es) still unconfirmed", url, pending.get());
+                    return;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(pendingLock, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "MessageBus[" + url + "]";
+    }
+
+    /** A work queue on this bus. */
+    private record RealWorkQueue<T>(RealMessageBus bus, String name, Class<T> type) implements WorkQueue<T> {
+
+        @Override
+        public CompletionStage<PublishReceipt> submit(T job) {
+            return submit(job, Map.of());
+        }
+
+        @Override
+        public CompletionStage<PublishReceipt> submit(T job, Map<String, String> headers) {
+            Objects.requireNonNull(job, "job");
+            Objects.requireNonNull(headers, "headers");
+            return bus.send(Destination.queue(name), new OutgoingMessage(name, job, null, headers, null));
+        }
+
+        @Override
+        public Subscription work(MessageHandler<T> handler) {
+            return work(handler, ConsumerOptions.defaults());
+        }
+
+        @Override
+        public Subscription work(MessageHandler<T> handler, ConsumerOptions options) {
+            Objects.requireNonNull(handler, "handler");
+            Objects.requireNonNull(options, "options");
+            bus.ensureOpen();
+            return bus.consume(new ConsumerSpec(Destination.queue(name), null, options.maxInFlight()),
+                    Names.deadLetterQueue(name), type, handler, options);
+        }
+
+        @Override
+        public String toString() {
+            return "WorkQueue[" + name + "]";
+        }
+    }
+}

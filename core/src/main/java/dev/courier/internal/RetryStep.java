@@ -1,0 +1,42 @@
+package dev.courier.internal;
+
+import dev.courier.api.DecodingException;
+import dev.courier.api.Message;
+import dev.courier.api.MessageHandler;
+import dev.courier.api.Middleware;
+import dev.courier.api.RetryPolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Middleware that turns a failure into another attempt while the {@link RetryPolicy} allows one;
+ * the failure of the last attempt (or a payload that cannot be decoded) goes on to the
+ * dead-letter step.
+ */
+final class RetryStep implements Middleware {
+
+    private static final Logger log = LoggerFactory.getLogger(RetryStep.class);
+
+    private final RetryPolicy policy;
+
+    RetryStep(RetryPolicy policy) {
+        this.policy = policy;
+    }
+
+    @Override
+    public void handle(Message<byte[]> message, MessageHandler<byte[]> next) throws Exception {
+        try {
+            next.handle(message);
+        } catch (DecodingException e) {
+            throw e;
+        } catch (Exception e) {
+            if (!policy.allowsRetryAfter(message.attempt())) {
+                throw e;
+            }
+            RetryLater later = new RetryLater(policy.delayBefore(message.attempt() + 1), e);
+            log.warn("Handler failed on attempt {}/{} for message {} on {}; retrying in {} ms: {}", message.attempt(),
+                    policy.maxAttempts(), message.id(), message.topic(), later.delay().toMillis(), e.toString());
+            throw later;
+        }
+    }
+}

@@ -1,0 +1,182 @@
+package dev.courier.internal.memory;
+
+import dev.courier.spi.Consumer;
+import dev.courier.spi.Delivery;
+import dev.courier.spi.DeliverySink;
+import dev.courier.spi.Envelope;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One group's (or one work queue's) messages: ready ones in publish order, and those delivered to
+ * a consumer and not yet settled. Consumers compete; each gets at most its max in-flight.
+ *
+ * <p>Deliveries are handed to sinks by one thread at a time (whoever finds the queue idle drains
+ * it), outside the lock, so order is kept and sinks never run under the lock.
+ */
+final class MemoryQueue {
+
+    private final Object lock = new Object();
+    private final PriorityQueue<Entry> ready = new PriorityQueue<>(Comparator.comparingLong(Entry::sequence));
+    private final List<MemoryConsumer> consumers = new ArrayList<>();
+    private final AtomicInteger drainRequests = new AtomicInteger();
+    private long nextSequence;
+    private int roundRobin;
+
+    void offer(Envelope envelope) {
+        synchronized (lock) {
+            ready.add(new Entry(nextSequence++, envelope));
+        }
+        drain();
+    }
+
+    Consumer attach(int maxInFlight, DeliverySink sink) {
+        MemoryConsumer consumer = new MemoryConsumer(maxInFlight, sink);
+        synchronized (lock) {
+            consumers.add(consumer);
+        }
+        drain();
+        return consumer;
+    }
+
+    int readyCount() {
+        synchronized (lock) {
+            return ready.size();
+        }
+    }
+
+    private void drain() {
+        if (drainRequests.getAndIncrement() != 0) {
+            return;
+        }
+        int missed = 1;
+        do {
+            while (true) {
+                MemoryDelivery delivery;
+                synchronized (lock) {
+                    MemoryConsumer consumer = ready.isEmpty() ? null : nextWithRoom();
+                    if (consumer == null) {
+                        break;
+                    }
+                    Entry entry = ready.poll();
+                    entry.deliveries++;
+                    delivery = new MemoryDelivery(entry, consumer, entry.deliveries);
+                    consumer.unsettled.add(delivery);
+                }
+                delivery.consumer.sink.deliver(delivery);
+            }
+            missed = drainRequests.addAndGet(-missed);
+        } while (missed != 0);
+    }
+
+    private MemoryConsumer nextWithRoom() {
+        for (int i = 0; i < consumers.size(); i++) {
+            MemoryConsumer candidate = consumers.get((roundRobin + i) % consumers.size());
+            if (candidate.fetching && candidate.unsettled.size() < candidate.maxInFlight) {
+                roundRobin = (roundRobin + i + 1) % consumers.size();
+                return candidate;
+            }
+        }
+        return null;
+    }
+
+    private void settle(MemoryDelivery delivery, boolean redeliver) {
+        synchronized (lock) {
+            if (!delivery.consumer.unsettled.remove(delivery)) {
+                return;
+            }
+            if (redeliver) {
+                ready.add(delivery.entry);
+            }
+        }
+        drain();
+    }
+
+    /** A message and how often it was delivered. */
+    private static final class Entry {
+        final long sequence;
+        final Envelope envelope;
+        int deliveries;
+
+        Entry(long sequence, Envelope envelope) {
+            this.sequence = sequence;
+            this.envelope = envelope;
+        }
+
+        long sequence() {
+            return sequence;
+        }
+    }
+
+    private final class MemoryConsumer implements Consumer {
+        final int maxInFlight;
+        final DeliverySink sink;
+        final Set<MemoryDelivery> unsettled = new HashSet<>();
+        volatile boolean fetching = true;
+        final AtomicBoolean closed = new AtomicBoolean();
+
+        MemoryConsumer(int maxInFlight, DeliverySink sink) {
+            this.maxInFlight = maxInFlight;
+            this.sink = sink;
+        }
+
+        @Override
+        public void stopFetching() {
+            fetching = false;
+        }
+
+        @Override
+        public void close() {
+            if (!closed.compareAndSet(false, true)) {
+                return;
+            }
+            fetching = false;
+            synchronized (lock) {
+                consumers.remove(this);
+                for (MemoryDelivery delivery : unsettled) {
+                    ready.add(delivery.entry);
+                }
+                unsettled.clear();
+            }
+            drain();
+        }
+    }
+
+    private final class MemoryDelivery implements Delivery {
+        final Entry entry;
+        final MemoryConsumer consumer;
+        final int count;
+
+        MemoryDelivery(Entry entry, MemoryConsumer consumer, int count) {
+            this.entry = entry;
+            this.consumer = consumer;
+            this.count = count;
+        }
+
+        @Override
+        public Envelope envelope() {
+            return entry.envelope;
+        }
+
+        @Override
+        public int deliveryCount() {
+            return count;
+        }
+
+        @Override
+        public void ack() {
+            settle(this, false);
+        }
+
+        @Override
+        public void reject() {
+            settle(this, true);
+        }
+    }
+}

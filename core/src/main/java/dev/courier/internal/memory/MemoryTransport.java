@@ -1,0 +1,77 @@
+package dev.courier.internal.memory;
+
+import dev.courier.api.PublishException;
+import dev.courier.spi.Capabilities;
+import dev.courier.spi.Consumer;
+import dev.courier.spi.ConsumerSpec;
+import dev.courier.spi.DeliverySink;
+import dev.courier.spi.Destination;
+import dev.courier.spi.Envelope;
+import dev.courier.spi.Transport;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** A connection to a {@link MemoryBroker}. Sends are stored at once; nothing is copied. */
+final class MemoryTransport implements Transport {
+
+    private final MemoryBroker broker;
+    private final Capabilities capabilities;
+    private final Set<Consumer> consumers = ConcurrentHashMap.newKeySet();
+    private volatile boolean closed;
+
+    MemoryTransport(MemoryBroker broker, long maxMessageBytes) {
+        this.broker = broker;
+        this.capabilities = new Capabilities(maxMessageBytes);
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    @Override
+    public void declare(Destination destination) {
+        broker.declare(destination);
+    }
+
+    @Override
+    public CompletionStage<Void> send(Envelope envelope) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new PublishException("memory transport is closed"));
+        }
+        if (!broker.store(envelope)) {
+            return CompletableFuture.failedFuture(new PublishException(envelope.destination() + " was never declared"));
+        }
+        return CompletableFuture.completedFuture(null);
+    }
+
+    @Override
+    public Consumer consume(ConsumerSpec spec, DeliverySink sink) {
+        MemoryQueue queue = spec.source().isQueue()
+                ? broker.queue(spec.source().name())
+                : broker.group(spec.source().name(), spec.group());
+        Consumer consumer = queue.attach(spec.maxInFlight(), sink);
+        consumers.add(consumer);
+        return new Consumer() {
+            @Override
+            public void stopFetching() {
+                consumer.stopFetching();
+            }
+
+            @Override
+            public void close() {
+                consumer.close();
+                consumers.remove(consumer);
+            }
+        };
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        consumers.forEach(Consumer::close);
+        consumers.clear();
+    }
+}

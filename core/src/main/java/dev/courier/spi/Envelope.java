@@ -1,0 +1,58 @@
+package dev.courier.spi;
+
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One message as it travels through a transport: bytes and strings only. Core encodes and
+ * decodes payloads; a transport must carry every field to the consumer unchanged.
+ *
+ * <p>The payload array is not copied: neither core nor a transport modifies it after the
+ * envelope is built.
+ *
+ * @param id          unique message id, also used by brokers that de-duplicate retried publishes
+ * @param destination the topic or queue the message is sent to or was received from
+ * @param key         the ordering key, or {@code null} when the message has none
+ * @param headers     user headers, unmodifiable, never {@code null}
+ * @param payload     the encoded payload, possibly empty, never {@code null}
+ * @param contentType the payload's media type, for example {@code application/json}
+ * @param timestamp   when the message was published, millisecond precision
+ */
+public record Envelope(String id, Destination destination, String key, Map<String, String> headers,
+                       byte[] payload, String contentType, Instant timestamp) {
+
+    public Envelope {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(destination, "destination");
+        headers = Map.copyOf(Objects.requireNonNull(headers, "headers"));
+        Objects.requireNonNull(payload, "payload");
+        Objects.requireNonNull(contentType, "contentType");
+        Objects.requireNonNull(timestamp, "timestamp");
+    }
+
+    /** This envelope sent to another destination, everything else unchanged. */
+    public Envelope withDestination(Destination other) {
+        return new Envelope(id, other, key, headers, payload, contentType, timestamp);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Envelope e && id.equals(e.id) && destination.equals(e.destination)
+                && Objects.equals(key, e.key) && headers.equals(e.headers)
+                && Arrays.equals(payload, e.payload) && contentType.equals(e.contentType)
+                && timestamp.equals(e.timestamp);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(id, destination, key, headers, Arrays.hashCode(payload), contentType, timestamp);
+    }
+
+    @Override
+    public String toString() {
+        return "Envelope[id=" + id + ", " + destination + ", key=" + key + ", headers=" + headers.keySet()
+                + ", " + payload.length + " bytes " + contentType + ", timestamp=" + timestamp + "]";
+    }
+}

@@ -1,0 +1,43 @@
+package dev.courier.spi;
+
+import java.util.concurrent.CompletionStage;
+
+/**
+ * A connection to one broker, created by a {@link TransportProvider}. Only byte-level work
+ * happens here; core validates names, encodes, retries, dead-letters and dispatches.
+ *
+ * <p>Implementations are thread safe: core calls every method from many threads at once.
+ */
+public interface Transport extends AutoCloseable {
+
+    /** What the broker guarantees and limits. */
+    Capabilities capabilities();
+
+    /**
+     * Makes sure {@code destination} exists: a topic can be published to, a queue keeps what is
+     * sent to it until a consumer takes it. Idempotent; blocks until the broker confirms.
+     *
+     * @throws dev.courier.api.CourierException when the broker refuses or cannot be reached
+     */
+    void declare(Destination destination);
+
+    /**
+     * Sends an envelope to {@code envelope.destination()}, which was {@linkplain #declare declared}
+     * before. The stage completes once the broker has durably accepted the message and completes
+     * exceptionally (with {@link dev.courier.api.PublishException} where the transport can tell)
+     * when it refuses it or cannot be reached. It must not block the caller on broker I/O.
+     */
+    CompletionStage<Void> send(Envelope envelope);
+
+    /**
+     * Starts consuming. Returns once the group (for a topic) or the queue exists on the broker,
+     * so every message sent afterwards reaches it. Deliveries go to {@code sink}.
+     *
+     * @throws dev.courier.api.CourierException when the broker refuses or cannot be reached
+     */
+    Consumer consume(ConsumerSpec spec, DeliverySink sink);
+
+    /** Closes every consumer and the connection; pending sends complete or fail first. Idempotent. */
+    @Override
+    void close();
+}
