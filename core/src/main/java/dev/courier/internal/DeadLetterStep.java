@@ -64,7 +64,7 @@ final class DeadLetterStep implements Middleware {
             Envelope letter = new Envelope(message.id(), deadLetters, message.key(), headers, message.payload(),
                     message.contentType(), message.timestamp());
             sender.sendAndWait(letter);
-            log.error("Message {} on {}{} failed after {} attempt(s) and was dead-lettered to {}", message.id(),
+            log.warn("Message {} on {}{} failed after {} attempt(s) and was dead-lettered to {}", message.id(),
                     message.topic(), group == null ? "" : " (group " + group + ")", message.attempt(),
                     deadLetters.name(), failure);
         }

@@ -17,8 +17,31 @@ final class MemoryBroker {
     private final Map<String, Map<String, MemoryQueue>> topics = new ConcurrentHashMap<>();
     private final Map<String, MemoryQueue> queues = new ConcurrentHashMap<>();
 
+    private volatile boolean up = true;
+
     static MemoryBroker named(String name) {
         return BROKERS.computeIfAbsent(name, n -> new MemoryBroker());
+    }
+
+    boolean isUp() {
+        return up;
+    }
+
+    /** Simulates a broker going down: sends fail and every unsettled delivery returns to its queue. */
+    void stop() {
+        up = false;
+        allQueues().forEach(MemoryQueue::returnUnsettled);
+    }
+
+    /** Brings a stopped broker back; consumers resume where the queues stand. */
+    void start() {
+        up = true;
+        allQueues().forEach(MemoryQueue::resume);
+    }
+
+    private java.util.stream.Stream<MemoryQueue> allQueues() {
+        return java.util.stream.Stream.concat(queues.values().stream(),
+                topics.values().stream().flatMap(groups -> groups.values().stream()));
     }
 
     void declare(Destination destination) {
@@ -30,11 +53,11 @@ final class MemoryBroker {
     }
 
     MemoryQueue queue(String name) {
-        return queues.computeIfAbsent(name, n -> new MemoryQueue());
+        return queues.computeIfAbsent(name, n -> new MemoryQueue(this));
     }
 
     MemoryQueue group(String topic, String group) {
-        return topics.computeIfAbsent(topic, t -> new ConcurrentHashMap<>()).computeIfAbsent(group, g -> new MemoryQueue());
+        return topics.computeIfAbsent(topic, t -> new ConcurrentHashMap<>()).computeIfAbsent(group, g -> new MemoryQueue(this));
     }
 
     /** Stores the envelope in its queue, or in every group of its topic. False if it was never declared. */

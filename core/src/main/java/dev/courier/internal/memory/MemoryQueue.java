@@ -26,8 +26,13 @@ final class MemoryQueue {
     private final PriorityQueue<Entry> ready = new PriorityQueue<>(Comparator.comparingLong(Entry::sequence));
     private final List<MemoryConsumer> consumers = new ArrayList<>();
     private final AtomicInteger drainRequests = new AtomicInteger();
+    private final MemoryBroker broker;
     private long nextSequence;
     private int roundRobin;
+
+    MemoryQueue(MemoryBroker broker) {
+        this.broker = broker;
+    }
 
     void offer(Envelope envelope) {
         synchronized (lock) {
@@ -60,7 +65,7 @@ final class MemoryQueue {
             while (true) {
                 MemoryDelivery delivery;
                 synchronized (lock) {
-                    MemoryConsumer consumer = ready.isEmpty() ? null : nextWithRoom();
+                    MemoryConsumer consumer = ready.isEmpty() || !broker.isUp() ? null : nextWithRoom();
                     if (consumer == null) {
                         break;
                     }
@@ -84,6 +89,20 @@ final class MemoryQueue {
             }
         }
         return null;
+    }
+
+    /** Like a broker losing its connections: every unsettled message becomes ready again. */
+    void returnUnsettled() {
+        synchronized (lock) {
+            for (MemoryConsumer consumer : consumers) {
+                consumer.unsettled.forEach(delivery -> ready.add(delivery.entry));
+                consumer.unsettled.clear();
+            }
+        }
+    }
+
+    void resume() {
+        drain();
     }
 
     private void settle(MemoryDelivery delivery, boolean redeliver) {

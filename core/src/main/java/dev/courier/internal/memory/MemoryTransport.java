@@ -1,5 +1,6 @@
 package dev.courier.internal.memory;
 
+import dev.courier.api.ConnectionException;
 import dev.courier.api.PublishException;
 import dev.courier.spi.Capabilities;
 import dev.courier.spi.Consumer;
@@ -33,6 +34,9 @@ final class MemoryTransport implements Transport {
 
     @Override
     public void declare(Destination destination) {
+        if (!broker.isUp()) {
+            throw new ConnectionException("the memory broker is down; cannot declare " + destination);
+        }
         broker.declare(destination);
     }
 
@@ -40,6 +44,9 @@ final class MemoryTransport implements Transport {
     public CompletionStage<Void> send(Envelope envelope) {
         if (closed) {
             return CompletableFuture.failedFuture(new PublishException("memory transport is closed"));
+        }
+        if (!broker.isUp()) {
+            return CompletableFuture.failedFuture(new PublishException("the memory broker is down"));
         }
         if (!broker.store(envelope)) {
             return CompletableFuture.failedFuture(new PublishException(envelope.destination() + " was never declared"));
