@@ -12,7 +12,7 @@ import java.util.Objects;
  * bus.publish(OutgoingMessage.of("orders", order).withKey(order.customerId()).withHeader("tenant", "acme"));
  * }</pre>
  *
- * @param topic   the topic (or, for {@link WorkQueue#submit(OutgoingMessage)}, ignored)
+ * @param topic   the topic to publish to
  * @param payload the payload: {@code byte[]} and {@code String} are sent as they are, anything
  *                else is encoded as JSON
  * @param key     the ordering key: messages with one key reach a group in publish order; or {@code null}

@@ -34,7 +34,7 @@ final class RetryStep implements Middleware {
                 throw e;
             }
             RetryLater later = new RetryLater(policy.delayBefore(message.attempt() + 1), e);
-            log.warn("Handler failed on attempt {}/{} for message {} on {}; retrying in {} ms: {}", message.attempt(),
+            log.info("Handler failed on attempt {}/{} for message {} on {}; retrying in {} ms: {}", message.attempt(),
                     policy.maxAttempts(), message.id(), message.topic(), later.delay().toMillis(), e.toString());
             throw later;
         }

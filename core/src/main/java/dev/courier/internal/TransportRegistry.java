@@ -44,8 +44,10 @@ final class TransportRegistry {
             // "memory://" has no authority, which URI rejects; "memory:///" means the same.
             return new URI(rest.isEmpty() || rest.startsWith("?") ? url.substring(0, separator) + ":///" + rest : url);
         } catch (URISyntaxException e) {
+            String near = e.getIndex() >= 0 && e.getIndex() < url.length() ? redact(url).substring(
+                    Math.min(e.getIndex(), redact(url).length() - 1)) : "";
             throw new IllegalArgumentException("malformed broker URL '" + redact(url) + "': " + e.getReason()
-                    + " at index " + e.getIndex(), null);
+                    + (near.isEmpty() ? "" : " in '" + near + "'"));
         }
     }
 

@@ -1,0 +1,138 @@
+package dev.courier.examples;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.courier.api.MessageBus;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Synchronous front, asynchronous back: an HTTP endpoint accepts signups and publishes
+ * {@code UserCreated}; the email and analytics services react behind the broker. By default the
+ * app drives itself with {@code --count} requests (and two bad ones) and checks the outcome;
+ * with {@code --serve} it keeps serving until stopped.
+ */
+final class SignupApiApp {
+
+    static final Set<String> OPTIONS = Set.of("broker", "count", "port", "timeout");
+    private static final Pattern MESSAGE_ID = Pattern.compile("\"messageId\":\"([^\"]+)\"");
+
+    private SignupApiApp() {
+    }
+
+    static int run(Options options, PrintStream out) throws Exception {
+        int count = options.integer("count", 100, 0);
+        int port = options.integer("port", options.flag("serve") ? 8080 : 0, 0);
+        Duration timeout = Duration.ofSeconds(options.integer("timeout", 60, 1));
+        EmailService email = new EmailService();
+        AnalyticsService analytics = new AnalyticsService();
+        try (MessageBus bus = MessageBus.connect(options.broker())) {
+            email.start(bus);
+            analytics.start(bus);
+            SignupEndpoint endpoint = new SignupEndpoint(new UserService(bus));
+            HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
+            server.createContext("/users", endpoint);
+            server.setExecutor(Executors.newFixedThreadPool(8));
+            server.start();
+            URI uri = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/users");
+            out.println("signup-api on " + Main.redact(options.broker()) + ": POST " + uri);
+            try {
+                if (options.flag("serve")) {
+                    out.println("try: curl -i -X POST " + uri + " -H 'Content-Type: application/json' -d '{\"email\":\"ada@example.com\"}'");
+                    new CountDownLatch(1).await(); // until the process is stopped
+                    return 0;
+                }
+                return drive(uri, count, timeout, endpoint, email, analytics, out);
+            } finally {
+                server.stop(0);
+                ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
+            }
+        }
+    }
+
+    private static int drive(URI uri, int count, Duration timeout, SignupEndpoint endpoint, EmailService email,
+                             AnalyticsService analytics, PrintStream out) {
+        HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        Set<String> published = ConcurrentHashMap.newKeySet();
+        AtomicInteger badAnswered = new AtomicInteger();
+        List<String> unexpected = new ArrayList<>();
+        boolean done;
+        double elapsed;
+        try (Progress progress = new Progress(out, () -> email.handled().size() + analytics.handled().size())
+                .counter("accepted", endpoint.accepted::get)
+                .counter("rejected", endpoint.rejected::get)
+                .counter("email", () -> email.handled().size())
+                .counter("analytics", () -> analytics.handled().size())
+                .start()) {
+            List<CompletableFuture<Void>> calls = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                String body = SignupEndpoint.body(Map.of("email", "user" + i + "@example.com"));
+                calls.add(post(client, uri, body).thenAccept(response -> {
+                    Matcher id = MESSAGE_ID.matcher(response.body());
+                    if (response.statusCode() == 202 && id.find()) {
+                        published.add(id.group(1));
+                    } else {
+                        synchronized (unexpected) {
+                            unexpected.add(response.statusCode() + " " + response.body());
+                        }
+                    }
+                }));
+            }
+            for (String bad : List.of("{not json", "{\"email\": 42}")) {
+                calls.add(post(client, uri, bad).thenAccept(response -> {
+                    if (response.statusCode() == 400) {
+                        badAnswered.incrementAndGet();
+                    } else {
+                        synchronized (unexpected) {
+                            unexpected.add("bad input answered " + response.statusCode());
+                        }
+                    }
+                }));
+            }
+            CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).join();
+            done = Expectation.allHandled(published, timeout, email.handled(), analytics.handled());
+            elapsed = progress.elapsedSeconds();
+        }
+        out.printf("summary: requests %d, accepted %d, rejected %d, published %d, email handled %d, analytics handled %d, elapsed %.2fs%n",
+                count + 2, endpoint.accepted.get(), endpoint.rejected.get(), published.size(),
+                published.size() - Expectation.missing(published, email.handled()),
+                published.size() - Expectation.missing(published, analytics.handled()), elapsed);
+        if (!unexpected.isEmpty()) {
+            throw new AppFailure(unexpected.size() + " unexpected answer(s), first: " + unexpected.get(0));
+        }
+        if (badAnswered.get() != 2 || published.size() != count) {
+            throw new AppFailure("expected " + count + " accepted and 2 rejected requests, got " + published.size()
+                    + " and " + badAnswered.get());
+        }
+        if (!done) {
+            throw new AppFailure("not every accepted signup was handled by both services within " + timeout.toSeconds() + "s");
+        }
+        return 0;
+    }
+
+    private static CompletableFuture<HttpResponse<String>> post(HttpClient client, URI uri, String body) {
+        HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(SignupEndpoint.utf8(body))).build();
+        return client.sendAsync(request, HttpResponse.BodyHandlers.ofString()).exceptionally(failure -> {
+            throw new UncheckedIOException(new IOException("request to " + uri + " failed: " + failure.getMessage(), failure));
+        });
+    }
+}
