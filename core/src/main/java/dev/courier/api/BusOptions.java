@@ -1,7 +1,9 @@
 package dev.courier.api;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -12,10 +14,14 @@ import java.util.Objects;
  *                         stage fails with {@link PublishException}; default 30 s
  * @param transportOptions options for the transport, the same as URL query parameters (which
  *                         win over these); see each transport's documentation
+ * @param listeners        callbacks on what the bus does (metrics, audits); default none
+ * @param traceHook        the bridge to a tracing library, or {@code null} for Courier's own W3C
+ *                         trace propagation (the default)
  */
-public record BusOptions(Duration publishTimeout, Map<String, String> transportOptions) {
+public record BusOptions(Duration publishTimeout, Map<String, String> transportOptions, List<BusListener> listeners,
+                         TraceHook traceHook) {
 
-    private static final BusOptions DEFAULTS = new BusOptions(Duration.ofSeconds(30), Map.of());
+    private static final BusOptions DEFAULTS = new BusOptions(Duration.ofSeconds(30), Map.of(), List.of(), null);
 
     public BusOptions {
         Objects.requireNonNull(publishTimeout, "publishTimeout");
@@ -23,22 +29,35 @@ public record BusOptions(Duration publishTimeout, Map<String, String> transportO
             throw new IllegalArgumentException("publishTimeout must be positive: " + publishTimeout);
         }
         transportOptions = Map.copyOf(transportOptions);
+        listeners = List.copyOf(listeners);
     }
 
-    /** A 30 s publish timeout and no transport options. */
+    /** A 30 s publish timeout, no transport options, no listeners, built-in tracing. */
     public static BusOptions defaults() {
         return DEFAULTS;
     }
 
     /** These options with another publish timeout. */
     public BusOptions withPublishTimeout(Duration timeout) {
-        return new BusOptions(timeout, transportOptions);
+        return new BusOptions(timeout, transportOptions, listeners, traceHook);
     }
 
     /** These options with one more transport option. */
     public BusOptions withTransportOption(String name, String value) {
         Map<String, String> copy = new LinkedHashMap<>(transportOptions);
         copy.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
-        return new BusOptions(publishTimeout, copy);
+        return new BusOptions(publishTimeout, copy, listeners, traceHook);
+    }
+
+    /** These options with one more listener. */
+    public BusOptions withListener(BusListener listener) {
+        List<BusListener> copy = new ArrayList<>(listeners);
+        copy.add(Objects.requireNonNull(listener, "listener"));
+        return new BusOptions(publishTimeout, transportOptions, copy, traceHook);
+    }
+
+    /** These options with a tracing library's hook instead of the built-in propagation. */
+    public BusOptions withTraceHook(TraceHook hook) {
+        return new BusOptions(publishTimeout, transportOptions, listeners, Objects.requireNonNull(hook, "hook"));
     }
 }

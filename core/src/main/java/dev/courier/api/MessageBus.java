@@ -80,6 +80,12 @@ public interface MessageBus extends AutoCloseable {
     <T> WorkQueue<T> workQueue(String name, Class<T> type);
 
     /**
+     * The state of the connection and of every open subscription; cheap enough for a readiness
+     * probe. Never throws; a closed bus reports {@link HealthStatus#CLOSED}.
+     */
+    Health health();
+
+    /**
      * Closes every subscription (draining running handlers, see {@link Subscription#close()}),
      * waits for pending publishes, and disconnects. Idempotent.
      */

@@ -4,6 +4,7 @@ import dev.courier.api.DeadLetterHeaders;
 import dev.courier.api.Message;
 import dev.courier.api.MessageHandler;
 import dev.courier.api.Middleware;
+import dev.courier.api.Route;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
 import java.util.LinkedHashMap;
@@ -31,12 +32,17 @@ final class DeadLetterStep implements Middleware {
     private final String group;
     private final Sender sender;
     private final BooleanSupplier stopping;
+    private final Route route;
+    private final ListenerFanout listener;
 
     /**
      * @param stopping true once the subscription is closing: a failure then (an interrupted
      *                 handler, say) is not the message's fault and is not dead-lettered
      */
-    DeadLetterStep(Destination deadLetters, String group, Sender sender, BooleanSupplier stopping) {
+    DeadLetterStep(Destination deadLetters, String group, Sender sender, BooleanSupplier stopping, Route route,
+                   ListenerFanout listener) {
+        this.route = route;
+        this.listener = listener;
         this.deadLetters = deadLetters;
         this.group = group;
         this.sender = sender;
@@ -64,6 +70,9 @@ final class DeadLetterStep implements Middleware {
             Envelope letter = new Envelope(message.id(), deadLetters, message.key(), headers, message.payload(),
                     message.contentType(), message.timestamp());
             sender.sendAndWait(letter);
+            if (listener != null) {
+                listener.deadLettered(route, message, failure);
+            }
             log.warn("Message {} on {}{} failed after {} attempt(s) and was dead-lettered to {}", message.id(),
                     message.topic(), group == null ? "" : " (group " + group + ")", message.attempt(),
                     deadLetters.name(), failure);

@@ -1,6 +1,11 @@
 package dev.courier.internal;
 
 import dev.courier.api.BusOptions;
+import dev.courier.api.Health;
+import dev.courier.api.HealthStatus;
+import dev.courier.api.Route;
+import dev.courier.api.TraceContext;
+import dev.courier.api.TraceHook;
 import dev.courier.api.ConsumerOptions;
 import dev.courier.api.MessageBus;
 import dev.courier.api.MessageHandler;
@@ -10,13 +15,17 @@ import dev.courier.api.PublishException;
 import dev.courier.api.PublishReceipt;
 import dev.courier.api.Subscription;
 import dev.courier.api.WorkQueue;
+import dev.courier.spi.ConnectionState;
 import dev.courier.spi.ConsumerSpec;
 import dev.courier.spi.Consumer;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
 import dev.courier.spi.Transport;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -41,7 +50,10 @@ public final class RealMessageBus implements MessageBus {
     private static final Logger log = LoggerFactory.getLogger(RealMessageBus.class);
 
     private final String url;
+    private final String scheme;
     private final BusOptions options;
+    private final ListenerFanout listener;
+    private final TraceHook traceHook;
     private final Transport transport;
     private final long maxMessageBytes;
     private final Payloads payloads = new Payloads();
@@ -54,7 +66,10 @@ public final class RealMessageBus implements MessageBus {
 
     private RealMessageBus(String url, BusOptions options, Transport transport) {
         this.url = url;
+        this.scheme = url.substring(0, url.indexOf(':'));
         this.options = options;
+        this.listener = ListenerFanout.of(options.listeners());
+        this.traceHook = options.traceHook() != null ? options.traceHook() : W3cTraceHook.INSTANCE;
         this.transport = transport;
         this.maxMessageBytes = transport.capabilities().maxMessageBytes();
         this.timers = Executors.newSingleThreadScheduledExecutor(new NamedThreads("courier-timer"));
@@ -98,10 +113,36 @@ public final class RealMessageBus implements MessageBus {
         }
         String id = message.id() != null ? message.id() : UUID.randomUUID().toString();
         Instant timestamp = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-        Envelope envelope = new Envelope(id, destination, message.key(), message.headers(), encoded.bytes(),
+        Envelope envelope = new Envelope(id, destination, message.key(), withTrace(message.headers()), encoded.bytes(),
                 encoded.contentType(), timestamp);
         PublishReceipt receipt = new PublishReceipt(id, destination.name(), timestamp);
-        return sendEnvelope(envelope).thenApply(done -> receipt);
+        if (listener == null) {
+            return sendEnvelope(envelope).thenApply(done -> receipt);
+        }
+        long start = System.nanoTime();
+        Route route = new Route(scheme, destination.name(), null);
+        return sendEnvelope(envelope).handle((done, failure) -> {
+            if (failure != null) {
+                listener.publishFailed(route, id, failure instanceof CompletionException ? failure.getCause() : failure);
+                throw failure instanceof CompletionException completion ? completion : new CompletionException(failure);
+            }
+            listener.published(route, id, Duration.ofNanos(System.nanoTime() - start));
+            return receipt;
+        });
+    }
+
+    /** The headers plus the current trace context, unless they carry one already. */
+    private Map<String, String> withTrace(Map<String, String> headers) {
+        if (headers.containsKey(TraceContext.TRACEPARENT)) {
+            return headers;
+        }
+        Map<String, String> trace = traceHook.inject();
+        if (trace.isEmpty()) {
+            return headers;
+        }
+        Map<String, String> all = new HashMap<>(headers);
+        trace.forEach(all::putIfAbsent);
+        return all;
     }
 
     /** Declares the destination if needed, sends, and bounds the wait by the publish timeout. */
@@ -172,14 +213,16 @@ public final class RealMessageBus implements MessageBus {
                              ConsumerOptions consumerOptions) {
         Destination deadLetters = Destination.queue(deadLetterQueue);
         declare(deadLetters);
+        Route route = new Route(scheme, spec.source().name(), spec.group());
         RealSubscription[] self = new RealSubscription[1];
-        RealSubscription subscription = new RealSubscription(spec.source().name(), spec.group(), deadLetterQueue,
-                consumerOptions, timers, () -> subscriptions.remove(self[0]));
+        RealSubscription subscription = new RealSubscription(route, deadLetterQueue, consumerOptions, timers, listener,
+                () -> subscriptions.remove(self[0]));
         self[0] = subscription;
         DeadLetterStep deadLetter = new DeadLetterStep(deadLetters, spec.group(), this::sendAndWait,
-                subscription::isClosing);
-        subscription.chain(HandlerChain.assemble(deadLetter, new RetryStep(consumerOptions.retry()),
-                consumerOptions.middleware(), new DecodeStep<>(payloads, type, handler)));
+                subscription::isClosing, route, listener);
+        subscription.chain(HandlerChain.assemble(deadLetter, new RetryStep(consumerOptions.retry(), route, listener),
+                new ObserveStep(route, listener, traceHook), consumerOptions.middleware(),
+                new DecodeStep<>(payloads, type, handler)));
         subscriptions.add(subscription);
         try {
             Consumer consumer = transport.consume(spec, subscription);
@@ -208,6 +251,21 @@ public final class RealMessageBus implements MessageBus {
         ensureOpen();
         declare(Destination.queue(name));
         return new RealWorkQueue<>(this, name, type);
+    }
+
+    @Override
+    public Health health() {
+        List<Health.SubscriptionHealth> each = subscriptions.stream().map(RealSubscription::health).toList();
+        if (closed.get()) {
+            return new Health(HealthStatus.CLOSED, scheme, "closed", each);
+        }
+        ConnectionState state;
+        try {
+            state = transport.state();
+        } catch (RuntimeException e) {
+            state = new ConnectionState(HealthStatus.FAILED, "could not read the transport's state: " + e);
+        }
+        return new Health(state.status(), scheme, state.detail(), each);
     }
 
     private void ensureOpen() {

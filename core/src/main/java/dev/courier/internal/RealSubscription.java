@@ -1,9 +1,13 @@
 package dev.courier.internal;
 
 import dev.courier.api.ConsumerOptions;
+import dev.courier.api.Health;
+import dev.courier.api.HealthStatus;
+import dev.courier.api.Route;
 import dev.courier.api.Message;
 import dev.courier.api.MessageHandler;
 import dev.courier.api.Subscription;
+import dev.courier.spi.ConnectionState;
 import dev.courier.spi.Consumer;
 import dev.courier.spi.Delivery;
 import dev.courier.spi.DeliverySink;
@@ -43,6 +47,8 @@ final class RealSubscription implements Subscription, DeliverySink {
     private final ConsumerOptions options;
     private final ScheduledExecutorService timers;
     private final Runnable onClosed;
+    private final Route route;
+    private final ListenerFanout listener;
     private final ThreadPoolExecutor workers;
     private MessageHandler<byte[]> chain;
     private volatile Consumer consumer;
@@ -54,10 +60,13 @@ final class RealSubscription implements Subscription, DeliverySink {
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile boolean closing;
 
-    RealSubscription(String topic, String group, String deadLetterQueue, ConsumerOptions options,
-                     ScheduledExecutorService timers, Runnable onClosed) {
-        this.topic = topic;
-        this.group = group;
+    RealSubscription(Route route, String deadLetterQueue, ConsumerOptions options, ScheduledExecutorService timers,
+                     ListenerFanout listener, Runnable onClosed) {
+        this.route = route;
+        this.listener = listener;
+        this.topic = route.topic();
+        String group = route.group();
+        this.group = route.group();
         this.deadLetterQueue = deadLetterQueue;
         this.options = options;
         this.timers = timers;
@@ -101,10 +110,23 @@ final class RealSubscription implements Subscription, DeliverySink {
         return unsettled.size();
     }
 
+    /** This subscription's health, from its consumer's state. */
+    Health.SubscriptionHealth health() {
+        Consumer source = consumer;
+        ConnectionState state = closing || source == null
+                ? new ConnectionState(HealthStatus.CLOSED, closing ? "closing" : "starting")
+                : source.state();
+        return new Health.SubscriptionHealth(topic, group, state.status(), inFlight(), state.detail());
+    }
+
     @Override
     public void deliver(Delivery delivery) {
         Task task = new Task(delivery);
         unsettled.add(task);
+        if (listener != null) {
+            listener.delivered(route, message(task));
+            listener.inFlightChanged(route, unsettled.size());
+        }
         if (closing) {
             return; // rejected by close()
         }
@@ -134,9 +156,7 @@ final class RealSubscription implements Subscription, DeliverySink {
             return;
         }
         Envelope envelope = task.delivery.envelope();
-        Message<byte[]> message = new Message<>(envelope.id(), envelope.destination().name(), envelope.key(),
-                envelope.headers(), envelope.payload(), envelope.contentType(), envelope.timestamp(),
-                task.delivery.deliveryCount() - 1 + task.attempt);
+        Message<byte[]> message = message(task);
         try {
             chain.handle(message);
         } catch (RetryLater later) {
@@ -153,6 +173,13 @@ final class RealSubscription implements Subscription, DeliverySink {
         }
         settle(task, true);
         startNext(task);
+    }
+
+    private static Message<byte[]> message(Task task) {
+        Envelope envelope = task.delivery.envelope();
+        return new Message<>(envelope.id(), envelope.destination().name(), envelope.key(), envelope.headers(),
+                envelope.payload(), envelope.contentType(), envelope.timestamp(),
+                task.delivery.deliveryCount() - 1 + task.attempt);
     }
 
     private void runAgain(Task task, Duration delay) {
@@ -185,6 +212,9 @@ final class RealSubscription implements Subscription, DeliverySink {
             return;
         }
         unsettled.remove(task);
+        if (listener != null) {
+            listener.inFlightChanged(route, unsettled.size());
+        }
         try {
             if (ack) {
                 task.delivery.ack();

@@ -5,6 +5,7 @@ import dev.courier.api.Message;
 import dev.courier.api.MessageHandler;
 import dev.courier.api.Middleware;
 import dev.courier.api.RetryPolicy;
+import dev.courier.api.Route;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,9 +19,13 @@ final class RetryStep implements Middleware {
     private static final Logger log = LoggerFactory.getLogger(RetryStep.class);
 
     private final RetryPolicy policy;
+    private final Route route;
+    private final ListenerFanout listener;
 
-    RetryStep(RetryPolicy policy) {
+    RetryStep(RetryPolicy policy, Route route, ListenerFanout listener) {
         this.policy = policy;
+        this.route = route;
+        this.listener = listener;
     }
 
     @Override
@@ -36,6 +41,9 @@ final class RetryStep implements Middleware {
             RetryLater later = new RetryLater(policy.delayBefore(message.attempt() + 1), e);
             log.info("Handler failed on attempt {}/{} for message {} on {}; retrying in {} ms: {}", message.attempt(),
                     policy.maxAttempts(), message.id(), message.topic(), later.delay().toMillis(), e.toString());
+            if (listener != null) {
+                listener.retried(route, message, later.delay(), e);
+            }
             throw later;
         }
     }

@@ -13,6 +13,11 @@ public interface Consumer extends AutoCloseable {
      */
     void stopFetching();
 
+    /** This consumer's state, cheap to call; the default says {@link ConnectionState#UP}. */
+    default ConnectionState state() {
+        return ConnectionState.UP;
+    }
+
     /**
      * Release the consumer. Deliveries still unsettled return to the broker for redelivery. The
      * group or queue stays declared. Idempotent.

@@ -37,6 +37,15 @@ public interface Transport extends AutoCloseable {
      */
     Consumer consume(ConsumerSpec spec, DeliverySink sink);
 
+    /**
+     * The connection's state, cheap to call (a readiness probe may call it often). The default
+     * says {@link ConnectionState#UP}; transports that can lose their connection report
+     * {@code RECONNECTING} or {@code FAILED} truthfully.
+     */
+    default ConnectionState state() {
+        return ConnectionState.UP;
+    }
+
     /** Closes every consumer and the connection; pending sends complete or fail first. Idempotent. */
     @Override
     void close();

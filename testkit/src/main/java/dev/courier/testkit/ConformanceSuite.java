@@ -10,10 +10,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.courier.api.BusListener;
 import dev.courier.api.BusOptions;
 import dev.courier.api.ConsumerOptions;
 import dev.courier.api.DeadLetterHeaders;
 import dev.courier.api.DecodingException;
+import dev.courier.api.Health;
+import dev.courier.api.HealthStatus;
 import dev.courier.api.Message;
 import dev.courier.api.MessageBus;
 import dev.courier.api.MessageTooLargeException;
@@ -21,7 +24,9 @@ import dev.courier.api.OutgoingMessage;
 import dev.courier.api.PublishException;
 import dev.courier.api.PublishReceipt;
 import dev.courier.api.RetryPolicy;
+import dev.courier.api.Route;
 import dev.courier.api.Subscription;
+import dev.courier.api.TraceContext;
 import dev.courier.api.WorkQueue;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,6 +36,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -923,6 +929,112 @@ public abstract class ConformanceSuite {
         assertTrue(failure.getMessage().contains("closed"), failure.getMessage());
         assertThrows(IllegalStateException.class, () -> bus.subscribe(name("t"), "g", String.class, m -> { }));
         bus.close(); // idempotent
+    }
+
+    // Observability ------------------------------------------------------------------------------------
+
+    @Test
+    void listeners_see_publishes_deliveries_attempts_retries_and_dead_letters() {
+        Map<String, AtomicInteger> events = new ConcurrentHashMap<>();
+        List<Route> routes = new CopyOnWriteArrayList<>();
+        BusListener counting = new BusListener() {
+            private void count(String event, Route route) {
+                events.computeIfAbsent(event, e -> new AtomicInteger()).incrementAndGet();
+                routes.add(route);
+            }
+
+            @Override
+            public void published(Route route, String messageId, Duration elapsed) {
+                count("published", route);
+            }
+
+            @Override
+            public void delivered(Route route, Message<byte[]> message) {
+                count("delivered", route);
+            }
+
+            @Override
+            public void handled(Route route, Message<byte[]> message, Duration duration, Throwable failure) {
+                count(failure == null ? "handled" : "failed", route);
+            }
+
+            @Override
+            public void retried(Route route, Message<byte[]> message, Duration delay, Throwable cause) {
+                count("retried", route);
+            }
+
+            @Override
+            public void deadLettered(Route route, Message<byte[]> message, Throwable cause) {
+                count("deadLettered", route);
+            }
+        };
+        MessageBus bus = connect(url(), busOptions().withListener(counting));
+        String topic = name("listen");
+        Subscription subscription = bus.subscribe(topic, "g", String.class, m -> {
+            if (m.payload().equals("bad")) {
+                throw new IllegalStateException("bad");
+            }
+        }, quickRetry(2));
+        Inbox<String> deadLetters = new Inbox<>();
+        connect().workQueue(subscription.deadLetterQueue(), String.class).work(deadLetters);
+
+        await(bus.publish(topic, "good"));
+        await(bus.publish(topic, "bad"));
+        deadLetters.awaitCount(1, timeout());
+        deadLetters.awaitUntil(any -> events.containsKey("deadLettered"), timeout(), "the dead-letter event");
+
+        assertEquals(2, events.get("published").get(), "published: " + events);
+        assertEquals(2, events.get("delivered").get(), "delivered: " + events);
+        assertEquals(1, events.get("handled").get(), "handled: " + events);
+        assertEquals(2, events.get("failed").get(), "failed attempts: " + events);
+        assertEquals(1, events.get("retried").get(), "retried: " + events);
+        assertEquals(1, events.get("deadLettered").get(), "dead-lettered: " + events);
+        String scheme = url().substring(0, url().indexOf(':'));
+        assertTrue(routes.stream().allMatch(r -> r.transport().equals(scheme)), "routes name the transport: " + routes);
+        assertTrue(routes.stream().anyMatch(r -> "g".equals(r.group()) && r.topic().equals(topic)), routes.toString());
+    }
+
+    @Test
+    void the_publishers_trace_context_reaches_the_handler_and_continues_downstream() {
+        MessageBus bus = connect();
+        String first = name("trace1");
+        String second = name("trace2");
+        List<Optional<TraceContext>> seenInHandler = new CopyOnWriteArrayList<>();
+        bus.subscribe(first, "g", String.class, m -> {
+            seenInHandler.add(TraceContext.current());
+            await(bus.publish(second, "next hop"));
+        });
+        Inbox<String> downstream = new Inbox<>();
+        bus.subscribe(second, "g", String.class, downstream);
+
+        TraceContext origin = TraceContext.newTrace();
+        try (TraceContext.Scope scope = TraceContext.makeCurrent(origin)) {
+            await(bus.publish(first, "first hop"));
+        }
+
+        Message<String> last = downstream.awaitCount(1, timeout()).get(0);
+        TraceContext atHandler = seenInHandler.get(0).orElseThrow(() -> new AssertionError("no trace in the handler"));
+        assertEquals(origin.traceId(), atHandler.traceId());
+        TraceContext atDownstream = TraceContext.of(last).orElseThrow(() -> new AssertionError("no traceparent downstream"));
+        assertEquals(origin.traceId(), atDownstream.traceId(), "one trace across both hops");
+        assertFalse(atDownstream.spanId().equals(atHandler.spanId()), "each hop has its own span");
+    }
+
+    @Test
+    void health_reports_the_connection_and_each_subscription() {
+        MessageBus bus = connect();
+        String topic = name("health");
+        Subscription subscription = bus.subscribe(topic, "g", String.class, m -> { });
+        Health health = bus.health();
+        assertTrue(health.isUp(), health.toString());
+        assertEquals(1, health.subscriptions().size());
+        assertEquals(topic, health.subscriptions().get(0).topic());
+        assertEquals(HealthStatus.UP, health.subscriptions().get(0).status());
+
+        subscription.close();
+        assertTrue(bus.health().subscriptions().isEmpty(), "a closed subscription is gone from health");
+        bus.close();
+        assertEquals(HealthStatus.CLOSED, bus.health().status());
     }
 
     // 9. Faults ---------------------------------------------------------------------------------------

@@ -1,0 +1,43 @@
+package dev.courier.api;
+
+import java.time.Duration;
+
+/**
+ * Callbacks on what a bus does, for metrics, logs or audits. Register with
+ * {@link BusOptions#withListener(BusListener)}; the optional {@code courier-micrometer} module
+ * provides one that records Micrometer meters.
+ *
+ * <p>Every method has an empty default, so implement only what you need. Callbacks run on
+ * Courier's threads in the middle of its work: keep them fast and non-blocking. An exception
+ * thrown by a listener is logged and otherwise ignored. Implementations must be thread safe.
+ */
+public interface BusListener {
+
+    /** The broker confirmed a publish {@code elapsed} after it was called. */
+    default void published(Route route, String messageId, Duration elapsed) {
+    }
+
+    /** A publish failed (encoding, refusal, timeout). */
+    default void publishFailed(Route route, String messageId, Throwable error) {
+    }
+
+    /** A message was received from the broker and is about to be dispatched. */
+    default void delivered(Route route, Message<byte[]> message) {
+    }
+
+    /** One attempt at handling finished after {@code duration}; {@code failure} is {@code null} on success. */
+    default void handled(Route route, Message<byte[]> message, Duration duration, Throwable failure) {
+    }
+
+    /** A failed message will be tried again after {@code delay}. */
+    default void retried(Route route, Message<byte[]> message, Duration delay, Throwable cause) {
+    }
+
+    /** A message was sent to its dead-letter queue (and the original acked). */
+    default void deadLettered(Route route, Message<byte[]> message, Throwable cause) {
+    }
+
+    /** The number of received, unsettled messages of a subscription changed. */
+    default void inFlightChanged(Route route, int inFlight) {
+    }
+}
