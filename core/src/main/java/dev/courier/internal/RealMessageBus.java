@@ -100,6 +100,23 @@ public final class RealMessageBus implements MessageBus {
 
     CompletionStage<PublishReceipt> send(Destination destination, OutgoingMessage message) {
         ensureOpen();
+        String id = message.id() != null ? message.id() : UUID.randomUUID().toString();
+        long start = System.nanoTime();
+        CompletableFuture<PublishReceipt> sent = encodeAndSend(destination, message, id);
+        if (listener == null) {
+            return sent;
+        }
+        Route route = new Route(scheme, destination.name(), null);
+        return sent.whenComplete((receipt, failure) -> {
+            if (failure != null) {
+                listener.publishFailed(route, id, failure instanceof CompletionException ? failure.getCause() : failure);
+            } else {
+                listener.published(route, id, Duration.ofNanos(System.nanoTime() - start));
+            }
+        });
+    }
+
+    private CompletableFuture<PublishReceipt> encodeAndSend(Destination destination, OutgoingMessage message, String id) {
         Payloads.Encoded encoded;
         try {
             encoded = payloads.encode(message.payload());
@@ -111,24 +128,11 @@ public final class RealMessageBus implements MessageBus {
             return CompletableFuture.failedFuture(
                     new MessageTooLargeException(destination.toString(), encoded.bytes().length, maxMessageBytes));
         }
-        String id = message.id() != null ? message.id() : UUID.randomUUID().toString();
         Instant timestamp = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         Envelope envelope = new Envelope(id, destination, message.key(), withTrace(message.headers()), encoded.bytes(),
                 encoded.contentType(), timestamp);
         PublishReceipt receipt = new PublishReceipt(id, destination.name(), timestamp);
-        if (listener == null) {
-            return sendEnvelope(envelope).thenApply(done -> receipt);
-        }
-        long start = System.nanoTime();
-        Route route = new Route(scheme, destination.name(), null);
-        return sendEnvelope(envelope).handle((done, failure) -> {
-            if (failure != null) {
-                listener.publishFailed(route, id, failure instanceof CompletionException ? failure.getCause() : failure);
-                throw failure instanceof CompletionException completion ? completion : new CompletionException(failure);
-            }
-            listener.published(route, id, Duration.ofNanos(System.nanoTime() - start));
-            return receipt;
-        });
+        return sendEnvelope(envelope).thenApply(done -> receipt);
     }
 
     /** The headers plus the current trace context, unless they carry one already. */
