@@ -14,6 +14,9 @@ public final class Names {
     public static final String DEAD_LETTER_SUFFIX = ".dlq";
     static final int MAX_DEAD_LETTER_QUEUE = MAX_TOPIC + 1 + MAX_GROUP + DEAD_LETTER_SUFFIX.length();
 
+    public static final int MAX_HEADER_NAME = 128;
+    public static final int MAX_HEADER_VALUE = 8192;
+
     private static final Pattern LEGAL = Pattern.compile("[A-Za-z0-9._-]+");
 
     private Names() {
@@ -33,6 +36,31 @@ public final class Names {
     public static String queue(String name) {
         int max = name != null && name.endsWith(DEAD_LETTER_SUFFIX) ? MAX_DEAD_LETTER_QUEUE : MAX_TOPIC;
         return check("queue", name, max);
+    }
+
+    /**
+     * Checks user headers: names of 1 to 128 characters of {@code [A-Za-z0-9._-]} (what every
+     * broker's header table carries as is), values at most 8192 characters with no control
+     * characters other than tab (NATS and AMQP header encodings cannot carry line breaks).
+     */
+    public static void headers(java.util.Map<String, String> headers) {
+        headers.forEach((name, value) -> {
+            if (name.isEmpty() || name.length() > MAX_HEADER_NAME || !LEGAL.matcher(name).matches()) {
+                throw new IllegalArgumentException("invalid header name '" + printable(name)
+                        + "': use 1 to " + MAX_HEADER_NAME + " letters, digits, '.', '_' or '-'");
+            }
+            if (value.length() > MAX_HEADER_VALUE) {
+                throw new IllegalArgumentException("header '" + name + "' is " + value.length()
+                        + " characters long; the limit is " + MAX_HEADER_VALUE);
+            }
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                if (c != '\t' && Character.isISOControl(c)) {
+                    throw new IllegalArgumentException("header '" + name + "' has the control character "
+                            + String.format("\\u%04x", (int) c) + " at index " + i + "; control characters cannot travel in headers");
+                }
+            }
+        });
     }
 
     /** The dead-letter queue of a group on a topic. */

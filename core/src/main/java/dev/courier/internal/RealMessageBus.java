@@ -99,6 +99,7 @@ public final class RealMessageBus implements MessageBus {
     }
 
     CompletionStage<PublishReceipt> send(Destination destination, OutgoingMessage message) {
+        Names.headers(message.headers());
         ensureOpen();
         String id = message.id() != null ? message.id() : UUID.randomUUID().toString();
         long start = System.nanoTime();

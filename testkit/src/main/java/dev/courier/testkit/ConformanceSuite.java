@@ -806,6 +806,22 @@ public abstract class ConformanceSuite {
     }
 
     @Test
+    void invalid_header_names_and_values_are_rejected_before_any_io() {
+        MessageBus bus = connect();
+        String topic = name("headers");
+        for (String badName : List.of("", "with space", "colon:", "new\nline", "ü", "x".repeat(129))) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> bus.publish(OutgoingMessage.of(topic, "x").withHeader(badName, "v")));
+            assertTrue(e.getMessage().contains("header name"), e.getMessage());
+        }
+        IllegalArgumentException control = assertThrows(IllegalArgumentException.class,
+                () -> bus.publish(OutgoingMessage.of(topic, "x").withHeader("h", "line\r\nbreak")));
+        assertTrue(control.getMessage().contains("\\u000d"), control.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> bus.publish(OutgoingMessage.of(topic, "x").withHeader("h", "v".repeat(8193))));
+    }
+
+    @Test
     void null_arguments_are_rejected_naming_the_parameter() {
         MessageBus bus = connect();
         assertEquals("payload", assertThrows(NullPointerException.class, () -> bus.publish(name("t"), null)).getMessage());
