@@ -1,0 +1,505 @@
+package dev.courier.transport.kafka;
+
+import dev.courier.api.ConnectionException;
+import dev.courier.api.HealthStatus;
+import dev.courier.spi.ConnectionState;
+import dev.courier.spi.Consumer;
+import dev.courier.spi.ConsumerSpec;
+import dev.courier.spi.Delivery;
+import dev.courier.spi.DeliverySink;
+import dev.courier.spi.Envelope;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.InterruptException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One member of a Kafka consumer group feeding one {@link DeliverySink}.
+ *
+ * <p>A {@link KafkaConsumer} is not thread safe, so every call on it happens on this member's own
+ * poll thread; {@link Delivery#ack()} and {@link Delivery#reject()} from other threads only queue a
+ * settlement that the poll thread applies. Records reach the sink in partition order, from the poll
+ * thread. At most {@code maxInFlight} deliveries are unsettled: at the bound every assigned
+ * partition is paused (the loop keeps polling, so the member stays in its group however long a
+ * handler retries) and resumed once a delivery settles.
+ *
+ * <p>Offsets are committed per partition only up to the contiguous prefix of acked records, so a
+ * slow message is never skipped by the commit of a later one. A reject seeks the partition back to
+ * the rejected record: it and every later record of that partition are fetched and handed out
+ * again (their earlier deliveries become stale; settling those does nothing but free their
+ * in-flight slot). On a rebalance the member stops handing out records of revoked partitions, waits
+ * a short while for their in-flight deliveries, commits the acked prefix and lets them go.
+ */
+final class KafkaGroupConsumer implements Consumer {
+
+    private static final Logger log = LoggerFactory.getLogger(KafkaGroupConsumer.class);
+
+    /** How long one poll waits for records; also the longest delay before a stop or close is noticed. */
+    static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
+    /** How long a revoked partition's in-flight deliveries may take to settle before they are released. */
+    static final Duration REVOKE_GRACE = Duration.ofSeconds(5);
+    static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(5);
+    static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
+    private static final long COMMIT_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    private final ConsumerSpec spec;
+    private final DeliverySink sink;
+    private final String topic;
+    private final String groupId;
+    private final String bootstrapServers;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Runnable onClosed;
+    private final Thread thread;
+    private final BlockingQueue<Settlement> settlements = new LinkedBlockingQueue<>();
+    private final CompletableFuture<Void> joined = new CompletableFuture<>();
+    private final CountDownLatch finished = new CountDownLatch(1);
+    private final AtomicBoolean closeStarted = new AtomicBoolean();
+    private volatile boolean fetching = true;
+    private volatile boolean closing;
+    private final Supplier<ConnectionState> connection;
+    /** Set while polling fails; cleared by the next successful poll. */
+    private volatile ConnectionState pollProblem;
+    /** Set while offset commits fail; cleared by the next successful commit. */
+    private volatile ConnectionState commitProblem;
+
+    // Owned by the poll thread.
+    private final Map<TopicPartition, PartitionLedger> ledgers = new HashMap<>();
+    private final ArrayDeque<ConsumerRecord<byte[], byte[]>> fetched = new ArrayDeque<>();
+    private int inFlight;
+    private boolean paused;
+    private boolean commitPending;
+    private long noCommitUntil = System.nanoTime();
+
+    KafkaGroupConsumer(KafkaSettings settings, ConsumerSpec spec, DeliverySink sink, String clientSuffix,
+                       Supplier<ConnectionState> connection, Runnable onClosed) {
+        this.connection = connection;
+        this.spec = spec;
+        this.sink = sink;
+        this.topic = KafkaNames.topic(spec.source());
+        this.groupId = KafkaNames.groupId(spec.source(), spec.group());
+        this.bootstrapServers = settings.bootstrapServers();
+        this.onClosed = onClosed;
+        int maxPollRecords = Math.min(spec.maxInFlight(), 500);
+        this.consumer = new KafkaConsumer<>(settings.consumerConfig(groupId, clientSuffix, maxPollRecords));
+        this.thread = new Thread(this::run, "courier-kafka-" + groupId);
+        this.thread.setDaemon(true);
+    }
+
+    /**
+     * Starts polling and returns once the group has given this member its first assignment (maybe
+     * empty), so the group exists on the broker.
+     *
+     * @throws ConnectionException when the member cannot join within {@code timeout}
+     */
+    void start(Duration timeout) {
+        thread.start();
+        try {
+            joined.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            close();
+            throw new ConnectionException("could not join Kafka consumer group '" + groupId + "' for " + spec
+                    + " at " + bootstrapServers + " within " + timeout.toSeconds() + " s", e);
+        } catch (ExecutionException e) {
+            close();
+            throw new ConnectionException("could not join Kafka consumer group '" + groupId + "' for " + spec
+                    + " at " + bootstrapServers + ": " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close();
+            throw new ConnectionException("interrupted while joining Kafka consumer group '" + groupId + "'", e);
+        }
+        log.debug("Joined Kafka consumer group '{}' on topic '{}' at {}", groupId, topic, bootstrapServers);
+    }
+
+    /**
+     * {@code FAILED} when the poll thread died, {@code RECONNECTING} while polls or offset commits
+     * fail or the cluster does not answer, else {@code UP}. Never blocks.
+     */
+    @Override
+    public ConnectionState state() {
+        if (closing) {
+            return new ConnectionState(HealthStatus.CLOSED, "closed");
+        }
+        if (finished.getCount() == 0) {
+            return new ConnectionState(HealthStatus.FAILED, "the Kafka consumer of group '" + groupId + "' stopped; "
+                    + "see the log; subscribe again");
+        }
+        ConnectionState problem = pollProblem != null ? pollProblem : commitProblem;
+        return problem != null ? problem : connection.get();
+    }
+
+    @Override
+    public void stopFetching() {
+        fetching = false;
+    }
+
+    @Override
+    public void close() {
+        if (!closeStarted.compareAndSet(false, true)) {
+            awaitFinished();
+            return;
+        }
+        fetching = false;
+        closing = true;
+        if (Thread.currentThread() != thread) {
+            awaitFinished();
+        }
+    }
+
+    private void awaitFinished() {
+        if (Thread.currentThread() == thread) {
+            return;
+        }
+        try {
+            if (!finished.await(COMMIT_TIMEOUT.plus(CLOSE_TIMEOUT).plus(REVOKE_GRACE).toMillis(), TimeUnit.MILLISECONDS)) {
+                log.warn("Kafka consumer of group '{}' did not stop in time; it stops in the background", groupId);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ---- the poll thread ----
+
+    private void run() {
+        try {
+            consumer.subscribe(List.of(topic), new Rebalance());
+            int failures = 0;
+            while (!closing) {
+                try {
+                    step();
+                    failures = 0;
+                    pollProblem = null;
+                } catch (InterruptException e) {
+                    if (closing) {
+                        break;
+                    }
+                    Thread.interrupted();
+                } catch (KafkaException | IllegalStateException e) {
+                    if (!joined.isDone()) {
+                        joined.completeExceptionally(e);
+                        break;
+                    }
+                    failures++;
+                    long backoff = Math.min(30_000, 500L << Math.min(failures, 6));
+                    pollProblem = new ConnectionState(HealthStatus.RECONNECTING, "polling group '" + groupId
+                            + "' failed: " + KafkaTransport.rootMessage(e) + "; trying again");
+                    log.error("Kafka consumer of group '{}' on topic '{}' failed ({}); trying again in {} ms",
+                            groupId, topic, e.toString(), backoff, e);
+                    applySettlementsFor(Duration.ofMillis(backoff));
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            joined.completeExceptionally(e);
+            log.error("Kafka consumer of group '{}' on topic '{}' stopped", groupId, topic, e);
+        } finally {
+            shutDown();
+        }
+    }
+
+    private void step() {
+        applySettlements();
+        dispatch();
+        adjustPause();
+        commitAcked();
+        if (paused) {
+            // Nothing to fetch: wait for a settlement, then poll anyway to stay in the group.
+            applySettlementsFor(POLL_TIMEOUT);
+            add(consumer.poll(Duration.ZERO));
+        } else {
+            add(consumer.poll(POLL_TIMEOUT));
+        }
+    }
+
+    private void add(ConsumerRecords<byte[], byte[]> records) {
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            fetched.add(record);
+        }
+    }
+
+    private void dispatch() {
+        while (fetching && !closing && inFlight < spec.maxInFlight() && !fetched.isEmpty()) {
+            ConsumerRecord<byte[], byte[]> record = fetched.poll();
+            TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+            PartitionLedger ledger = ledgers.get(partition);
+            if (ledger == null) {
+                continue; // revoked meanwhile
+            }
+            int count = ledger.nextDeliveryCount(record.offset());
+            KafkaDelivery delivery = new KafkaDelivery(partition, record.offset(),
+                    KafkaRecords.toEnvelope(record, spec.source()), count);
+            ledger.handOut(record.offset(), delivery, count);
+            inFlight++;
+            try {
+                sink.deliver(delivery);
+            } catch (RuntimeException e) {
+                log.error("Delivery sink of group '{}' failed on message {}; it will be fetched again",
+                        groupId, delivery.envelope().id(), e);
+                delivery.reject();
+            }
+        }
+    }
+
+    private void adjustPause() {
+        boolean wanted = fetching && !closing && inFlight < spec.maxInFlight() && fetched.isEmpty();
+        if (wanted == !paused) {
+            return;
+        }
+        if (wanted) {
+            consumer.resume(consumer.assignment());
+        } else {
+            consumer.pause(consumer.assignment());
+        }
+        paused = !wanted;
+    }
+
+    private void applySettlements() {
+        Settlement settlement;
+        while ((settlement = settlements.poll()) != null) {
+            apply(settlement);
+        }
+    }
+
+    /** Applies settlements as they come, for up to {@code wait} (returns early after the first one). */
+    private void applySettlementsFor(Duration wait) {
+        try {
+            Settlement settlement = settlements.poll(wait.toNanos(), TimeUnit.NANOSECONDS);
+            if (settlement != null) {
+                apply(settlement);
+                applySettlements();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closing = true;
+        }
+    }
+
+    private void apply(Settlement settlement) {
+        inFlight--;
+        KafkaDelivery delivery = settlement.delivery();
+        PartitionLedger ledger = ledgers.get(delivery.partition);
+        if (ledger == null || !ledger.isCurrent(delivery.offset, delivery)) {
+            return; // its partition was revoked or rewound: the record is (or will be) fetched again
+        }
+        if (settlement.ack()) {
+            ledger.ack(delivery.offset);
+            return;
+        }
+        int later = ledger.rewind(delivery.offset);
+        fetched.removeIf(record -> record.partition() == delivery.partition.partition());
+        try {
+            consumer.seek(delivery.partition, delivery.offset);
+        } catch (IllegalStateException notAssigned) {
+            return; // being revoked: the next owner reads from the committed offset
+        }
+        log.debug("Message {} of group '{}' rejected: {} rewound to offset {} ({} later in-flight record(s) will come again)",
+                delivery.envelope().id(), groupId, delivery.partition, delivery.offset, later);
+    }
+
+    private void commitAcked() {
+        if (commitPending || System.nanoTime() - noCommitUntil < 0) {
+            return;
+        }
+        Map<TopicPartition, OffsetAndMetadata> offsets = committable(ledgers.keySet());
+        if (offsets.isEmpty()) {
+            return;
+        }
+        commitPending = true;
+        consumer.commitAsync(offsets, (done, failure) -> {
+            commitPending = false;
+            commitProblem = failure == null ? null : new ConnectionState(HealthStatus.RECONNECTING,
+                    "offset commits of group '" + groupId + "' fail: " + KafkaTransport.rootMessage(failure));
+            if (failure != null) {
+                noCommitUntil = System.nanoTime() + COMMIT_RETRY_NANOS;
+                offsets.keySet().forEach(partition -> {
+                    PartitionLedger ledger = ledgers.get(partition);
+                    if (ledger != null) {
+                        ledger.commitFailed();
+                    }
+                });
+                log.debug("Commit of group '{}' failed ({}); trying again", groupId, failure.toString());
+            }
+        });
+    }
+
+    private void commitNow(Collection<TopicPartition> partitions) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = committable(partitions);
+        if (offsets.isEmpty()) {
+            return;
+        }
+        try {
+            consumer.commitSync(offsets, COMMIT_TIMEOUT);
+        } catch (KafkaException e) {
+            log.warn("Could not commit offsets {} of group '{}' ({}); those messages may be delivered again",
+                    offsets, groupId, e.toString());
+        }
+    }
+
+    private Map<TopicPartition, OffsetAndMetadata> committable(Collection<TopicPartition> partitions) {
+        Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
+        for (TopicPartition partition : partitions) {
+            PartitionLedger ledger = ledgers.get(partition);
+            if (ledger != null) {
+                OptionalLong offset = ledger.takeCommit();
+                if (offset.isPresent()) {
+                    offsets.put(partition, new OffsetAndMetadata(offset.getAsLong()));
+                }
+            }
+        }
+        return offsets;
+    }
+
+    private int unsettled(Collection<TopicPartition> partitions) {
+        int count = 0;
+        for (TopicPartition partition : partitions) {
+            PartitionLedger ledger = ledgers.get(partition);
+            if (ledger != null) {
+                count += ledger.unsettled();
+            }
+        }
+        return count;
+    }
+
+    private void shutDown() {
+        try {
+            applySettlements();
+            commitNow(List.copyOf(ledgers.keySet()));
+        } catch (RuntimeException e) {
+            log.warn("Could not commit the last offsets of group '{}'", groupId, e);
+        } finally {
+            try {
+                consumer.close(CloseOptions.timeout(CLOSE_TIMEOUT));
+            } catch (RuntimeException e) {
+                log.warn("Could not close the Kafka consumer of group '{}' cleanly", groupId, e);
+            }
+            joined.completeExceptionally(new IllegalStateException("consumer closed"));
+            finished.countDown();
+            onClosed.run();
+            log.debug("Kafka consumer of group '{}' on topic '{}' closed", groupId, topic);
+        }
+    }
+
+    /** Keeps the ledgers in step with the assignment; runs on the poll thread, inside poll() or close(). */
+    private final class Rebalance implements ConsumerRebalanceListener {
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+            for (TopicPartition partition : partitions) {
+                ledgers.put(partition, new PartitionLedger());
+            }
+            if (paused && !partitions.isEmpty()) {
+                consumer.pause(partitions);
+            }
+            if (!partitions.isEmpty()) {
+                log.debug("Group '{}' assigned {}", groupId, partitions);
+            }
+            joined.complete(null);
+        }
+
+        @Override
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            if (partitions.isEmpty()) {
+                return;
+            }
+            fetched.removeIf(record -> partitions.contains(new TopicPartition(record.topic(), record.partition())));
+            long deadline = System.nanoTime() + REVOKE_GRACE.toNanos();
+            while (!closing && unsettled(partitions) > 0 && deadline - System.nanoTime() > 0) {
+                applySettlementsFor(Duration.ofNanos(Math.min(deadline - System.nanoTime(), POLL_TIMEOUT.toNanos())));
+            }
+            commitNow(partitions);
+            release(partitions, "revoked");
+        }
+
+        @Override
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            if (partitions.isEmpty()) {
+                return;
+            }
+            fetched.removeIf(record -> partitions.contains(new TopicPartition(record.topic(), record.partition())));
+            release(partitions, "lost");
+        }
+
+        private void release(Collection<TopicPartition> partitions, String how) {
+            int unsettled = unsettled(partitions);
+            partitions.forEach(ledgers::remove);
+            if (unsettled > 0) {
+                log.info("Group '{}': partitions {} {} with {} unsettled message(s); they will be delivered again",
+                        groupId, partitions, how, unsettled);
+            } else {
+                log.debug("Group '{}': partitions {} {}", groupId, partitions, how);
+            }
+        }
+    }
+
+    /** An ack ({@code true}) or reject queued for the poll thread. */
+    private record Settlement(KafkaDelivery delivery, boolean ack) {
+    }
+
+    /** One record handed to the sink. Settling queues the outcome for the poll thread. */
+    private final class KafkaDelivery implements Delivery {
+        final TopicPartition partition;
+        final long offset;
+        private final Envelope envelope;
+        private final int count;
+        private final AtomicBoolean settled = new AtomicBoolean();
+
+        KafkaDelivery(TopicPartition partition, long offset, Envelope envelope, int count) {
+            this.partition = partition;
+            this.offset = offset;
+            this.envelope = envelope;
+            this.count = count;
+        }
+
+        @Override
+        public Envelope envelope() {
+            return envelope;
+        }
+
+        @Override
+        public int deliveryCount() {
+            return count;
+        }
+
+        @Override
+        public void ack() {
+            if (settled.compareAndSet(false, true)) {
+                settlements.add(new Settlement(this, true));
+            }
+        }
+
+        @Override
+        public void reject() {
+            if (settled.compareAndSet(false, true)) {
+                settlements.add(new Settlement(this, false));
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "KafkaDelivery[" + partition + "@" + offset + ", " + envelope.id() + ", count " + count + "]";
+        }
+    }
+}

@@ -1,0 +1,92 @@
+package dev.courier.transport.kafka;
+
+import dev.courier.spi.Destination;
+import dev.courier.spi.Envelope;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
+
+/**
+ * Converts between envelopes and Kafka records. The record key is the Courier key (UTF-8); the
+ * value is the payload; Kafka headers carry the user headers unchanged plus three reserved ones,
+ * {@code courier:id}, {@code courier:content-type} and {@code courier:timestamp} (epoch
+ * milliseconds, decimal). A user header whose name starts with {@code courier:} travels as
+ * {@code courier:user:<name>}, so it can never be taken for a reserved one.
+ *
+ * <p>Records written by other producers are read too: without the reserved headers the id is
+ * {@code <topic>-<partition>-<offset>}, the content type {@code application/octet-stream} and the
+ * timestamp the record's.
+ */
+final class KafkaRecords {
+
+    static final String ID = "courier:id";
+    static final String CONTENT_TYPE = "courier:content-type";
+    static final String TIMESTAMP = "courier:timestamp";
+    private static final String RESERVED_PREFIX = "courier:";
+    private static final String ESCAPED_PREFIX = "courier:user:";
+    private static final String UNKNOWN_CONTENT_TYPE = "application/octet-stream";
+
+    private KafkaRecords() {
+    }
+
+    /** The record for {@code envelope}, sent to {@code topic} (and {@code partition}, when not null). */
+    static ProducerRecord<byte[], byte[]> toRecord(Envelope envelope, String topic, Integer partition) {
+        byte[] key = envelope.key() == null ? null : utf8(envelope.key());
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, partition, key, envelope.payload());
+        Headers headers = record.headers();
+        headers.add(ID, utf8(envelope.id()));
+        headers.add(CONTENT_TYPE, utf8(envelope.contentType()));
+        headers.add(TIMESTAMP, utf8(Long.toString(envelope.timestamp().toEpochMilli())));
+        for (Map.Entry<String, String> header : envelope.headers().entrySet()) {
+            String name = header.getKey().startsWith(RESERVED_PREFIX) ? ESCAPED_PREFIX + header.getKey() : header.getKey();
+            headers.add(name, utf8(header.getValue()));
+        }
+        return record;
+    }
+
+    /** The envelope carried by {@code record}, received from {@code source}. Never throws on odd records. */
+    static Envelope toEnvelope(ConsumerRecord<byte[], byte[]> record, Destination source) {
+        String id = null;
+        String contentType = null;
+        Instant timestamp = null;
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (Header header : record.headers()) {
+            String name = header.key();
+            String value = header.value() == null ? "" : new String(header.value(), StandardCharsets.UTF_8);
+            switch (name) {
+                case ID -> id = value;
+                case CONTENT_TYPE -> contentType = value;
+                case TIMESTAMP -> timestamp = millis(value);
+                default -> headers.put(name.startsWith(ESCAPED_PREFIX) ? name.substring(ESCAPED_PREFIX.length()) : name,
+                        value);
+            }
+        }
+        if (id == null || id.isEmpty()) {
+            id = record.topic() + "-" + record.partition() + "-" + record.offset();
+        }
+        if (timestamp == null) {
+            timestamp = Instant.ofEpochMilli(Math.max(0, record.timestamp()));
+        }
+        String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+        byte[] payload = record.value() == null ? new byte[0] : record.value();
+        return new Envelope(id, source, key, headers, payload, contentType == null ? UNKNOWN_CONTENT_TYPE : contentType,
+                timestamp);
+    }
+
+    private static Instant millis(String value) {
+        try {
+            return Instant.ofEpochMilli(Long.parseLong(value));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static byte[] utf8(String value) {
+        return value.getBytes(StandardCharsets.UTF_8);
+    }
+}

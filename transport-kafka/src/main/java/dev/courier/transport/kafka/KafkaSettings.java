@@ -1,0 +1,394 @@
+package dev.courier.transport.kafka;
+
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The parsed form of a {@code kafka://} URL and its options: the bootstrap servers, how Courier
+ * creates topics, and the configuration of the Kafka clients it builds. Immutable; every option is
+ * checked when it is parsed, so a bad value fails before any I/O.
+ *
+ * <p>{@link #toString()} never shows a password or a JAAS configuration.
+ */
+final class KafkaSettings {
+
+    static final int DEFAULT_PORT = 9092;
+    static final int DEFAULT_PARTITIONS = 3;
+    /** Fits a broker's default {@code message.max.bytes} (1 MiB) with room for the key and headers. */
+    static final long DEFAULT_MAX_MESSAGE_BYTES = 1_000_000;
+    /** Room left for the key, the headers and the record batch framing above the payload limit. */
+    static final long HEADROOM_BYTES = 64 * 1024;
+    static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
+    /** Options that map to one Kafka client setting each, for every client Courier builds. */
+    private static final Map<String, String> CLIENT_OPTIONS = Map.ofEntries(
+            Map.entry("securityProtocol", "security.protocol"),
+            Map.entry("saslMechanism", "sasl.mechanism"),
+            Map.entry("saslJaasConfig", "sasl.jaas.config"),
+            Map.entry("sslTruststoreLocation", "ssl.truststore.location"),
+            Map.entry("sslTruststorePassword", "ssl.truststore.password"),
+            Map.entry("sslTruststoreType", "ssl.truststore.type"),
+            Map.entry("sslKeystoreLocation", "ssl.keystore.location"),
+            Map.entry("sslKeystorePassword", "ssl.keystore.password"),
+            Map.entry("sslKeystoreType", "ssl.keystore.type"),
+            Map.entry("sslKeyPassword", "ssl.key.password"),
+            Map.entry("sslEndpointIdentificationAlgorithm", "ssl.endpoint.identification.algorithm"));
+
+    private static final Set<String> COURIER_OPTIONS = Set.of("partitions", "replicationFactor", "lingerMs",
+            "batchSize", "compression", "clientId", "maxMessageBytes", "connectTimeoutMs");
+
+    private static final Set<String> COMPRESSIONS = Set.of("none", "gzip", "snappy", "lz4", "zstd");
+
+    /** Kafka settings Courier's guarantees rest on; a pass-through option may not change them. */
+    private static final Map<String, String> FIXED = Map.ofEntries(
+            Map.entry("acks", "publishes complete only once every in-sync replica has the message"),
+            Map.entry("enable.idempotence", "retried publishes must not be duplicated or reordered"),
+            Map.entry("enable.auto.commit", "Courier commits the offsets of handled messages itself"),
+            Map.entry("group.id", "Courier derives the group id from the topic and group (see the README)"),
+            Map.entry("key.serializer", "Courier sends bytes"),
+            Map.entry("value.serializer", "Courier sends bytes"),
+            Map.entry("key.deserializer", "Courier receives bytes"),
+            Map.entry("value.deserializer", "Courier receives bytes"),
+            Map.entry("bootstrap.servers", "give the servers in the URL: kafka://host1:9092,host2:9092"));
+
+    private final List<String> bootstrapServers;
+    private final int partitions;
+    private final Optional<Short> replicationFactor;
+    private final long maxMessageBytes;
+    private final Duration connectTimeout;
+    private final String clientId;
+    private final Map<String, Object> common;
+    private final Map<String, Object> producerOnly;
+    private final Map<String, Object> consumerOnly;
+    private final Map<String, Object> adminOnly;
+
+    private KafkaSettings(List<String> bootstrapServers, int partitions, Optional<Short> replicationFactor,
+                          long maxMessageBytes, Duration connectTimeout, String clientId, Map<String, Object> common,
+                          Map<String, Object> producerOnly, Map<String, Object> consumerOnly, Map<String, Object> adminOnly) {
+        this.bootstrapServers = List.copyOf(bootstrapServers);
+        this.partitions = partitions;
+        this.replicationFactor = replicationFactor;
+        this.maxMessageBytes = maxMessageBytes;
+        this.connectTimeout = connectTimeout;
+        this.clientId = clientId;
+        this.common = Map.copyOf(common);
+        this.producerOnly = Map.copyOf(producerOnly);
+        this.consumerOnly = Map.copyOf(consumerOnly);
+        this.adminOnly = Map.copyOf(adminOnly);
+    }
+
+    /**
+     * Parses {@code kafka://host[:port][,host[:port]...][?options]}; {@code options} holds the query
+     * parameters already merged with options given in code.
+     *
+     * @throws IllegalArgumentException naming the bad part of the URL or the bad option
+     */
+    static KafkaSettings parse(URI url, Map<String, String> options) {
+        List<String> servers = servers(url);
+        Map<String, Object> common = new LinkedHashMap<>();
+        Map<String, Object> producer = new LinkedHashMap<>();
+        Map<String, Object> consumer = new LinkedHashMap<>();
+        Map<String, Object> admin = new LinkedHashMap<>();
+        int partitions = DEFAULT_PARTITIONS;
+        Optional<Short> replication = Optional.empty();
+        long maxBytes = DEFAULT_MAX_MESSAGE_BYTES;
+        Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        String clientId = "courier-" + UUID.randomUUID().toString().substring(0, 8);
+
+        userInfo(url, options, common);
+        for (Map.Entry<String, String> option : new java.util.TreeMap<>(options).entrySet()) {
+            String name = option.getKey();
+            String value = option.getValue();
+            if (CLIENT_OPTIONS.containsKey(name)) {
+                common.put(CLIENT_OPTIONS.get(name), value);
+            } else if (name.startsWith("kafka.")) {
+                passThrough(name, value, common, producer, consumer, admin);
+            } else if (COURIER_OPTIONS.contains(name)) {
+                switch (name) {
+                    case "partitions" -> partitions = (int) number(name, value, 1, 1_000_000);
+                    case "replicationFactor" -> replication = Optional.of((short) number(name, value, 1, Short.MAX_VALUE));
+                    case "lingerMs" -> producer.put("linger.ms", (int) number(name, value, 0, Integer.MAX_VALUE));
+                    case "batchSize" -> producer.put("batch.size", (int) number(name, value, 0, Integer.MAX_VALUE));
+                    case "compression" -> producer.put("compression.type", compression(value));
+                    case "clientId" -> clientId = nonBlank(name, value);
+                    case "maxMessageBytes" -> maxBytes = number(name, value, 1, Integer.MAX_VALUE - HEADROOM_BYTES);
+                    case "connectTimeoutMs" -> connectTimeout = Duration.ofMillis(number(name, value, 1, Integer.MAX_VALUE));
+                    default -> throw new AssertionError(name);
+                }
+            } else {
+                List<String> known = new ArrayList<>(COURIER_OPTIONS);
+                known.addAll(CLIENT_OPTIONS.keySet());
+                known.sort(null);
+                throw new IllegalArgumentException("unknown option '" + name + "' for kafka://; known: "
+                        + String.join(", ", known) + ", or any Kafka client setting prefixed with 'kafka.'"
+                        + " (for example kafka.session.timeout.ms=10000)");
+            }
+        }
+        return new KafkaSettings(servers, partitions, replication, maxBytes, connectTimeout, clientId,
+                common, producer, consumer, admin);
+    }
+
+    private static List<String> servers(URI url) {
+        String authority = url.getRawAuthority();
+        if (authority == null || authority.isBlank()) {
+            throw new IllegalArgumentException("kafka URL '" + redacted(url)
+                    + "' names no broker; expected kafka://host:9092 or kafka://host1:9092,host2:9092");
+        }
+        int at = authority.lastIndexOf('@');
+        String hosts = at >= 0 ? authority.substring(at + 1) : authority;
+        if (url.getRawPath() != null && !url.getRawPath().isEmpty() && !url.getRawPath().equals("/")) {
+            throw new IllegalArgumentException("kafka URL '" + redacted(url) + "' has a path ('" + url.getRawPath()
+                    + "'); a Kafka URL names brokers only: kafka://host1:9092,host2:9092?options");
+        }
+        List<String> servers = new ArrayList<>();
+        for (String server : hosts.split(",", -1)) {
+            String hostPort = server.trim();
+            if (hostPort.isEmpty()) {
+                throw new IllegalArgumentException("kafka URL '" + redacted(url) + "' has an empty broker address");
+            }
+            String host;
+            String port;
+            if (hostPort.startsWith("[")) { // IPv6 literal: [::1]:9092
+                int close = hostPort.indexOf(']');
+                if (close < 0) {
+                    throw new IllegalArgumentException("malformed broker address '" + hostPort + "' in kafka URL");
+                }
+                host = hostPort.substring(0, close + 1);
+                String rest = hostPort.substring(close + 1);
+                port = rest.startsWith(":") ? rest.substring(1) : rest.isEmpty() ? null : "bad";
+            } else {
+                int colon = hostPort.lastIndexOf(':');
+                host = colon < 0 ? hostPort : hostPort.substring(0, colon);
+                port = colon < 0 ? null : hostPort.substring(colon + 1);
+            }
+            if (host.isEmpty()) {
+                throw new IllegalArgumentException("broker address '" + hostPort + "' in kafka URL has no host");
+            }
+            int portNumber = DEFAULT_PORT;
+            if (port != null) {
+                try {
+                    portNumber = Integer.parseInt(port);
+                } catch (NumberFormatException e) {
+                    portNumber = -1;
+                }
+                if (portNumber < 1 || portNumber > 65535) {
+                    throw new IllegalArgumentException("broker address '" + hostPort + "' in kafka URL has a bad port");
+                }
+            }
+            servers.add(host + ":" + portNumber);
+        }
+        return servers;
+    }
+
+    /** {@code kafka://user:password@host} sets SASL credentials (PLAIN unless saslMechanism says SCRAM-*). */
+    private static void userInfo(URI url, Map<String, String> options, Map<String, Object> common) {
+        String authority = url.getRawAuthority();
+        int at = authority == null ? -1 : authority.lastIndexOf('@');
+        if (at < 0) {
+            return;
+        }
+        String info = authority.substring(0, at);
+        int colon = info.indexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException("kafka URL user info must be user:password (SASL credentials)");
+        }
+        if (options.containsKey("saslJaasConfig") || options.containsKey("kafka.sasl.jaas.config")) {
+            throw new IllegalArgumentException("kafka URL has both user:password and saslJaasConfig; give one of them");
+        }
+        String user = URLDecoder.decode(info.substring(0, colon), StandardCharsets.UTF_8);
+        String password = URLDecoder.decode(info.substring(colon + 1), StandardCharsets.UTF_8);
+        String mechanism = options.getOrDefault("saslMechanism", "PLAIN");
+        String module = mechanism.toUpperCase(Locale.ROOT).startsWith("SCRAM-")
+                ? "org.apache.kafka.common.security.scram.ScramLoginModule"
+                : "org.apache.kafka.common.security.plain.PlainLoginModule";
+        common.put("sasl.mechanism", mechanism);
+        common.put("sasl.jaas.config", module + " required username=\"" + jaasEscape(user) + "\" password=\""
+                + jaasEscape(password) + "\";");
+        if (!options.containsKey("securityProtocol") && !options.containsKey("kafka.security.protocol")) {
+            common.put("security.protocol", "SASL_PLAINTEXT");
+        }
+    }
+
+    private static String jaasEscape(String value) {
+        return value.replace("\\", "\\\\").replace("\"", "\\\"");
+    }
+
+    private static void passThrough(String name, String value, Map<String, Object> common, Map<String, Object> producer,
+                                    Map<String, Object> consumer, Map<String, Object> admin) {
+        String key = name.substring("kafka.".length());
+        Map<String, Object> target = common;
+        for (Map.Entry<String, Map<String, Object>> scope : Map.of("producer.", producer, "consumer.", consumer,
+                "admin.", admin).entrySet()) {
+            if (key.startsWith(scope.getKey())) {
+                key = key.substring(scope.getKey().length());
+                target = scope.getValue();
+                break;
+            }
+        }
+        if (key.isEmpty()) {
+            throw new IllegalArgumentException("option '" + name + "' names no Kafka setting after the prefix");
+        }
+        String why = FIXED.get(key);
+        if (why != null) {
+            throw new IllegalArgumentException("option '" + name + "' cannot be set: " + why);
+        }
+        target.put(key, value);
+    }
+
+    private static long number(String name, String value, long min, long max) {
+        long parsed;
+        try {
+            parsed = Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("option " + name + " must be a whole number: '" + value + "'");
+        }
+        if (parsed < min || parsed > max) {
+            throw new IllegalArgumentException("option " + name + " must be between " + min + " and " + max + ": " + parsed);
+        }
+        return parsed;
+    }
+
+    private static String compression(String value) {
+        String lower = value.trim().toLowerCase(Locale.ROOT);
+        if (!COMPRESSIONS.contains(lower)) {
+            throw new IllegalArgumentException("option compression must be one of " + new java.util.TreeSet<>(COMPRESSIONS)
+                    + ": '" + value + "'");
+        }
+        return lower;
+    }
+
+    private static String nonBlank(String name, String value) {
+        if (value.isBlank()) {
+            throw new IllegalArgumentException("option " + name + " must not be blank");
+        }
+        return value.trim();
+    }
+
+    private static String redacted(URI url) {
+        return url.toString().replaceAll("(://[^/@:]*:)[^/@]*@", "$1***@");
+    }
+
+    /** Bootstrap servers as Kafka takes them: {@code host1:9092,host2:9092}. */
+    String bootstrapServers() {
+        return String.join(",", bootstrapServers);
+    }
+
+    /** Partitions of the topics Courier creates. */
+    int partitions() {
+        return partitions;
+    }
+
+    /** Replication factor of the topics Courier creates; empty means the broker's default. */
+    Optional<Short> replicationFactor() {
+        return replicationFactor;
+    }
+
+    /** The largest payload Courier accepts for publishing. */
+    long maxMessageBytes() {
+        return maxMessageBytes;
+    }
+
+    /** How long connecting and each declaration may take before failing. */
+    Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    String clientId() {
+        return clientId;
+    }
+
+    /**
+     * Topic settings for the topics Courier creates: a raised message size limit when
+     * {@code maxMessageBytes} exceeds the default, which fits Kafka's own default limit (1 MiB).
+     */
+    Map<String, String> topicConfigs() {
+        return maxMessageBytes > DEFAULT_MAX_MESSAGE_BYTES
+                ? Map.of("max.message.bytes", Long.toString(maxMessageBytes + HEADROOM_BYTES)) : Map.of();
+    }
+
+    /** The admin client's configuration. */
+    Map<String, Object> adminConfig() {
+        Map<String, Object> config = base("-admin");
+        int timeout = (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis());
+        config.put("request.timeout.ms", timeout);
+        config.put("default.api.timeout.ms", Math.max(timeout, 15_000));
+        config.putAll(common);
+        config.putAll(adminOnly);
+        return config;
+    }
+
+    /** The producer's configuration: durable, idempotent, batching, bounded in time. */
+    Map<String, Object> producerConfig() {
+        Map<String, Object> config = base("-producer");
+        // Nothing may hang: a send waits for buffer space or metadata at most this long...
+        config.put("max.block.ms", 5_000);
+        // ...and fails when the broker has not confirmed it within this time (core's default publish timeout).
+        config.put("request.timeout.ms", 15_000);
+        config.put("delivery.timeout.ms", 30_000);
+        // Topics declared once stay in the producer's metadata, so send() never waits to look them up again.
+        config.put("metadata.max.idle.ms", 24 * 60 * 60 * 1000);
+        if (maxMessageBytes > DEFAULT_MAX_MESSAGE_BYTES) {
+            config.put("max.request.size", (int) (maxMessageBytes + HEADROOM_BYTES));
+        }
+        config.putAll(common);
+        config.putAll(producerOnly);
+        config.put("acks", "all");
+        config.put("enable.idempotence", true);
+        config.put("key.serializer", "org.apache.kafka.common.serialization.ByteArraySerializer");
+        config.put("value.serializer", "org.apache.kafka.common.serialization.ByteArraySerializer");
+        return config;
+    }
+
+    /** A consumer's configuration for the group {@code groupId}, polling at most {@code maxPollRecords}. */
+    Map<String, Object> consumerConfig(String groupId, String clientSuffix, int maxPollRecords) {
+        Map<String, Object> config = base(clientSuffix);
+        // A new group starts at the beginning of the log: messages sent to a topic or a queue before the
+        // group's first member joined are kept for it (contract: durable groups and queues).
+        config.put("auto.offset.reset", "earliest");
+        config.put("allow.auto.create.topics", false);
+        config.put("max.poll.records", maxPollRecords);
+        // Members notice a rebalance within a second, so a joining member gets its partitions quickly.
+        config.put("heartbeat.interval.ms", 1_000);
+        config.putAll(common);
+        config.putAll(consumerOnly);
+        if ("consumer".equalsIgnoreCase(String.valueOf(config.get("group.protocol")))) {
+            // The broker sets the heartbeat interval under the KIP-848 protocol; the client refuses it.
+            if (!consumerOnly.containsKey("heartbeat.interval.ms") && !common.containsKey("heartbeat.interval.ms")) {
+                config.remove("heartbeat.interval.ms");
+            }
+        }
+        config.put("group.id", groupId);
+        config.put("enable.auto.commit", false);
+        config.put("key.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
+        config.put("value.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
+        return config;
+    }
+
+    private Map<String, Object> base(String clientSuffix) {
+        Map<String, Object> config = new HashMap<>();
+        config.put("bootstrap.servers", bootstrapServers());
+        config.put("client.id", clientId + clientSuffix);
+        config.put("socket.connection.setup.timeout.ms", 5_000);
+        config.put("socket.connection.setup.timeout.max.ms", 10_000);
+        config.put("reconnect.backoff.max.ms", 2_000);
+        return config;
+    }
+
+    @Override
+    public String toString() {
+        return "kafka://" + bootstrapServers() + " (partitions=" + partitions + ", replicationFactor="
+                + replicationFactor.map(String::valueOf).orElse("broker default") + ", maxMessageBytes="
+                + maxMessageBytes + ", clientId=" + clientId + ")";
+    }
+}

@@ -1,0 +1,304 @@
+package dev.courier.transport.kafka;
+
+import dev.courier.api.ConnectionException;
+import dev.courier.api.HealthStatus;
+import dev.courier.api.PublishException;
+import dev.courier.spi.Capabilities;
+import dev.courier.spi.ConnectionState;
+import dev.courier.spi.Consumer;
+import dev.courier.spi.ConsumerSpec;
+import dev.courier.spi.DeliverySink;
+import dev.courier.spi.Destination;
+import dev.courier.spi.Envelope;
+import dev.courier.spi.Transport;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.CreateTopicsOptions;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.errors.RetriableException;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A connection to a Kafka cluster: one admin client to create topics, one idempotent producer
+ * shared by every publish, and one {@link KafkaGroupConsumer} (with its own poll thread) per
+ * {@link #consume consume} call. Thread safe.
+ *
+ * <p>{@link #send} hands the record to the producer on the caller's thread and never waits for
+ * the broker: the topic's metadata is fetched by {@link #declare}, so the producer needs no lookup,
+ * and only a full send buffer could make it wait (at most {@code max.block.ms}, 5 s by default).
+ * Records without a key are spread over the partitions round robin, so competing consumers share
+ * them; records with a key go to the key's partition, which keeps their order.
+ */
+final class KafkaTransport implements Transport {
+
+    private static final Logger log = LoggerFactory.getLogger(KafkaTransport.class);
+    private static final Duration JOIN_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration PRODUCER_CLOSE_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration PROBE_INTERVAL = Duration.ofSeconds(2);
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
+
+    private final KafkaSettings settings;
+    private final Admin admin;
+    private final KafkaProducer<byte[], byte[]> producer;
+    private final Capabilities capabilities;
+    private final Map<String, Integer> partitionCounts = new ConcurrentHashMap<>();
+    private final AtomicInteger roundRobin = new AtomicInteger();
+    private final AtomicInteger consumerNumbers = new AtomicInteger();
+    private final Set<KafkaGroupConsumer> consumers = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean probing = new AtomicBoolean();
+    private volatile long lastProbe = System.nanoTime();
+    private volatile ConnectionState state = ConnectionState.UP;
+
+    private KafkaTransport(KafkaSettings settings, Admin admin, KafkaProducer<byte[], byte[]> producer) {
+        this.settings = settings;
+        this.admin = admin;
+        this.producer = producer;
+        this.capabilities = new Capabilities(settings.maxMessageBytes());
+    }
+
+    /**
+     * Connects to the cluster and checks that it answers within the connect timeout.
+     *
+     * @throws ConnectionException naming the bootstrap servers when no broker answers in time
+     * @throws IllegalArgumentException when a Kafka client setting is invalid
+     */
+    static KafkaTransport connect(KafkaSettings settings) {
+        Admin admin;
+        try {
+            admin = Admin.create(settings.adminConfig());
+        } catch (ConfigException e) {
+            if (String.valueOf(e.getMessage()).contains("resolvable bootstrap")) {
+                throw new ConnectionException("could not connect to Kafka at " + settings.bootstrapServers()
+                        + ": no broker address can be resolved", e);
+            }
+            throw new IllegalArgumentException("invalid Kafka client setting for " + settings + ": " + e.getMessage(), e);
+        } catch (KafkaException e) {
+            throw new ConnectionException("could not connect to Kafka at " + settings.bootstrapServers() + ": "
+                    + rootMessage(e), e);
+        }
+        try {
+            long timeout = settings.connectTimeout().toMillis();
+            int nodes = admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) timeout))
+                    .nodes().get(timeout + 1_000, TimeUnit.MILLISECONDS).size();
+            KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(settings.producerConfig());
+            log.info("Connected to Kafka at {} ({} broker(s))", settings.bootstrapServers(), nodes);
+            return new KafkaTransport(settings, admin, producer);
+        } catch (ConfigException e) {
+            admin.close(Duration.ZERO);
+            throw new IllegalArgumentException("invalid Kafka client setting for " + settings + ": " + e.getMessage(), e);
+        } catch (TimeoutException | ExecutionException | KafkaException e) {
+            admin.close(Duration.ZERO);
+            throw new ConnectionException("could not connect to Kafka at " + settings.bootstrapServers() + " within "
+                    + settings.connectTimeout().toMillis() + " ms: " + rootMessage(e), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            admin.close(Duration.ZERO);
+            throw new ConnectionException("interrupted while connecting to Kafka at " + settings.bootstrapServers(), e);
+        }
+    }
+
+    /**
+     * The connection's state from the last probe of the cluster. A call starts a new probe (an
+     * asynchronous describe-cluster request) when the last one is older than {@link #PROBE_INTERVAL},
+     * so this never blocks and costs nothing when nobody asks.
+     */
+    @Override
+    public ConnectionState state() {
+        if (closed.get()) {
+            return new ConnectionState(HealthStatus.CLOSED, "closed");
+        }
+        if (System.nanoTime() - lastProbe > PROBE_INTERVAL.toNanos() && probing.compareAndSet(false, true)) {
+            lastProbe = System.nanoTime();
+            try {
+                admin.describeCluster(new DescribeClusterOptions().timeoutMs((int) PROBE_TIMEOUT.toMillis())).nodes()
+                        .whenComplete((nodes, failure) -> {
+                            state = failure == null ? ConnectionState.UP : unreachable(failure);
+                            probing.set(false);
+                        });
+            } catch (RuntimeException e) {
+                state = unreachable(e);
+                probing.set(false);
+            }
+        }
+        return state;
+    }
+
+    private ConnectionState unreachable(Throwable failure) {
+        return new ConnectionState(HealthStatus.RECONNECTING, "Kafka at " + settings.bootstrapServers()
+                + " does not answer (" + rootMessage(failure) + "); the clients keep reconnecting");
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    /** Creates the destination's topic when it is missing and loads its metadata into the producer. */
+    @Override
+    public void declare(Destination destination) {
+        ensureOpen();
+        String topic = KafkaNames.topic(destination);
+        long timeout = settings.connectTimeout().toMillis();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout);
+        NewTopic newTopic = new NewTopic(topic, Optional.of(settings.partitions()), settings.replicationFactor())
+                .configs(settings.topicConfigs());
+        try {
+            admin.createTopics(List.of(newTopic), new CreateTopicsOptions().timeoutMs((int) timeout))
+                    .all().get(timeout + 1_000, TimeUnit.MILLISECONDS);
+            log.info("Created Kafka topic '{}' for {} ({} partition(s))", topic, destination, settings.partitions());
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new ConnectionException("could not create Kafka topic '" + topic + "' for " + destination + " at "
+                        + settings.bootstrapServers() + ": " + rootMessage(e), e.getCause());
+            }
+        } catch (TimeoutException e) {
+            throw new ConnectionException("could not create Kafka topic '" + topic + "' for " + destination + " at "
+                    + settings.bootstrapServers() + " within " + timeout + " ms", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConnectionException("interrupted while declaring " + destination, e);
+        }
+        partitionCounts.put(topic, loadMetadata(topic, destination, deadline));
+    }
+
+    /** Waits until the producer knows the topic's partitions, so later sends never wait for metadata. */
+    private int loadMetadata(String topic, Destination destination, long deadline) {
+        KafkaException last = null;
+        do {
+            try {
+                List<PartitionInfo> partitions = producer.partitionsFor(topic);
+                if (!partitions.isEmpty()) {
+                    return partitions.size();
+                }
+            } catch (RetriableException e) {
+                last = e; // a new topic's metadata may take a moment to reach every broker
+            } catch (KafkaException e) {
+                last = e;
+                break;
+            }
+        } while (System.nanoTime() - deadline < 0);
+        throw new ConnectionException("Kafka topic '" + topic + "' for " + destination + " exists but its metadata could not "
+                + "be loaded from " + settings.bootstrapServers() + (last == null ? "" : ": " + rootMessage(last)), last);
+    }
+
+    @Override
+    public CompletionStage<Void> send(Envelope envelope) {
+        Destination destination = envelope.destination();
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(new PublishException("cannot publish message " + envelope.id() + " to "
+                    + destination + ": the Kafka transport for " + settings.bootstrapServers() + " is closed"));
+        }
+        String topic;
+        try {
+            topic = KafkaNames.topic(destination);
+        } catch (IllegalArgumentException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        Integer partition = null;
+        if (envelope.key() == null) {
+            Integer count = partitionCounts.get(topic);
+            if (count != null && count > 1) {
+                partition = Math.floorMod(roundRobin.getAndIncrement(), count);
+            }
+        }
+        ProducerRecord<byte[], byte[]> record = KafkaRecords.toRecord(envelope, topic, partition);
+        CompletableFuture<Void> sent = new CompletableFuture<>();
+        try {
+            producer.send(record, (metadata, failure) -> {
+                if (failure == null) {
+                    sent.complete(null);
+                } else {
+                    if (failure instanceof RetriableException) {
+                        state = unreachable(failure); // until the next probe says otherwise
+                    }
+                    sent.completeExceptionally(refused(envelope, topic, failure));
+                }
+            });
+        } catch (KafkaException | IllegalStateException e) {
+            sent.completeExceptionally(refused(envelope, topic, e));
+        }
+        return sent;
+    }
+
+    private PublishException refused(Envelope envelope, String topic, Throwable failure) {
+        return new PublishException("Kafka at " + settings.bootstrapServers() + " did not accept message " + envelope.id()
+                + " for " + envelope.destination() + " (topic '" + topic + "'): " + rootMessage(failure), failure);
+    }
+
+    @Override
+    public Consumer consume(ConsumerSpec spec, DeliverySink sink) {
+        ensureOpen();
+        KafkaGroupConsumer[] self = new KafkaGroupConsumer[1];
+        KafkaGroupConsumer consumer;
+        try {
+            consumer = new KafkaGroupConsumer(settings, spec, sink, "-consumer-" + consumerNumbers.incrementAndGet(),
+                    this::state, () -> consumers.remove(self[0]));
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException("invalid Kafka consumer setting for " + settings + ": " + e.getMessage(), e);
+        }
+        self[0] = consumer;
+        consumers.add(consumer);
+        consumer.start(JOIN_TIMEOUT);
+        return consumer;
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("the Kafka transport for " + settings.bootstrapServers() + " is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        for (KafkaGroupConsumer consumer : List.copyOf(consumers)) {
+            consumer.close();
+        }
+        try {
+            producer.close(PRODUCER_CLOSE_TIMEOUT);
+        } catch (RuntimeException e) {
+            log.warn("Could not close the Kafka producer for {} cleanly", settings.bootstrapServers(), e);
+        }
+        admin.close(Duration.ofSeconds(5));
+        log.info("Closed the Kafka connection to {}", settings.bootstrapServers());
+    }
+
+    @Override
+    public String toString() {
+        return "KafkaTransport[" + settings + "]";
+    }
+
+    /** The innermost message of a failure, for messages that say what the broker said. */
+    static String rootMessage(Throwable failure) {
+        Throwable cause = failure;
+        while ((cause instanceof ExecutionException || cause instanceof java.util.concurrent.CompletionException)
+                && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        String message = cause.getMessage();
+        return cause.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+    }
+}

@@ -1,0 +1,143 @@
+package dev.courier.transport.kafka;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class KafkaSettingsTest {
+
+    private static KafkaSettings parse(String url, Map<String, String> options) {
+        return KafkaSettings.parse(URI.create(url), options);
+    }
+
+    @Test
+    void several_bootstrap_servers_are_read_with_the_default_port_where_none_is_given() {
+        assertEquals("k1:9093,k2:9092", parse("kafka://k1:9093,k2", Map.of()).bootstrapServers());
+        assertEquals("[::1]:9094", parse("kafka://[::1]:9094", Map.of()).bootstrapServers());
+    }
+
+    @Test
+    void defaults_are_three_partitions_the_brokers_replication_and_a_limit_that_fits_kafkas_default() {
+        KafkaSettings settings = parse("kafka://localhost:9092", Map.of());
+        assertEquals(3, settings.partitions());
+        assertEquals(Optional.empty(), settings.replicationFactor());
+        assertEquals(1_000_000, settings.maxMessageBytes());
+        assertEquals(Map.of(), settings.topicConfigs());
+        assertEquals(Duration.ofSeconds(10), settings.connectTimeout());
+    }
+
+    @Test
+    void the_producer_is_durable_and_idempotent_whatever_the_options() {
+        Map<String, Object> producer = parse("kafka://h:1", Map.of("lingerMs", "20", "batchSize", "65536",
+                "compression", "ZSTD", "clientId", "orders")).producerConfig();
+        assertEquals("all", producer.get("acks"));
+        assertEquals(true, producer.get("enable.idempotence"));
+        assertEquals(20, producer.get("linger.ms"));
+        assertEquals(65536, producer.get("batch.size"));
+        assertEquals("zstd", producer.get("compression.type"));
+        assertEquals("orders-producer", producer.get("client.id"));
+        assertEquals("h:1", producer.get("bootstrap.servers"));
+    }
+
+    @Test
+    void options_prefixed_with_kafka_pass_through_to_every_client_or_to_the_one_named() {
+        KafkaSettings settings = parse("kafka://h", Map.of("kafka.session.timeout.ms", "7000",
+                "kafka.producer.buffer.memory", "1048576", "kafka.consumer.fetch.min.bytes", "10",
+                "kafka.admin.retries", "3"));
+        Map<String, Object> consumer = settings.consumerConfig("g", "-c", 10);
+        assertEquals("7000", consumer.get("session.timeout.ms"));
+        assertEquals("10", consumer.get("fetch.min.bytes"));
+        assertFalse(consumer.containsKey("buffer.memory"));
+        assertEquals("1048576", settings.producerConfig().get("buffer.memory"));
+        assertEquals("7000", settings.producerConfig().get("session.timeout.ms"));
+        assertEquals("3", settings.adminConfig().get("retries"));
+        assertFalse(settings.producerConfig().containsKey("retries"));
+    }
+
+    @Test
+    void consumers_start_new_groups_at_the_beginning_and_never_auto_commit() {
+        Map<String, Object> consumer = parse("kafka://h", Map.of()).consumerConfig("t:g", "-c1", 16);
+        assertEquals("t:g", consumer.get("group.id"));
+        assertEquals("earliest", consumer.get("auto.offset.reset"));
+        assertEquals(false, consumer.get("enable.auto.commit"));
+        assertEquals(16, consumer.get("max.poll.records"));
+    }
+
+    @Test
+    void the_new_group_protocol_leaves_the_heartbeat_to_the_broker() {
+        Map<String, Object> consumer = parse("kafka://h", Map.of("kafka.group.protocol", "consumer"))
+                .consumerConfig("g", "-c", 10);
+        assertFalse(consumer.containsKey("heartbeat.interval.ms"));
+    }
+
+    @Test
+    void an_unknown_option_is_rejected_naming_it() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> parse("kafka://h", Map.of("partition", "2")));
+        assertTrue(e.getMessage().contains("'partition'"), e.getMessage());
+        assertTrue(e.getMessage().contains("kafka."), e.getMessage());
+    }
+
+    @Test
+    void settings_courier_relies_on_cannot_be_passed_through() {
+        for (String key : new String[] {"kafka.acks", "kafka.producer.enable.idempotence", "kafka.enable.auto.commit",
+                "kafka.consumer.group.id", "kafka.bootstrap.servers"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> parse("kafka://h", Map.of(key, "x")));
+            assertTrue(e.getMessage().contains(key), e.getMessage());
+        }
+    }
+
+    @Test
+    void bad_values_are_rejected_naming_the_option() {
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("kafka://h", Map.of("partitions", "zero")))
+                .getMessage().contains("partitions"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("kafka://h", Map.of("partitions", "0")))
+                .getMessage().contains("partitions"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("kafka://h", Map.of("compression", "brotli")))
+                .getMessage().contains("compression"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("kafka://h:99999", Map.of()))
+                .getMessage().contains("port"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("kafka://h/path", Map.of()))
+                .getMessage().contains("path"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("kafka:///", Map.of()))
+                .getMessage().contains("no broker"));
+    }
+
+    @Test
+    void a_raised_message_limit_raises_the_producer_request_size_and_the_topic_limit() {
+        KafkaSettings settings = parse("kafka://h", Map.of("maxMessageBytes", "5000000"));
+        assertEquals(5_000_000, settings.maxMessageBytes());
+        assertEquals(5_000_000 + 64 * 1024, settings.producerConfig().get("max.request.size"));
+        assertEquals(Map.of("max.message.bytes", Integer.toString(5_000_000 + 64 * 1024)), settings.topicConfigs());
+    }
+
+    @Test
+    void credentials_in_the_url_become_sasl_settings_and_never_show_in_to_string() {
+        KafkaSettings settings = parse("kafka://ada:s%22cr3t@broker:9092", Map.of("saslMechanism", "SCRAM-SHA-512"));
+        Map<String, Object> admin = settings.adminConfig();
+        assertEquals("SASL_PLAINTEXT", admin.get("security.protocol"));
+        assertEquals("SCRAM-SHA-512", admin.get("sasl.mechanism"));
+        assertEquals("org.apache.kafka.common.security.scram.ScramLoginModule required username=\"ada\" "
+                + "password=\"s\\\"cr3t\";", admin.get("sasl.jaas.config"));
+        assertEquals("broker:9092", settings.bootstrapServers());
+        assertFalse(settings.toString().contains("cr3t"), settings.toString());
+    }
+
+    @Test
+    void security_options_map_to_the_client_settings() {
+        Map<String, Object> config = parse("kafka://h", Map.of("securityProtocol", "SSL", "sslTruststoreLocation",
+                "/etc/ts.p12", "sslTruststorePassword", "pw", "saslJaasConfig", "x")).producerConfig();
+        assertEquals("SSL", config.get("security.protocol"));
+        assertEquals("/etc/ts.p12", config.get("ssl.truststore.location"));
+        assertEquals("pw", config.get("ssl.truststore.password"));
+        assertEquals("x", config.get("sasl.jaas.config"));
+    }
+}
