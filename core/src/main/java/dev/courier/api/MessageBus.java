@@ -59,6 +59,10 @@ public interface MessageBus extends AutoCloseable {
      * exceptionally with {@link PublishException} (encoding failed, the broker refused, or no
      * confirmation within {@link BusOptions#publishTimeout()}).
      *
+     * <p>The stage may complete on the broker client's I/O thread (Kafka's producer thread,
+     * RabbitMQ's confirm listener): keep dependent actions short, or chain blocking work with
+     * the {@code ...Async} methods, or the client stalls until the work is done.
+     *
      * @throws IllegalStateException when the bus is closed
      */
     CompletionStage<PublishReceipt> publish(OutgoingMessage message);

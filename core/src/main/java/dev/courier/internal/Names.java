@@ -5,7 +5,8 @@ import java.util.regex.Pattern;
 /**
  * The naming rule shared by every broker: {@code [A-Za-z0-9._-]}, topics and queues at most 120
  * characters, groups at most 100, so that every name Courier derives fits every broker's limits.
- * Dead-letter queues ({@code <topic>.<group>.dlq}) may be as long as those parts allow.
+ * Dead-letter queues ({@code <topic>.<group>.dlq}) may be as long as those parts allow. Names
+ * starting with {@code amq.} are refused (RabbitMQ reserves them).
  */
 public final class Names {
 
@@ -80,6 +81,10 @@ public final class Names {
         if (name.isEmpty() || !LEGAL.matcher(name).matches() || name.equals(".") || name.equals("..")) {
             throw new IllegalArgumentException("invalid " + what + " name '" + printable(name)
                     + "': use only letters, digits, '.', '_' and '-' (and not just '.' or '..')");
+        }
+        if (name.startsWith("amq.")) {
+            throw new IllegalArgumentException(what + " name '" + name
+                    + "' starts with 'amq.', which RabbitMQ reserves; Courier names must work on every broker");
         }
         if (name.length() > max) {
             throw new IllegalArgumentException(what + " name '" + name + "' is " + name.length()

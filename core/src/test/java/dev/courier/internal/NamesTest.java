@@ -27,6 +27,12 @@ class NamesTest {
     }
 
     @Test
+    void names_reserved_by_a_broker_are_refused_on_every_broker() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Names.queue("amq.jobs"));
+        assertTrue(e.getMessage().contains("'amq.jobs'"), e.getMessage());
+    }
+
+    @Test
     void an_ordinary_queue_name_is_limited_to_120_characters() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Names.queue("q".repeat(121)));
         assertTrue(e.getMessage().contains("121 characters"), e.getMessage());

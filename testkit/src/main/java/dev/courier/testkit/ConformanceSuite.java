@@ -254,6 +254,27 @@ public abstract class ConformanceSuite {
         assertEquals(List.of("for-b"), onB.payloads());
     }
 
+    @Test
+    void a_topic_and_a_work_queue_of_the_same_name_are_separate() {
+        MessageBus bus = connect();
+        String name = name("same");
+        Inbox<String> subscriber = new Inbox<>();
+        bus.subscribe(name, "g", String.class, subscriber);
+        Inbox<String> worker = new Inbox<>();
+        WorkQueue<String> queue = bus.workQueue(name, String.class);
+        queue.work(worker);
+
+        await(bus.publish(name, "event"));
+        await(queue.submit("job"));
+        subscriber.awaitCount(1, timeout());
+        worker.awaitCount(1, timeout());
+        String marker = await(bus.publish(name, "marker")).id();
+        subscriber.awaitMessage(m -> m.id().equals(marker), timeout(), "the marker");
+
+        assertEquals(List.of("event", "marker"), subscriber.payloads());
+        assertEquals(List.of("job"), worker.payloads());
+    }
+
     // 2. Durable groups and queues ----------------------------------------------------------------
 
     @Test
@@ -1075,13 +1096,17 @@ public abstract class ConformanceSuite {
         int total = 2000;
         CountDownLatch halfway = new CountDownLatch(1);
         CountDownLatch restarted = new CountDownLatch(1);
+        CountDownLatch outage = new CountDownLatch(1);
+        AtomicBoolean down = new AtomicBoolean();
+        AtomicInteger attemptedWhileDown = new AtomicInteger();
         CompletableFuture<Void> stream = CompletableFuture.runAsync(() -> {
             for (int batch = 0; batch < total / 20; batch++) {
+                if (down.get() && attemptedWhileDown.incrementAndGet() > 2) {
+                    awaitLatch(restarted, Duration.ofMinutes(2)); // two batches tried during the outage are enough
+                }
                 if (batch == total / 40) {
                     halfway.countDown();
-                }
-                if (batch == total / 40 + 5) {
-                    awaitLatch(restarted, Duration.ofMinutes(2));
+                    awaitLatch(outage, Duration.ofMinutes(1)); // the second half runs into the outage
                 }
                 List<CompletableFuture<PublishReceipt>> stages = new ArrayList<>();
                 for (int i = 0; i < 20; i++) {
@@ -1107,9 +1132,18 @@ public abstract class ConformanceSuite {
             }
         });
         awaitLatch(halfway, Duration.ofMinutes(1));
-        broker.stop();
-        broker.start();
-        restarted.countDown();
+        down.set(true);
+        outage.countDown();
+        try {
+            broker.stop();
+            // keep it down while the publisher tries two batches (each waits up to the publish timeout)
+            inbox.awaitUntil(any -> attemptedWhileDown.get() > 2 || stream.isDone(), Duration.ofMinutes(2),
+                    "publishes attempted while the broker is down");
+        } finally {
+            broker.start(); // whatever happened, later tests need the broker
+            down.set(false);
+            restarted.countDown();
+        }
         stream.get(3, TimeUnit.MINUTES);
 
         inbox.awaitIds(confirmed, Duration.ofSeconds(90));
