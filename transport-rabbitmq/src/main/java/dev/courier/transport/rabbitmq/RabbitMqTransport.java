@@ -1,0 +1,283 @@
+package dev.courier.transport.rabbitmq;
+
+import com.rabbitmq.client.ConnectionFactory;
+import dev.courier.api.ConnectionException;
+import dev.courier.api.HealthStatus;
+import dev.courier.api.PublishException;
+import dev.courier.spi.Capabilities;
+import dev.courier.spi.ConnectionState;
+import dev.courier.spi.Consumer;
+import dev.courier.spi.ConsumerSpec;
+import dev.courier.spi.DeliverySink;
+import dev.courier.spi.Destination;
+import dev.courier.spi.Envelope;
+import dev.courier.spi.Transport;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The RabbitMQ transport: a topic is a durable topic exchange, a group a durable queue
+ * {@code <topic>:<group>} bound to it with {@code #}, a work queue a durable queue reached through
+ * the default exchange. Publishing uses one connection (confirms, persistent messages), consuming
+ * another (one channel per consumer, manual acks); both recover automatically after a connection
+ * loss, with their channels, declarations and consumers.
+ *
+ * <p>Thread safe.
+ */
+final class RabbitMqTransport implements Transport {
+
+    private static final Logger log = LoggerFactory.getLogger(RabbitMqTransport.class);
+    /** RabbitMQ's ceiling for a message body, whatever {@code max_message_size} says. */
+    private static final int MAX_INBOUND_BODY = (int) RabbitMqSettings.MAX_MESSAGE_BYTES_CEILING;
+    private static final Duration CLOSE_CONFIRM_WAIT = Duration.ofSeconds(10);
+
+    private final RabbitMqSettings settings;
+    private final Capabilities capabilities;
+    private final ConnectionFactory factory;
+    private final ExecutorService dispatch;
+    private final ExecutorService completions;
+    private final ScheduledThreadPoolExecutor timers;
+    private final AmqpLink publishing;
+    private final RabbitMqPublisher publisher;
+    private final Object consumingLock = new Object();
+    private volatile AmqpLink consuming; // created by the first consume()
+    private final Set<RabbitMqConsumer> consumers = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closing = new AtomicBoolean();
+    private volatile boolean closed;
+
+    private RabbitMqTransport(RabbitMqSettings settings, ConnectionFactory factory, ExecutorService dispatch,
+                              ExecutorService completions, AmqpLink publishing) {
+        this.settings = settings;
+        this.capabilities = new Capabilities(settings.maxMessageBytes());
+        this.factory = factory;
+        this.dispatch = dispatch;
+        this.completions = completions;
+        this.publishing = publishing;
+        this.timers = new ScheduledThreadPoolExecutor(1, threads("courier-amqp-timer"));
+        this.publisher = new RabbitMqPublisher(publishing, settings, task -> {
+            try {
+                completions.execute(task);
+            } catch (RejectedExecutionException closedAlready) {
+                task.run();
+            }
+        });
+        long sweep = Math.max(10, Math.min(1000, settings.confirmTimeout().toMillis() / 4));
+        timers.scheduleWithFixedDelay(publisher::expire, sweep, sweep, TimeUnit.MILLISECONDS);
+    }
+
+    /** Connects to the broker; fails with {@link ConnectionException} within the connect timeout. */
+    static RabbitMqTransport open(RabbitMqSettings settings) {
+        ConnectionFactory factory = factory(settings);
+        ExecutorService dispatch = Executors.newCachedThreadPool(threads("courier-amqp-dispatch"));
+        ExecutorService completions = Executors.newCachedThreadPool(threads("courier-amqp-confirm"));
+        factory.setSharedExecutor(dispatch);
+        try {
+            AmqpLink publishing = AmqpLink.open(factory, settings, "publisher");
+            RabbitMqTransport transport = new RabbitMqTransport(settings, factory, dispatch, completions, publishing);
+            log.debug("Connected to RabbitMQ at {}", settings.address());
+            return transport;
+        } catch (RuntimeException e) {
+            dispatch.shutdownNow();
+            completions.shutdownNow();
+            throw e;
+        }
+    }
+
+    private static ConnectionFactory factory(RabbitMqSettings settings) {
+        ConnectionFactory factory = new ConnectionFactory();
+        factory.setHost(settings.host());
+        factory.setPort(settings.port());
+        factory.setVirtualHost(settings.virtualHost());
+        factory.setUsername(settings.user());
+        factory.setPassword(settings.password());
+        int connectMillis = (int) settings.connectTimeout().toMillis();
+        factory.setConnectionTimeout(connectMillis);
+        factory.setHandshakeTimeout(connectMillis);
+        factory.setAutomaticRecoveryEnabled(true);
+        factory.setTopologyRecoveryEnabled(true);
+        factory.setNetworkRecoveryInterval(settings.recoveryInterval().toMillis());
+        factory.setMaxInboundMessageBodySize(MAX_INBOUND_BODY);
+        factory.setThreadFactory(threads("courier-amqp-io"));
+        if (settings.tls()) {
+            factory.useSslProtocol(sslContext(settings));
+            factory.enableHostnameVerification();
+        }
+        return factory;
+    }
+
+    /** TLS trusting the JVM's trust store, or the one named by the {@code trustStore} option. */
+    static SSLContext sslContext(RabbitMqSettings settings) {
+        try {
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            if (settings.trustStore() == null) {
+                trust.init((KeyStore) null);
+            } else {
+                KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+                char[] password = settings.trustStorePassword() == null ? null : settings.trustStorePassword().toCharArray();
+                try (InputStream in = Files.newInputStream(settings.trustStore())) {
+                    store.load(in, password);
+                }
+                trust.init(store);
+            }
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, trust.getTrustManagers(), null);
+            return context;
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalArgumentException("could not load the trust store for amqps://"
+                    + (settings.trustStore() == null ? " (the JVM's default)" : " from option trustStore '" + settings.trustStore()
+                    + "' (wrong file type or trustStorePassword?)") + ": " + e.getClass().getSimpleName(), e);
+        }
+    }
+
+    private static ThreadFactory threads(String prefix) {
+        AtomicInteger count = new AtomicInteger();
+        return task -> {
+            Thread thread = new Thread(task, prefix + "-" + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    @Override
+    public void declare(Destination destination) {
+        ensureOpen();
+        if (destination.isQueue()) {
+            publishing.declareQueue(destination.name());
+        } else {
+            publishing.declareTopic(destination.name());
+        }
+    }
+
+    @Override
+    public CompletionStage<Void> send(Envelope envelope) {
+        if (closed) {
+            return CompletableFuture.failedFuture(new PublishException("could not publish message " + envelope.id() + " to "
+                    + envelope.destination() + ": the RabbitMQ transport for " + settings.address() + " is closed"));
+        }
+        return publisher.send(envelope);
+    }
+
+    @Override
+    public Consumer consume(ConsumerSpec spec, DeliverySink sink) {
+        ensureOpen();
+        AmqpLink link = consumingLink();
+        String queue;
+        if (spec.source().isQueue()) {
+            queue = spec.source().name();
+            link.declareQueue(queue);
+        } else {
+            queue = groupQueue(spec.source().name(), spec.group());
+            link.declareGroup(spec.source().name(), queue);
+        }
+        RabbitMqConsumer[] self = new RabbitMqConsumer[1];
+        RabbitMqConsumer consumer;
+        try {
+            consumer = RabbitMqConsumer.start(link, queue, spec, sink, settings, () -> consumers.remove(self[0]));
+        } catch (IOException | RuntimeException e) {
+            String refusal = AmqpLink.Failures.refusal(e);
+            throw new ConnectionException("could not consume " + spec + " from queue " + queue + " on RabbitMQ at "
+                    + settings.address() + ": " + (refusal != null ? refusal : AmqpLink.Failures.reason(e, settings)),
+                    AmqpLink.Failures.showsPassword(e, settings) ? null : e);
+        }
+        self[0] = consumer;
+        consumers.add(consumer);
+        if (closed) {
+            consumer.close();
+            throw new IllegalStateException("the RabbitMQ transport for " + settings.address() + " is closed");
+        }
+        log.debug("Consuming {} from queue {} (prefetch {})", spec, queue,
+                Math.min(spec.maxInFlight(), settings.prefetchCap()));
+        return consumer;
+    }
+
+    /** UP when connected; RECONNECTING while a connection is down (the client reconnects by itself). */
+    @Override
+    public ConnectionState state() {
+        if (closed) {
+            return new ConnectionState(HealthStatus.CLOSED, "closed");
+        }
+        String problem = publishing.problem();
+        AmqpLink link = consuming;
+        if (problem == null && link != null) {
+            problem = link.problem();
+        }
+        return problem == null ? ConnectionState.UP : new ConnectionState(HealthStatus.RECONNECTING, problem);
+    }
+
+    /** The queue of {@code group} on {@code topic}. */
+    static String groupQueue(String topic, String group) {
+        return topic + ":" + group; // ":" is not legal in Courier names, so no work queue can collide
+    }
+
+    private AmqpLink consumingLink() {
+        AmqpLink link = consuming;
+        if (link != null) {
+            return link;
+        }
+        synchronized (consumingLock) {
+            if (consuming == null) {
+                consuming = AmqpLink.open(factory, settings, "consumer");
+            }
+            return consuming;
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("the RabbitMQ transport for " + settings.address() + " is closed");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (!closing.compareAndSet(false, true)) {
+            return;
+        }
+        closed = true;
+        for (RabbitMqConsumer consumer : consumers) {
+            consumer.close();
+        }
+        consumers.clear();
+        publisher.close(CLOSE_CONFIRM_WAIT);
+        synchronized (consumingLock) {
+            if (consuming != null) {
+                consuming.close();
+            }
+        }
+        publishing.close();
+        dispatch.shutdown();
+        completions.shutdown();
+        timers.shutdownNow();
+        log.debug("Closed the connections to RabbitMQ at {}", settings.address());
+    }
+
+    @Override
+    public String toString() {
+        return "RabbitMqTransport[" + settings.address() + "]";
+    }
+}
