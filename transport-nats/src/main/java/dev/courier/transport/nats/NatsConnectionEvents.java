@@ -1,0 +1,98 @@
+package dev.courier.transport.nats;
+
+import io.nats.client.Connection;
+import io.nats.client.ConnectionListener;
+import io.nats.client.Consumer;
+import io.nats.client.ErrorListener;
+import io.nats.client.JetStreamSubscription;
+import io.nats.client.Message;
+import io.nats.client.support.Status;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Logs what jnats reports about one connection through SLF4J (jnats' own default goes to
+ * {@code java.util.logging}), and tells the transport when subscriptions are restored after a
+ * reconnect so consumers can pull again at once. Called on jnats' threads; thread safe.
+ */
+final class NatsConnectionEvents implements ConnectionListener, ErrorListener {
+
+    private static final Logger log = LoggerFactory.getLogger(NatsConnectionEvents.class);
+
+    private final String address;
+    private volatile Runnable onResubscribed = () -> { };
+
+    NatsConnectionEvents(String address) {
+        this.address = address;
+    }
+
+    /** What to run once subscriptions are restored after a reconnect. */
+    void onResubscribed(Runnable action) {
+        this.onResubscribed = action;
+    }
+
+    /** jnats still calls this one by default; all the work happens in the four-argument form. */
+    @Override
+    @Deprecated
+    public void connectionEvent(Connection connection, Events event) {
+        connectionEvent(connection, event, null, null);
+    }
+
+    @Override
+    public void connectionEvent(Connection connection, Events event, Long time, String uriDetails) {
+        switch (event) {
+            case DISCONNECTED -> log.warn("Disconnected from NATS at {}; reconnecting", address);
+            case RECONNECTED -> log.info("Reconnected to NATS at {} ({})", address, connection.getConnectedUrl());
+            case RESUBSCRIBED -> {
+                log.info("Subscriptions restored on NATS at {}", address);
+                onResubscribed.run();
+            }
+            case LAME_DUCK -> log.warn("NATS server at {} entered lame duck mode; will move to another server", address);
+            default -> log.debug("NATS connection to {}: {}", address, event);
+        }
+    }
+
+    @Override
+    public void errorOccurred(Connection connection, String error) {
+        log.warn("NATS at {} reported an error: {}", address, error);
+    }
+
+    @Override
+    public void exceptionOccurred(Connection connection, Exception exception) {
+        log.warn("NATS connection to {} failed: {}", address, exception.toString());
+        log.debug("NATS connection failure details", exception);
+    }
+
+    @Override
+    public void slowConsumerDetected(Connection connection, Consumer consumer) {
+        log.warn("Slow consumer on NATS connection to {}: messages are being dropped client-side", address);
+    }
+
+    @Override
+    public void messageDiscarded(Connection connection, Message message) {
+        log.warn("NATS client discarded an outgoing message to {} (outgoing queue full)", message.getSubject());
+    }
+
+    @Override
+    public void pullStatusWarning(Connection connection, JetStreamSubscription subscription, Status status) {
+        log.debug("Pull status on {}: {}", describe(subscription), status);
+    }
+
+    @Override
+    public void pullStatusError(Connection connection, JetStreamSubscription subscription, Status status) {
+        log.warn("Pull error on {} at {}: {}", describe(subscription), address, status);
+    }
+
+    @Override
+    public void unhandledStatus(Connection connection, JetStreamSubscription subscription, Status status) {
+        log.debug("Unhandled status on {}: {}", describe(subscription), status);
+    }
+
+    private static String describe(JetStreamSubscription subscription) {
+        try {
+            return "consumer " + subscription.getConsumerName();
+        } catch (RuntimeException e) {
+            return "a consumer";
+        }
+    }
+}

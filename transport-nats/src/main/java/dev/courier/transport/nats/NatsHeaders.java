@@ -1,0 +1,220 @@
+package dev.courier.transport.nats;
+
+import dev.courier.spi.CloudEvents;
+import dev.courier.spi.Destination;
+import dev.courier.spi.Envelope;
+import io.nats.client.Message;
+import io.nats.client.impl.Headers;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Maps an {@link Envelope}'s fields to NATS headers and back.
+ *
+ * <p>NATS headers accept printable ASCII only and trim surrounding spaces, while Courier headers are
+ * any Unicode, possibly empty. So:
+ * <ul>
+ *   <li>the envelope's own fields travel as {@code Courier-Id}, {@code Courier-Key} (absent when the
+ *       key is {@code null}), {@code Courier-Content-Type} and {@code Courier-Timestamp} (epoch
+ *       milliseconds); the id is also the {@code Nats-Msg-Id}, so JetStream drops a retried publish;</li>
+ *   <li>the {@link CloudEvents} attributes travel in binary content mode as {@code ce-id},
+ *       {@code ce-source}, {@code ce-type}, {@code ce-specversion}, {@code ce-time} and
+ *       {@code ce-datacontenttype}, so CloudEvents SDKs read Courier messages; a message without
+ *       Courier's headers takes its id, timestamp and content type from them when it has them;</li>
+ *   <li>a user header whose name is printable ASCII without {@code :} and starts with none of
+ *       {@code Courier-} (this case), {@code Nats-} (any case, the server's) and {@code ce-} (any
+ *       case, CloudEvents') travels under its own name; any other name travels as
+ *       {@code Courier-Hdr-<base64url of its UTF-8>};</li>
+ *   <li>a value that is non-empty printable ASCII without surrounding spaces, and does not start with
+ *       {@value #ENCODED_PREFIX}, travels as it is; any other value travels as
+ *       {@code =?UTF-8?B?<base64 of its UTF-8>?=} (the RFC 2047 form) and is decoded on receipt.</li>
+ * </ul>
+ *
+ * <p>Stateless and thread safe.
+ */
+final class NatsHeaders {
+
+    static final String ID = "Courier-Id";
+    static final String KEY = "Courier-Key";
+    static final String CONTENT_TYPE = "Courier-Content-Type";
+    static final String TIMESTAMP = "Courier-Timestamp";
+    static final String ENCODED_NAME_PREFIX = "Courier-Hdr-";
+    static final String MSG_ID = "Nats-Msg-Id";
+    static final String ENCODED_PREFIX = "=?UTF-8?B?";
+    static final String ENCODED_SUFFIX = "?=";
+    private static final String RESERVED_PREFIX = "Courier-";
+    private static final String NATS_PREFIX = "nats-";
+    /** The header prefix of CloudEvents attributes in binary content mode. */
+    static final String CLOUD_EVENTS_PREFIX = "ce-";
+    private static final String DEFAULT_CONTENT_TYPE = "application/octet-stream";
+
+    private NatsHeaders() {
+    }
+
+    /** The headers that carry {@code envelope}'s fields. */
+    static Headers toHeaders(Envelope envelope) {
+        Headers headers = new Headers();
+        headers.put(ID, encodeValue(envelope.id()));
+        if (envelope.key() != null) {
+            headers.put(KEY, encodeValue(envelope.key()));
+        }
+        headers.put(CONTENT_TYPE, encodeValue(envelope.contentType()));
+        headers.put(TIMESTAMP, Long.toString(envelope.timestamp().toEpochMilli()));
+        CloudEvents.attributes(envelope).forEach((name, value) -> headers.put(CLOUD_EVENTS_PREFIX + name, encodeValue(value)));
+        envelope.headers().forEach((name, value) -> headers.put(encodeName(name), encodeValue(value)));
+        return headers;
+    }
+
+    /**
+     * The envelope a received message carries. A message published without Courier's headers (by
+     * another NATS client) takes id, time and content type from its CloudEvents attributes, else
+     * its {@code Nats-Msg-Id} or stream sequence as id, the stream's timestamp, and
+     * {@code application/octet-stream}.
+     */
+    static Envelope toEnvelope(Message message, Destination source) {
+        Headers headers = message.getHeaders();
+        Map<String, String> user = new LinkedHashMap<>();
+        Map<String, String> cloudEvents = new HashMap<>();
+        String id = null;
+        String key = null;
+        String contentType = null;
+        Instant timestamp = null;
+        if (headers != null) {
+            for (Map.Entry<String, List<String>> header : headers.entrySet()) {
+                String name = header.getKey();
+                List<String> values = header.getValue();
+                String raw = values == null || values.isEmpty() ? "" : values.get(values.size() - 1);
+                switch (name) {
+                    case ID -> id = decodeValue(raw);
+                    case KEY -> key = decodeValue(raw);
+                    case CONTENT_TYPE -> contentType = decodeValue(raw);
+                    case TIMESTAMP -> timestamp = parseMillis(raw);
+                    default -> {
+                        if (name.startsWith(ENCODED_NAME_PREFIX)) {
+                            user.put(decodeName(name.substring(ENCODED_NAME_PREFIX.length())), decodeValue(raw));
+                        } else if (name.regionMatches(true, 0, CLOUD_EVENTS_PREFIX, 0, CLOUD_EVENTS_PREFIX.length())) {
+                            cloudEvents.put(name.substring(CLOUD_EVENTS_PREFIX.length()).toLowerCase(Locale.ROOT),
+                                    decodeValue(raw));
+                        } else if (!isReserved(name)) {
+                            user.put(name, decodeValue(raw));
+                        }
+                    }
+                }
+            }
+        }
+        if (id == null || timestamp == null || contentType == null) {
+            CloudEvents.Received event = CloudEvents.read(cloudEvents::get).orElse(null);
+            if (event != null) {
+                id = id != null ? id : event.id();
+                if (timestamp == null && event.time() != null) {
+                    timestamp = event.time().truncatedTo(ChronoUnit.MILLIS);
+                }
+                contentType = contentType != null ? contentType : event.dataContentType();
+            }
+        }
+        if (id == null) {
+            String msgId = headers == null ? null : headers.getLast(MSG_ID);
+            id = msgId != null ? msgId : fallbackId(message);
+        }
+        if (timestamp == null) {
+            timestamp = message.isJetStream()
+                    ? message.metaData().timestamp().toInstant().truncatedTo(ChronoUnit.MILLIS)
+                    : Instant.EPOCH;
+        }
+        byte[] payload = message.getData() == null ? new byte[0] : message.getData();
+        return new Envelope(id, source, key, user, payload, contentType == null ? DEFAULT_CONTENT_TYPE : contentType,
+                timestamp);
+    }
+
+    /** The {@code Nats-Msg-Id} for {@code envelope}: its id, encoded like a header value. */
+    static String messageId(Envelope envelope) {
+        return encodeValue(envelope.id());
+    }
+
+    static String encodeName(String name) {
+        if (!name.isEmpty() && isPrintableToken(name) && !isReserved(name)) {
+            return name;
+        }
+        return ENCODED_NAME_PREFIX
+                + Base64.getUrlEncoder().withoutPadding().encodeToString(name.getBytes(StandardCharsets.UTF_8));
+    }
+
+    static String encodeValue(String value) {
+        if (!value.isEmpty() && isPrintable(value) && value.charAt(0) != ' ' && value.charAt(value.length() - 1) != ' '
+                && !value.startsWith(ENCODED_PREFIX)) {
+            return value;
+        }
+        return ENCODED_PREFIX + Base64.getEncoder().encodeToString(value.getBytes(StandardCharsets.UTF_8)) + ENCODED_SUFFIX;
+    }
+
+    static String decodeValue(String raw) {
+        if (raw.startsWith(ENCODED_PREFIX) && raw.endsWith(ENCODED_SUFFIX)
+                && raw.length() >= ENCODED_PREFIX.length() + ENCODED_SUFFIX.length()) {
+            String body = raw.substring(ENCODED_PREFIX.length(), raw.length() - ENCODED_SUFFIX.length());
+            try {
+                return new String(Base64.getDecoder().decode(body), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException notOurs) {
+                return raw;
+            }
+        }
+        return raw;
+    }
+
+    private static String decodeName(String encoded) {
+        try {
+            return new String(Base64.getUrlDecoder().decode(encoded), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException notOurs) {
+            return ENCODED_NAME_PREFIX + encoded;
+        }
+    }
+
+    /** Ours ({@code Courier-}, case-sensitive like jnats), the server's ({@code Nats-}) or CloudEvents' ({@code ce-}). */
+    private static boolean isReserved(String name) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        return name.startsWith(RESERVED_PREFIX) || lower.startsWith(NATS_PREFIX) || lower.startsWith(CLOUD_EVENTS_PREFIX);
+    }
+
+    /** Printable ASCII, no space or colon: what a NATS header name may be. */
+    private static boolean isPrintableToken(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c <= ' ' || c >= 0x7f || c == ':') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Printable ASCII, spaces allowed. */
+    private static boolean isPrintable(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c < ' ' || c >= 0x7f) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static Instant parseMillis(String raw) {
+        try {
+            return Instant.ofEpochMilli(Long.parseLong(raw.trim()));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static String fallbackId(Message message) {
+        if (message.isJetStream()) {
+            return "nats-" + message.metaData().getStream() + "-" + message.metaData().streamSequence();
+        }
+        return "nats-" + message.getSID();
+    }
+}

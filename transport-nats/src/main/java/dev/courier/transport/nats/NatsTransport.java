@@ -1,0 +1,424 @@
+package dev.courier.transport.nats;
+
+import dev.courier.api.ConnectionException;
+import dev.courier.api.PublishException;
+import dev.courier.api.HealthStatus;
+import dev.courier.spi.Capabilities;
+import dev.courier.spi.ConnectionState;
+import dev.courier.spi.Consumer;
+import dev.courier.spi.ConsumerSpec;
+import dev.courier.spi.DeliverySink;
+import dev.courier.spi.Destination;
+import dev.courier.spi.Envelope;
+import dev.courier.spi.Transport;
+import io.nats.client.Connection;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.JetStreamOptions;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.nats.client.PublishOptions;
+import io.nats.client.api.AckPolicy;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.ConsumerInfo;
+import io.nats.client.api.DeliverPolicy;
+import io.nats.client.api.DiscardPolicy;
+import io.nats.client.api.PublishAck;
+import io.nats.client.api.RetentionPolicy;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
+import io.nats.client.impl.Headers;
+import java.io.IOException;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link Transport} over one NATS connection with JetStream.
+ *
+ * <p>Mapping: a topic is a stream with interest retention on {@code courier.t.<topic>}, a group
+ * is a durable pull consumer on it (starting with messages published after it was created); a
+ * work queue is a stream with work-queue retention on {@code courier.q.<queue>} read through one
+ * durable pull consumer shared by every worker. Names are derived by {@link NatsNames}, headers by
+ * {@link NatsHeaders}. Publishing waits for JetStream's PubAck asynchronously and carries the
+ * envelope id as {@code Nats-Msg-Id}, so a retried publish is stored once.
+ *
+ * <p>The connection reconnects by itself, forever; consumers pull again as soon as their
+ * subscriptions are restored. Thread safe.
+ */
+final class NatsTransport implements Transport {
+
+    private static final Logger log = LoggerFactory.getLogger(NatsTransport.class);
+
+    /** The most messages a consumer may hold unacknowledged on the server; bounds one consumer's in-flight. */
+    static final int MAX_ACK_PENDING = 10_000;
+    /** Room left in the server's max_payload for headers; at most a quarter of it. */
+    static final long HEADER_MARGIN = 64 * 1024;
+    /** How long a publish may wait for its PubAck (core usually gives up earlier). */
+    static final Duration PUBLISH_ACK_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration CLOSE_FLUSH = Duration.ofSeconds(5);
+    private static final int STREAM_NOT_FOUND = 10059;
+    private static final int STREAM_NAME_IN_USE = 10058;
+    private static final int CONSUMER_NOT_FOUND = 10014;
+
+    private final NatsSettings settings;
+    private final Connection connection;
+    private final JetStream jetStream;
+    private final JetStreamManagement management;
+    private final Capabilities capabilities;
+    private final ScheduledExecutorService timers;
+    private final Set<String> knownStreams = ConcurrentHashMap.newKeySet();
+    private final Set<NatsConsumer> consumers = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private NatsTransport(NatsSettings settings, Connection connection, NatsConnectionEvents events) throws IOException {
+        this.settings = settings;
+        this.connection = connection;
+        JetStreamOptions jsOptions = JetStreamOptions.builder().requestTimeout(REQUEST_TIMEOUT).build();
+        this.jetStream = connection.jetStream(jsOptions);
+        this.management = connection.jetStreamManagement(jsOptions);
+        long maxPayload = connection.getServerInfo().getMaxPayload();
+        this.capabilities = new Capabilities(maxPayload - Math.min(HEADER_MARGIN, maxPayload / 4));
+        AtomicInteger threads = new AtomicInteger();
+        this.timers = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "courier-nats-timer-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        events.onResubscribed(() -> consumers.forEach(NatsConsumer::resubscribed));
+    }
+
+    /**
+     * Connects and checks that JetStream is enabled.
+     *
+     * @throws ConnectionException naming the address (never the password) when no server answers in
+     *                             time, the credentials are refused, or JetStream is off
+     */
+    static NatsTransport connect(NatsSettings settings) {
+        Objects.requireNonNull(settings, "settings");
+        String address = settings.address();
+        NatsConnectionEvents events = new NatsConnectionEvents(address);
+        Options.Builder options = new Options.Builder()
+                .servers(settings.serverUrls())
+                .connectionName("courier")
+                .connectionTimeout(settings.connectTimeout())
+                .maxReconnects(-1)
+                .reconnectWait(Duration.ofSeconds(1))
+                .pingInterval(Duration.ofSeconds(10))
+                .connectionListener(events)
+                .errorListener(events);
+        if (settings.user() != null) {
+            options.userInfo(settings.user().toCharArray(), settings.password().toCharArray());
+        }
+        if (settings.token() != null) {
+            options.token(settings.token().toCharArray());
+        }
+        if (settings.tls()) {
+            try {
+                options.sslContext(SSLContext.getDefault());
+            } catch (NoSuchAlgorithmException e) {
+                throw new ConnectionException("no TLS support in this JVM for " + address, e);
+            }
+        }
+        Connection connection;
+        try {
+            connection = Nats.connect(options.build());
+        } catch (IOException e) {
+            throw new ConnectionException("could not connect to NATS at " + address + " within "
+                    + settings.connectTimeout().toMillis() + " ms per server: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConnectionException("interrupted while connecting to NATS at " + address, e);
+        } catch (RuntimeException e) {
+            throw new ConnectionException("could not connect to NATS at " + address + ": " + e.getMessage(), e);
+        }
+        try {
+            connection.jetStreamManagement(JetStreamOptions.builder().requestTimeout(REQUEST_TIMEOUT).build())
+                    .getAccountStatistics();
+            NatsTransport transport = new NatsTransport(settings, connection, events);
+            log.info("Connected to NATS {} at {} ({}), max payload {} bytes", connection.getServerInfo().getVersion(),
+                    connection.getConnectedUrl(), settings, connection.getServerInfo().getMaxPayload());
+            return transport;
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            closeQuietly(connection);
+            throw new ConnectionException("NATS at " + address + " has no JetStream (start nats-server with -js,"
+                    + " or enable JetStream for this account): " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Capabilities capabilities() {
+        return capabilities;
+    }
+
+    @Override
+    public void declare(Destination destination) {
+        ensureOpen();
+        ensureStream(destination);
+    }
+
+    @Override
+    public CompletionStage<Void> send(Envelope envelope) {
+        Destination destination = envelope.destination();
+        if (closed.get()) {
+            return CompletableFuture.failedFuture(new PublishException("could not publish message " + envelope.id()
+                    + " to " + destination + ": the NATS transport for " + settings.address() + " is closed"));
+        }
+        Headers headers = NatsHeaders.toHeaders(envelope);
+        String stream = NatsNames.stream(destination);
+        PublishOptions publishOptions = PublishOptions.builder()
+                .messageId(NatsHeaders.messageId(envelope))
+                .expectedStream(stream)
+                .streamTimeout(PUBLISH_ACK_TIMEOUT)
+                .build();
+        CompletableFuture<PublishAck> acked;
+        try {
+            acked = jetStream.publishAsync(NatsNames.subject(destination), headers, envelope.payload(), publishOptions);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(publishFailure(envelope, stream, e));
+        }
+        return acked.handle((ack, failure) -> {
+            if (failure != null) {
+                throw new CompletionException(publishFailure(envelope, stream, failure));
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Consumer consume(ConsumerSpec spec, DeliverySink sink) {
+        Objects.requireNonNull(spec, "spec");
+        Objects.requireNonNull(sink, "sink");
+        ensureOpen();
+        ensureStream(spec.source());
+        ConsumerInfo info = ensureConsumer(spec);
+        long serverBound = info.getConsumerConfiguration().getMaxAckPending();
+        int maxInFlight = serverBound > 0 ? (int) Math.min(spec.maxInFlight(), serverBound) : spec.maxInFlight();
+        NatsConsumer consumer = new NatsConsumer(spec, sink, NatsNames.stream(spec.source()), info.getName(),
+                maxInFlight, settings.ackWait(), connection, jetStream, timers, this::state, consumers::remove);
+        consumers.add(consumer);
+        try {
+            consumer.start();
+        } catch (IOException | JetStreamApiException | RuntimeException e) {
+            consumer.close();
+            throw new ConnectionException("could not start consuming " + spec + " on NATS at " + settings.address()
+                    + ": " + e.getMessage(), e);
+        }
+        return consumer;
+    }
+
+    @Override
+    public ConnectionState state() {
+        if (closed.get()) {
+            return new ConnectionState(HealthStatus.CLOSED, "closed");
+        }
+        return switch (connection.getStatus()) {
+            case CONNECTED -> ConnectionState.UP;
+            case DISCONNECTED, RECONNECTING -> new ConnectionState(HealthStatus.RECONNECTING,
+                    "connection to " + settings.address() + " lost; reconnecting");
+            case CLOSED -> new ConnectionState(HealthStatus.FAILED, "connection to " + settings.address() + " closed");
+            default -> new ConnectionState(HealthStatus.RECONNECTING, "connecting to " + settings.address());
+        };
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        consumers.forEach(NatsConsumer::close);
+        try {
+            connection.flush(CLOSE_FLUSH);
+        } catch (TimeoutException | RuntimeException e) {
+            log.warn("Could not flush acknowledgements to NATS at {} before closing: {}", settings.address(), e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        closeQuietly(connection);
+        timers.shutdownNow();
+        log.info("Closed NATS connection to {}", settings.address());
+    }
+
+    @Override
+    public String toString() {
+        return "NatsTransport[" + settings.address() + "]";
+    }
+
+    /** Creates the stream of {@code destination} unless it exists; checks an existing one matches. */
+    private void ensureStream(Destination destination) {
+        String stream = NatsNames.stream(destination);
+        if (knownStreams.contains(stream)) {
+            return;
+        }
+        StreamConfiguration wanted = StreamConfiguration.builder()
+                .name(stream)
+                .description("Courier " + destination)
+                .subjects(NatsNames.subject(destination))
+                .retentionPolicy(destination.isQueue() ? RetentionPolicy.WorkQueue : RetentionPolicy.Interest)
+                .storageType(settings.storage() == NatsSettings.Storage.MEMORY ? StorageType.Memory : StorageType.File)
+                .replicas(settings.replicas())
+                .maxAge(settings.maxAge())
+                .discardPolicy(DiscardPolicy.Old)
+                .build();
+        try {
+            try {
+                checkStream(destination, management.getStreamInfo(stream).getConfiguration(), wanted);
+            } catch (JetStreamApiException e) {
+                if (e.getApiErrorCode() != STREAM_NOT_FOUND) {
+                    throw e;
+                }
+                try {
+                    management.addStream(wanted);
+                    log.info("Created stream {} for {} on {}", stream, destination, settings.address());
+                } catch (JetStreamApiException raced) {
+                    if (raced.getApiErrorCode() != STREAM_NAME_IN_USE) {
+                        throw raced;
+                    }
+                    checkStream(destination, management.getStreamInfo(stream).getConfiguration(), wanted);
+                }
+            }
+        } catch (JetStreamApiException e) {
+            throw new ConnectionException("NATS at " + settings.address() + " refused stream " + stream + " (subject "
+                    + NatsNames.subject(destination) + ") for " + destination + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new ConnectionException("could not declare " + destination + " (stream " + stream + ") on NATS at "
+                    + settings.address() + ": " + e.getMessage(), e);
+        }
+        knownStreams.add(stream);
+    }
+
+    private void checkStream(Destination destination, StreamConfiguration existing, StreamConfiguration wanted) {
+        boolean same = existing.getSubjects().equals(wanted.getSubjects())
+                && existing.getRetentionPolicy() == wanted.getRetentionPolicy()
+                && existing.getStorageType() == wanted.getStorageType()
+                && existing.getReplicas() == wanted.getReplicas()
+                && Objects.equals(orZero(existing.getMaxAge()), orZero(wanted.getMaxAge()));
+        if (!same) {
+            throw new ConnectionException("stream " + wanted.getName() + " for " + destination + " already exists on NATS at "
+                    + settings.address() + " with another configuration: existing " + describe(existing) + ", wanted "
+                    + describe(wanted) + "; delete the stream or connect with matching options");
+        }
+    }
+
+    /** Creates the durable consumer of {@code spec} unless it exists; checks an existing one matches. */
+    private ConsumerInfo ensureConsumer(ConsumerSpec spec) {
+        Destination source = spec.source();
+        String stream = NatsNames.stream(source);
+        String durable = NatsNames.durable(source, spec.group());
+        ConsumerConfiguration wanted = ConsumerConfiguration.builder()
+                .durable(durable)
+                .description(spec.group() == null ? "Courier workers of " + source : "Courier group " + spec.group() + " of " + source)
+                .ackPolicy(AckPolicy.Explicit)
+                .deliverPolicy(source.isQueue() ? DeliverPolicy.All : DeliverPolicy.New)
+                .ackWait(settings.ackWait())
+                .maxDeliver(-1)
+                .maxAckPending(MAX_ACK_PENDING)
+                .build();
+        try {
+            ConsumerInfo info;
+            try {
+                info = management.getConsumerInfo(stream, durable);
+            } catch (JetStreamApiException e) {
+                if (e.getApiErrorCode() != CONSUMER_NOT_FOUND) {
+                    throw e;
+                }
+                info = management.addOrUpdateConsumer(stream, wanted);
+                log.info("Created durable consumer {} on stream {} for {}", durable, stream, spec);
+            }
+            checkConsumer(spec, stream, info.getConsumerConfiguration(), wanted);
+            return info;
+        } catch (JetStreamApiException e) {
+            throw new ConnectionException("NATS at " + settings.address() + " refused consumer " + durable + " on stream "
+                    + stream + " for " + spec + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new ConnectionException("could not declare consumer " + durable + " on stream " + stream + " for "
+                    + spec + " on NATS at " + settings.address() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void checkConsumer(ConsumerSpec spec, String stream, ConsumerConfiguration existing, ConsumerConfiguration wanted) {
+        boolean same = existing.getAckPolicy() == wanted.getAckPolicy()
+                && existing.getDeliverPolicy() == wanted.getDeliverPolicy()
+                && Objects.equals(existing.getAckWait(), wanted.getAckWait())
+                && (existing.getFilterSubject() == null || existing.getFilterSubject().isEmpty());
+        if (!same) {
+            throw new ConnectionException("consumer " + wanted.getDurable() + " on stream " + stream + " for " + spec
+                    + " already exists on NATS at " + settings.address() + " with another configuration: existing "
+                    + describe(existing) + ", wanted " + describe(wanted)
+                    + "; delete the consumer or connect with matching options (ackWait)");
+        }
+    }
+
+    private PublishException publishFailure(Envelope envelope, String stream, Throwable failure) {
+        Throwable cause = failure;
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException
+                || (cause instanceof RuntimeException && cause.getClass() == RuntimeException.class))
+                && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        String reason;
+        String text = String.valueOf(cause.getMessage());
+        if (text.contains("503") || text.contains("No Responders")) {
+            reason = "no JetStream stream listens on " + NatsNames.subject(envelope.destination()) + " (stream " + stream
+                    + " missing; declare the destination again)";
+        } else if (cause instanceof TimeoutException || cause instanceof CancellationException) {
+            reason = "no PubAck from the server (disconnected or overloaded)";
+        } else if (cause instanceof IllegalStateException) {
+            reason = "the connection is closed or not usable: " + text;
+        } else if (cause instanceof IllegalArgumentException) {
+            reason = "the message was refused by the client: " + text;
+        } else {
+            reason = text;
+        }
+        return new PublishException("could not publish message " + envelope.id() + " to " + envelope.destination()
+                + " on NATS at " + settings.address() + ": " + reason, cause);
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw new IllegalStateException("the NATS transport for " + settings.address() + " is closed");
+        }
+    }
+
+    private static Duration orZero(Duration duration) {
+        return duration == null ? Duration.ZERO : duration;
+    }
+
+    private static String describe(StreamConfiguration c) {
+        return "{subjects=" + c.getSubjects() + ", retention=" + c.getRetentionPolicy() + ", storage="
+                + c.getStorageType() + ", replicas=" + c.getReplicas() + ", maxAge=" + NatsSettings.format(c.getMaxAge()) + "}";
+    }
+
+    private static String describe(ConsumerConfiguration c) {
+        return "{ackPolicy=" + c.getAckPolicy() + ", deliverPolicy=" + c.getDeliverPolicy() + ", ackWait=" + NatsSettings.format(c.getAckWait())
+                + (c.getFilterSubject() == null || c.getFilterSubject().isEmpty() ? "" : ", filter=" + c.getFilterSubject())
+                + "}";
+    }
+
+    private static void closeQuietly(Connection connection) {
+        try {
+            connection.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.debug("Error while closing NATS connection", e);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package dev.courier.transport.nats;
+
+import dev.courier.testkit.ConformanceSuite;
+import dev.courier.testkit.RestartableBroker;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
+
+/**
+ * The conformance suite on the NATS server of {@link NatsTestBroker}; the restart scenario runs
+ * on a {@code nats-server -js} process of its own ({@link NatsServerProcess}).
+ */
+class NatsConformanceTest extends ConformanceSuite {
+
+    private static NatsServerProcess ownServer;
+    /** The suite's per-run name prefix ({@code ck-<run>-}), learnt from the first test. */
+    private static volatile String runPrefix;
+
+    @Override
+    protected String url() {
+        return NatsTestBroker.URL;
+    }
+
+    @Override
+    protected void beforeEachTest() {
+        NatsTestBroker.require();
+    }
+
+    @Override
+    protected RestartableBroker restartableBroker() {
+        if (!NatsServerProcess.available()) {
+            String reason = "no nats-server binary at " + NatsServerProcess.BINARY + " (set NATS_SERVER_BIN)";
+            if (dev.courier.testkit.Brokers.isCi()) {
+                Assertions.fail(reason);
+            }
+            Assumptions.abort(reason);
+        }
+        try {
+            if (ownServer == null) {
+                // A short ack wait so deliveries lost in the crash come back quickly.
+                ownServer = new NatsServerProcess(System.getProperty("nats.restart.options", "?ackWait=5s"));
+            }
+            return ownServer;
+        } catch (Exception e) {
+            throw new AssertionError("could not start a nats-server of the test's own", e);
+        }
+    }
+
+    @AfterEach
+    void rememberTheRunPrefix() {
+        String name = name("x");
+        int third = name.indexOf('-', name.indexOf('-') + 1);
+        if (name.startsWith("ck-") && third > 0) {
+            runPrefix = name.substring(0, third + 1);
+        }
+    }
+
+    @AfterAll
+    static void stopOwnServerAndCleanUp() throws Exception {
+        if (ownServer != null) {
+            ownServer.close();
+            ownServer = null;
+        }
+        if (runPrefix != null) {
+            NatsTestBroker.deleteStreams(NatsTestBroker.URL, runPrefix);
+        }
+    }
+}
