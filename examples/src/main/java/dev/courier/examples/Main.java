@@ -45,6 +45,10 @@ public final class Main {
         ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(verbose ? Level.INFO : Level.WARN);
         // the apps list dead letters themselves; without --verbose the per-letter warning is noise
         ((Logger) LoggerFactory.getLogger("dev.courier.internal.DeadLetterStep")).setLevel(verbose ? Level.INFO : Level.ERROR);
+        // broker clients log every failed reconnect attempt; the apps report the outcome in one line
+        for (String client : new String[] {"org.apache.kafka", "io.nats", "com.rabbitmq"}) {
+            ((Logger) LoggerFactory.getLogger(client)).setLevel(verbose ? Level.INFO : Level.ERROR);
+        }
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("help")) {
             (args.length == 0 ? err : out).print(USAGE);
             return args.length == 0 ? 64 : 0;
