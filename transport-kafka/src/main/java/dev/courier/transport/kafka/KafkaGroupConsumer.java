@@ -6,6 +6,7 @@ import dev.courier.spi.ConnectionState;
 import dev.courier.spi.Consumer;
 import dev.courier.spi.ConsumerSpec;
 import dev.courier.spi.Delivery;
+import dev.courier.spi.SettleOnceDelivery;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Envelope;
 import java.time.Duration;
@@ -459,12 +460,11 @@ final class KafkaGroupConsumer implements Consumer {
     }
 
     /** One record handed to the sink. Settling queues the outcome for the poll thread. */
-    private final class KafkaDelivery implements Delivery {
+    private final class KafkaDelivery extends SettleOnceDelivery {
         final TopicPartition partition;
         final long offset;
         private final Envelope envelope;
         private final int count;
-        private final AtomicBoolean settled = new AtomicBoolean();
 
         KafkaDelivery(TopicPartition partition, long offset, Envelope envelope, int count) {
             this.partition = partition;
@@ -484,17 +484,8 @@ final class KafkaGroupConsumer implements Consumer {
         }
 
         @Override
-        public void ack() {
-            if (settled.compareAndSet(false, true)) {
-                settlements.add(new Settlement(this, true));
-            }
-        }
-
-        @Override
-        public void reject() {
-            if (settled.compareAndSet(false, true)) {
-                settlements.add(new Settlement(this, false));
-            }
+        protected void settle(boolean ack) {
+            settlements.add(new Settlement(this, ack));
         }
 
         @Override

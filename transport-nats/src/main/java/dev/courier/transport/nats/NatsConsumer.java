@@ -5,6 +5,7 @@ import dev.courier.spi.ConnectionState;
 import dev.courier.spi.Consumer;
 import dev.courier.spi.ConsumerSpec;
 import dev.courier.spi.Delivery;
+import dev.courier.spi.SettleOnceDelivery;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Envelope;
 import io.nats.client.Connection;
@@ -416,10 +417,9 @@ final class NatsConsumer implements Consumer {
     }
 
     /** One message held by core. */
-    private final class NatsDelivery implements Delivery {
+    private final class NatsDelivery extends SettleOnceDelivery {
         private final Message message;
         private final int count;
-        private final AtomicBoolean settled = new AtomicBoolean();
         private volatile Envelope envelope;
         private volatile long touched = System.nanoTime();
 
@@ -444,30 +444,21 @@ final class NatsConsumer implements Consumer {
         }
 
         @Override
-        public void ack() {
-            if (settled.compareAndSet(false, true)) {
-                try {
+        protected void settle(boolean ack) {
+            try {
+                if (ack) {
                     message.ack();
-                } finally {
-                    settled(this);
-                }
-            }
-        }
-
-        @Override
-        public void reject() {
-            if (settled.compareAndSet(false, true)) {
-                try {
+                } else {
                     message.nak();
-                } finally {
-                    settled(this);
                 }
+            } finally {
+                settled(this);
             }
         }
 
         @Override
         public void inProgress() {
-            if (!settled.get()) {
+            if (!isSettled()) {
                 touched = System.nanoTime();
                 message.inProgress();
             }

@@ -11,6 +11,7 @@ import dev.courier.spi.ConnectionState;
 import dev.courier.spi.Consumer;
 import dev.courier.spi.ConsumerSpec;
 import dev.courier.spi.Delivery;
+import dev.courier.spi.SettleOnceDelivery;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
@@ -209,12 +210,11 @@ final class RabbitMqConsumer extends DefaultConsumer implements Consumer {
     }
 
     /** One delivery; the first ack or reject takes effect, later ones are ignored. */
-    private final class RabbitDelivery implements Delivery {
+    private final class RabbitDelivery extends SettleOnceDelivery {
         private final Envelope envelope;
         private final int count;
         private final long deliveryTag;
         private final long deliveredIn;
-        private final AtomicBoolean settled = new AtomicBoolean();
 
         RabbitDelivery(Envelope envelope, int count, long deliveryTag, long deliveredIn) {
             this.envelope = envelope;
@@ -234,11 +234,12 @@ final class RabbitMqConsumer extends DefaultConsumer implements Consumer {
         }
 
         @Override
-        public void ack() {
-            if (!settled.compareAndSet(false, true)) {
+        protected void settle(boolean ack) {
+            settled();
+            if (!ack) {
+                requeue(deliveryTag, deliveredIn);
                 return;
             }
-            settled();
             if (deliveredIn != incarnation) {
                 log.debug("Ignoring the ack of message {} on {}: delivered before a reconnection, the broker redelivers it",
                         envelope.id(), spec);
@@ -249,15 +250,6 @@ final class RabbitMqConsumer extends DefaultConsumer implements Consumer {
             } catch (IOException | ShutdownSignalException e) {
                 log.debug("Could not ack message {} on {} (connection lost); the broker redelivers it", envelope.id(), spec);
             }
-        }
-
-        @Override
-        public void reject() {
-            if (!settled.compareAndSet(false, true)) {
-                return;
-            }
-            settled();
-            requeue(deliveryTag, deliveredIn);
         }
 
         @Override
