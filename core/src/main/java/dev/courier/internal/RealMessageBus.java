@@ -29,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -101,7 +100,7 @@ public final class RealMessageBus implements MessageBus {
     CompletionStage<PublishReceipt> send(Destination destination, OutgoingMessage message) {
         Names.headers(message.headers());
         ensureOpen();
-        String id = message.id() != null ? message.id() : UUID.randomUUID().toString();
+        String id = message.id() != null ? message.id() : MessageIds.next();
         long start = System.nanoTime();
         CompletableFuture<PublishReceipt> sent = encodeAndSend(destination, message, id);
         if (listener == null) {
