@@ -17,7 +17,12 @@ final class DecodeStep<T> implements MessageHandler<byte[]> {
     }
 
     @Override
+    @SuppressWarnings("unchecked")
     public void handle(Message<byte[]> message) throws Exception {
+        if (type == byte[].class) {
+            handler.handle((Message<T>) (Message<?>) message); // nothing to decode: no second Message
+            return;
+        }
         T payload = payloads.decode(message.payload(), message.contentType(), type, message.id());
         handler.handle(message.withPayload(payload));
     }

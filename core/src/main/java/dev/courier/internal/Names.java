@@ -1,6 +1,5 @@
 package dev.courier.internal;
 
-import java.util.regex.Pattern;
 
 /**
  * The naming rule shared by every broker: {@code [A-Za-z0-9._-]}, topics and queues at most 120
@@ -18,7 +17,6 @@ public final class Names {
     public static final int MAX_HEADER_NAME = 128;
     public static final int MAX_HEADER_VALUE = 8192;
 
-    private static final Pattern LEGAL = Pattern.compile("[A-Za-z0-9._-]+");
 
     private Names() {
     }
@@ -46,7 +44,7 @@ public final class Names {
      */
     public static void headers(java.util.Map<String, String> headers) {
         headers.forEach((name, value) -> {
-            if (name.isEmpty() || name.length() > MAX_HEADER_NAME || !LEGAL.matcher(name).matches()) {
+            if (name.isEmpty() || name.length() > MAX_HEADER_NAME || !legal(name)) {
                 throw new IllegalArgumentException("invalid header name '" + printable(name)
                         + "': use 1 to " + MAX_HEADER_NAME + " letters, digits, '.', '_' or '-'");
             }
@@ -78,7 +76,7 @@ public final class Names {
         if (name == null) {
             throw new NullPointerException(what);
         }
-        if (name.isEmpty() || !LEGAL.matcher(name).matches() || name.equals(".") || name.equals("..")) {
+        if (name.isEmpty() || !legal(name) || name.equals(".") || name.equals("..")) {
             throw new IllegalArgumentException("invalid " + what + " name '" + printable(name)
                     + "': use only letters, digits, '.', '_' and '-' (and not just '.' or '..')");
         }
@@ -91,6 +89,19 @@ public final class Names {
                     + " characters long; the limit is " + max);
         }
         return name;
+    }
+
+    /** True when every character is in {@code [A-Za-z0-9._-]}; a loop, as this runs on every publish. */
+    private static boolean legal(String name) {
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
+                    || c == '.' || c == '_' || c == '-';
+            if (!ok) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static String printable(String name) {

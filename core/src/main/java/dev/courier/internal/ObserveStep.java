@@ -14,6 +14,8 @@ import java.time.Duration;
  */
 final class ObserveStep implements Middleware {
 
+    private static final TraceContext.Scope NO_SCOPE = () -> { };
+
     private final Route route;
     private final ListenerFanout listener;
     private final TraceHook traceHook;
@@ -26,18 +28,26 @@ final class ObserveStep implements Middleware {
 
     @Override
     public void handle(Message<byte[]> message, MessageHandler<byte[]> next) throws Exception {
+        if (listener == null) {
+            withTrace(message, next);
+            return;
+        }
         long start = System.nanoTime();
         Throwable failure = null;
-        try (TraceContext.Scope courier = W3cTraceHook.INSTANCE.open(message.headers());
-             TraceContext.Scope library = traceHook == W3cTraceHook.INSTANCE ? () -> { } : traceHook.open(message.headers())) {
-            next.handle(message);
+        try {
+            withTrace(message, next);
         } catch (Exception | Error e) {
             failure = e;
             throw e;
         } finally {
-            if (listener != null) {
-                listener.handled(route, message, Duration.ofNanos(System.nanoTime() - start), failure);
-            }
+            listener.handled(route, message, Duration.ofNanos(System.nanoTime() - start), failure);
+        }
+    }
+
+    private void withTrace(Message<byte[]> message, MessageHandler<byte[]> next) throws Exception {
+        try (TraceContext.Scope courier = W3cTraceHook.INSTANCE.open(message.headers());
+             TraceContext.Scope library = traceHook == W3cTraceHook.INSTANCE ? NO_SCOPE : traceHook.open(message.headers())) {
+            next.handle(message);
         }
     }
 }

@@ -23,7 +23,6 @@ import dev.courier.spi.Envelope;
 import dev.courier.spi.Transport;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -128,7 +127,7 @@ public final class RealMessageBus implements MessageBus {
             return CompletableFuture.failedFuture(
                     new MessageTooLargeException(destination.toString(), encoded.bytes().length, maxMessageBytes));
         }
-        Instant timestamp = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        Instant timestamp = Instant.ofEpochMilli(System.currentTimeMillis());
         Envelope envelope = new Envelope(id, destination, message.key(), withTrace(message.headers()), encoded.bytes(),
                 encoded.contentType(), timestamp);
         PublishReceipt receipt = new PublishReceipt(id, destination.name(), timestamp);

@@ -12,6 +12,7 @@ import java.util.Map;
 final class W3cTraceHook implements TraceHook {
 
     static final W3cTraceHook INSTANCE = new W3cTraceHook();
+    private static final TraceContext.Scope NO_SCOPE = () -> { };
 
     @Override
     public Map<String, String> inject() {
@@ -20,6 +21,9 @@ final class W3cTraceHook implements TraceHook {
 
     @Override
     public TraceContext.Scope open(Map<String, String> headers) {
-        return TraceContext.fromHeaders(headers).map(TraceContext::makeCurrent).orElse(() -> { });
+        if (!headers.containsKey(TraceContext.TRACEPARENT)) {
+            return NO_SCOPE;
+        }
+        return TraceContext.fromHeaders(headers).map(TraceContext::makeCurrent).orElse(NO_SCOPE);
     }
 }
