@@ -338,6 +338,9 @@ final class KafkaSettings {
         config.put("delivery.timeout.ms", 30_000);
         // Topics declared once stay in the producer's metadata, so send() never waits to look them up again.
         config.put("metadata.max.idle.ms", 24 * 60 * 60 * 1000);
+        // Kafka 4's default "rebootstrap" drops the topics' metadata while no broker answers, and every
+        // send() then blocks its caller for max.block.ms: keep the metadata through an outage instead.
+        config.put("metadata.recovery.strategy", "none");
         if (maxMessageBytes > DEFAULT_MAX_MESSAGE_BYTES) {
             config.put("max.request.size", (int) (maxMessageBytes + HEADROOM_BYTES));
         }
