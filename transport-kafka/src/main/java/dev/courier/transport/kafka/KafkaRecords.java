@@ -14,14 +14,13 @@ import org.apache.kafka.common.header.Headers;
 
 /**
  * Converts between envelopes and Kafka records. The record key is the Courier key (UTF-8); the
- * value is the payload; Kafka headers carry the user headers unchanged plus three reserved ones,
- * {@code courier:id}, {@code courier:content-type} and {@code courier:timestamp} (epoch
- * milliseconds, decimal). A user header whose name starts with {@code courier:} travels as
+ * value is the payload; the record timestamp is the publish time; Kafka headers carry the user
+ * headers unchanged plus the CloudEvents attributes, which are also Courier's id and content type. A user header whose name starts with {@code courier:} travels as
  * {@code courier:user:<name>}, so it can never be taken for a reserved one.
  *
- * <p>Each record also carries the CloudEvents attributes in the Kafka binding's binary mode
- * ({@code ce_id}, {@code ce_source}, {@code ce_type}, {@code ce_specversion}, {@code ce_time}, and
- * {@code content-type}), so CloudEvents SDKs read Courier messages. A record from another producer
+ * <p>The attributes follow the Kafka binding's binary mode ({@code ce_id}, {@code ce_source},
+ * {@code ce_type}, {@code ce_specversion} and {@code content-type}; the time is the record's
+ * timestamp), so CloudEvents SDKs read Courier messages. A record from another producer
  * that is a CloudEvent gets its id, time and content type from those attributes; its other
  * {@code ce_} attributes stay as headers. User headers named {@code ce_*} or {@code content-type}
  * are escaped like {@code courier:} ones.
@@ -40,6 +39,12 @@ final class KafkaRecords {
     private static final String UNKNOWN_CONTENT_TYPE = "application/octet-stream";
     static final String CLOUDEVENTS_PREFIX = "ce_";
     static final String CLOUDEVENTS_CONTENT_TYPE = "content-type";
+    private static final String CE_ID = CLOUDEVENTS_PREFIX + CloudEvents.ID;
+    private static final String CE_SOURCE = CLOUDEVENTS_PREFIX + CloudEvents.SOURCE;
+    private static final String CE_TYPE = CLOUDEVENTS_PREFIX + CloudEvents.TYPE;
+    private static final String CE_SPECVERSION = CLOUDEVENTS_PREFIX + CloudEvents.SPECVERSION;
+    private static final byte[] SPEC_VERSION = CloudEvents.SPEC_VERSION.getBytes(StandardCharsets.UTF_8);
+    private static final String COURIER_SOURCE = "/courier/";
 
     private KafkaRecords() {
     }
@@ -47,14 +52,16 @@ final class KafkaRecords {
     /** The record for {@code envelope}, sent to {@code topic} (and {@code partition}, when not null). */
     static ProducerRecord<byte[], byte[]> toRecord(Envelope envelope, String topic, Integer partition) {
         byte[] key = envelope.key() == null ? null : utf8(envelope.key());
-        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, partition, key, envelope.payload());
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, partition,
+                envelope.timestamp().toEpochMilli(), key, envelope.payload());
         Headers headers = record.headers();
-        headers.add(ID, utf8(envelope.id()));
-        headers.add(CONTENT_TYPE, utf8(envelope.contentType()));
-        headers.add(TIMESTAMP, utf8(Long.toString(envelope.timestamp().toEpochMilli())));
-        CloudEvents.attributes(envelope).forEach((attribute, value) -> headers.add(
-                attribute.equals(CloudEvents.DATACONTENTTYPE) ? CLOUDEVENTS_CONTENT_TYPE : CLOUDEVENTS_PREFIX + attribute,
-                utf8(value)));
+        // Each field travels once: the CloudEvents attributes are Courier's own id and content type,
+        // and the record timestamp is the publish time. On small messages headers cost more than payloads.
+        headers.add(CE_ID, utf8(envelope.id()));
+        headers.add(CE_SOURCE, utf8(COURIER_SOURCE + envelope.destination().name()));
+        headers.add(CE_TYPE, utf8(envelope.destination().name()));
+        headers.add(CE_SPECVERSION, SPEC_VERSION);
+        headers.add(CLOUDEVENTS_CONTENT_TYPE, utf8(envelope.contentType()));
         for (Map.Entry<String, String> header : envelope.headers().entrySet()) {
             String name = isReserved(header.getKey()) ? ESCAPED_PREFIX + header.getKey() : header.getKey();
             headers.add(name, utf8(header.getValue()));
@@ -68,17 +75,20 @@ final class KafkaRecords {
         String contentType = null;
         Instant timestamp = null;
         Map<String, String> headers = new LinkedHashMap<>();
-        Map<String, String> cloudEvent = new LinkedHashMap<>();
+        Map<String, String> cloudEvent = null;
         for (Header header : record.headers()) {
             String name = header.key();
             String value = header.value() == null ? "" : new String(header.value(), StandardCharsets.UTF_8);
             switch (name) {
-                case ID -> id = value;
+                case ID -> id = value; // records written by Courier 0.1 before the CloudEvents mapping
                 case CONTENT_TYPE -> contentType = value;
                 case TIMESTAMP -> timestamp = millis(value);
-                case CLOUDEVENTS_CONTENT_TYPE -> cloudEvent.put(CloudEvents.DATACONTENTTYPE, value);
+                case CLOUDEVENTS_CONTENT_TYPE -> contentType = value;
                 default -> {
                     if (name.startsWith(CLOUDEVENTS_PREFIX)) {
+                        if (cloudEvent == null) {
+                            cloudEvent = new LinkedHashMap<>();
+                        }
                         cloudEvent.put(name.substring(CLOUDEVENTS_PREFIX.length()), value);
                     } else {
                         headers.put(name.startsWith(ESCAPED_PREFIX) ? name.substring(ESCAPED_PREFIX.length()) : name, value);
@@ -86,22 +96,32 @@ final class KafkaRecords {
                 }
             }
         }
-        if (id == null || id.isEmpty()) {
-            // not from Courier: a CloudEvent gives id, time and content type; its other attributes stay visible
-            var foreign = CloudEvents.read(cloudEvent::get);
-            if (foreign.isPresent()) {
-                id = foreign.get().id();
-                timestamp = foreign.get().time();
-                contentType = foreign.get().dataContentType();
-                cloudEvent.forEach((attribute, value) -> {
-                    if (!attribute.equals(CloudEvents.ID) && !attribute.equals(CloudEvents.TIME)
-                            && !attribute.equals(CloudEvents.DATACONTENTTYPE)) {
-                        headers.put(CLOUDEVENTS_PREFIX + attribute, value);
-                    }
-                });
-            } else {
-                id = record.topic() + "-" + record.partition() + "-" + record.offset();
+        if (cloudEvent != null && (id == null || id.isEmpty())) {
+            id = cloudEvent.get(CloudEvents.ID);
+            String sourceAttribute = cloudEvent.get(CloudEvents.SOURCE);
+            boolean fromCourier = sourceAttribute != null && sourceAttribute.startsWith(COURIER_SOURCE);
+            if (cloudEvent.containsKey(CloudEvents.TIME)) {
+                var foreign = CloudEvents.read(cloudEvent::get);
+                if (foreign.isPresent() && foreign.get().time() != null) {
+                    timestamp = foreign.get().time();
+                }
             }
+            if (contentType == null) {
+                contentType = cloudEvent.get(CloudEvents.DATACONTENTTYPE);
+            }
+            if (!fromCourier) {
+                // a CloudEvent from elsewhere: its other attributes stay visible as headers
+                for (Map.Entry<String, String> attribute : cloudEvent.entrySet()) {
+                    String name = attribute.getKey();
+                    if (!name.equals(CloudEvents.ID) && !name.equals(CloudEvents.TIME)
+                            && !name.equals(CloudEvents.DATACONTENTTYPE)) {
+                        headers.put(CLOUDEVENTS_PREFIX + name, attribute.getValue());
+                    }
+                }
+            }
+        }
+        if (id == null || id.isEmpty()) {
+            id = record.topic() + "-" + record.partition() + "-" + record.offset();
         }
         if (timestamp == null) {
             timestamp = Instant.ofEpochMilli(Math.max(0, record.timestamp()));

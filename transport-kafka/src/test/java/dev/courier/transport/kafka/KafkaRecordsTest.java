@@ -26,12 +26,13 @@ class KafkaRecordsTest {
     @Test
     void every_envelope_field_survives_the_trip_including_headers_named_like_the_reserved_ones() {
         Map<String, String> headers = Map.of("tenant", "acme", "empty", "", "courier:id", "user's own",
-                "courier-error-class", "x.Y", "grüße", "世界 👋");
+                "courier-error-class", "x.Y", "grüße", "世界 👋", "ce_id", "user's ce_id", "content-type", "user's");
         Envelope envelope = new Envelope("id-1", Destination.topic("t"), "ключ", headers, new byte[] {0, 1, -1},
                 "application/json", Instant.ofEpochMilli(1_700_000_000_123L));
 
         ProducerRecord<byte[], byte[]> record = KafkaRecords.toRecord(envelope, "t", null);
-        Envelope back = KafkaRecords.toEnvelope(received(record, 5), Destination.topic("t"));
+        // the publish time travels as the record's CreateTime, which the broker keeps
+        Envelope back = KafkaRecords.toEnvelope(received(record, record.timestamp()), Destination.topic("t"));
 
         assertEquals(envelope, back);
         assertArrayEquals("ключ".getBytes(StandardCharsets.UTF_8), record.key());
