@@ -106,15 +106,22 @@ final class MemoryQueue {
     }
 
     private void settle(MemoryDelivery delivery, boolean redeliver) {
+        boolean wasFull;
         synchronized (lock) {
-            if (!delivery.consumer.unsettled.remove(delivery)) {
+            MemoryConsumer consumer = delivery.consumer;
+            wasFull = consumer.unsettled.size() >= consumer.maxInFlight;
+            if (!consumer.unsettled.remove(delivery)) {
                 return;
             }
             if (redeliver) {
                 ready.add(delivery.entry);
             }
         }
-        drain();
+        // a consumer with room left has already been given everything ready: only a full one
+        // that now has room, or a message given back, can start new deliveries
+        if (wasFull || redeliver) {
+            drain();
+        }
     }
 
     /** A message and how often it was delivered. */
