@@ -21,6 +21,20 @@ public final class Brokers {
         return "true".equalsIgnoreCase(System.getenv("CI"));
     }
 
+    /**
+     * Fails (under CI) or skips the calling test when a tool it needs to control the broker, such
+     * as {@code rabbitmqctl} or the {@code nats-server} binary, is missing.
+     */
+    public static void requireTool(boolean available, String reason) {
+        if (available) {
+            return;
+        }
+        if (isCi()) {
+            Assertions.fail(reason);
+        }
+        Assumptions.abort(reason);
+    }
+
     /** Fails (under CI) or skips the calling test when {@code host:port} does not accept a TCP connection. */
     public static void requireReachable(String broker, String host, int port) {
         try (Socket socket = new Socket()) {

@@ -212,7 +212,7 @@ public final class KafkaTestBroker implements RestartableBroker {
     }
 
     /** The test classpath, which holds the Kafka broker (kafka_2.13 and kafka-server, test scope). */
-    private static String testClasspath() {
+    static String testClasspath() {
         String classpath = System.getProperty("java.class.path");
         if (!classpath.contains("kafka_2.13")) {
             throw new IllegalStateException("the Kafka broker (kafka_2.13) is not on the test classpath: " + classpath);
@@ -220,7 +220,7 @@ public final class KafkaTestBroker implements RestartableBroker {
         return classpath;
     }
 
-    private static int[] freePorts(int count) throws IOException {
+    static int[] freePorts(int count) throws IOException {
         int[] ports = new int[count];
         List<ServerSocket> sockets = new ArrayList<>();
         try {

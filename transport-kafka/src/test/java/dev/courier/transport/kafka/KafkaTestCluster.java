@@ -54,7 +54,7 @@ final class KafkaTestCluster implements AutoCloseable {
     private KafkaTestCluster(Path dir, int nodes, Path logDir) throws IOException {
         this.dir = dir;
         this.logDir = logDir;
-        int[] free = freePorts(nodes * 2);
+        int[] free = KafkaTestBroker.freePorts(nodes * 2);
         this.ports = IntStream.range(0, nodes).map(i -> free[i]).toArray();
         this.controllerPorts = IntStream.range(0, nodes).map(i -> free[nodes + i]).toArray();
         this.processes = new Process[nodes];
@@ -131,7 +131,7 @@ final class KafkaTestCluster implements AutoCloseable {
                 "-Xms96m", "-Xmx384m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-Dlogback.configurationFile=kafka-broker-logback.xml",
                 "-Djava.io.tmpdir=" + nodeDir(node),
-                "-cp", testClasspath(),
+                "-cp", KafkaTestBroker.testClasspath(),
                 KafkaTestCluster.class.getName(),
                 nodeDir(node).resolve("server.properties").toString(), clusterId);
         Path logFile = logDir.resolve("kafka-cluster-node-" + node + ".log");
@@ -248,32 +248,6 @@ final class KafkaTestCluster implements AutoCloseable {
         } catch (IOException ignored) {
             // best effort
         }
-    }
-
-    private static String testClasspath() {
-        String classpath = System.getProperty("java.class.path");
-        if (!classpath.contains("kafka_2.13")) {
-            throw new IllegalStateException("the Kafka broker (kafka_2.13) is not on the test classpath: " + classpath);
-        }
-        return classpath;
-    }
-
-    private static int[] freePorts(int count) throws IOException {
-        int[] ports = new int[count];
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            for (int i = 0; i < count; i++) {
-                ServerSocket socket = new ServerSocket();
-                socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-                sockets.add(socket);
-                ports[i] = socket.getLocalPort();
-            }
-        } finally {
-            for (ServerSocket socket : sockets) {
-                socket.close();
-            }
-        }
-        return ports;
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.courier.transport.nats;
 
+import dev.courier.testkit.Brokers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -22,7 +23,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BooleanSupplier;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
@@ -36,7 +36,7 @@ class NatsOutageTest {
 
     @Test
     void consumingResumesAfterAnOutageAndHealthTellsTheTruthMeanwhile() throws Exception {
-        Assumptions.assumeTrue(NatsServerProcess.available(), "no nats-server binary at " + NatsServerProcess.BINARY);
+        Brokers.requireTool(NatsServerProcess.available(), "no nats-server binary at " + NatsServerProcess.BINARY);
         try (NatsServerProcess server = new NatsServerProcess("");
              MessageBus bus = MessageBus.connect(server.url(), BusOptions.defaults().withPublishTimeout(Duration.ofSeconds(5)))) {
             String queue = NatsTestBroker.uniquePrefix() + ".outage";

@@ -1,5 +1,6 @@
 package dev.courier.transport.rabbitmq;
 
+import dev.courier.testkit.Brokers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -136,7 +137,8 @@ class RabbitMqConnectTest {
     @Tag("broker")
     void a_working_bus_never_shows_its_password_in_to_string_health_or_logs() throws Exception {
         TestBroker.requireReachable();
-        Assumptions.assumeTrue(TestBroker.isLocal() && RabbitMqCtl.available(), "needs rabbitmqctl to add a user");
+        Assumptions.assumeTrue(TestBroker.isLocal(), "the broker is remote (COURIER_AMQP_URL): rabbitmqctl cannot reach it");
+        Brokers.requireTool(RabbitMqCtl.available(), "needs rabbitmqctl to add a user");
         String user = "courier-test-" + UUID.randomUUID().toString().substring(0, 8);
         RabbitMqCtl.run("add_user", user, SECRET);
         try {

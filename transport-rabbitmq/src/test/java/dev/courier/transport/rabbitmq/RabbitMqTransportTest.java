@@ -1,5 +1,6 @@
 package dev.courier.transport.rabbitmq;
 
+import dev.courier.testkit.Brokers;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -268,7 +269,8 @@ class RabbitMqTransportTest {
 
     @Test
     void deliveries_from_before_a_lost_connection_are_redelivered_and_their_acks_ignored() throws Exception {
-        Assumptions.assumeTrue(TestBroker.isLocal() && RabbitMqCtl.available(), "needs rabbitmqctl on the broker's machine");
+        Assumptions.assumeTrue(TestBroker.isLocal(), "the broker is remote (COURIER_AMQP_URL): rabbitmqctl cannot reach it");
+        Brokers.requireTool(RabbitMqCtl.available(), "needs rabbitmqctl on the broker's machine");
         String name = prefix + "-conn";
         Transport transport = open(Map.of("connectionName", name));
         Destination jobs = Destination.queue(queue("reconnect"));
@@ -303,7 +305,8 @@ class RabbitMqTransportTest {
 
     @Test
     void a_send_while_disconnected_is_published_once_the_connection_is_back() throws Exception {
-        Assumptions.assumeTrue(TestBroker.isLocal() && RabbitMqCtl.available(), "needs rabbitmqctl on the broker's machine");
+        Assumptions.assumeTrue(TestBroker.isLocal(), "the broker is remote (COURIER_AMQP_URL): rabbitmqctl cannot reach it");
+        Brokers.requireTool(RabbitMqCtl.available(), "needs rabbitmqctl on the broker's machine");
         String name = prefix + "-wait";
         Transport transport = open(Map.of("connectionName", name, "recoveryInterval", "1s", "confirmTimeout", "20s"));
         Destination jobs = Destination.queue(queue("waiting"));
@@ -321,7 +324,8 @@ class RabbitMqTransportTest {
 
     @Test
     void a_send_while_disconnected_fails_after_the_confirm_timeout() throws Exception {
-        Assumptions.assumeTrue(TestBroker.isLocal() && RabbitMqCtl.available(), "needs rabbitmqctl on the broker's machine");
+        Assumptions.assumeTrue(TestBroker.isLocal(), "the broker is remote (COURIER_AMQP_URL): rabbitmqctl cannot reach it");
+        Brokers.requireTool(RabbitMqCtl.available(), "needs rabbitmqctl on the broker's machine");
         String name = prefix + "-late";
         Transport transport = open(Map.of("connectionName", name, "recoveryInterval", "30s", "confirmTimeout", "500ms"));
         Destination jobs = Destination.queue(queue("late"));
