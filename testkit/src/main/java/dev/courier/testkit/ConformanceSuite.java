@@ -607,7 +607,9 @@ public abstract class ConformanceSuite {
             }
         }
         stages.forEach(ConformanceSuite::await);
-        inbox.awaitCount(keys * perKey, timeout());
+        // the inbox records a message before the behaviour above runs, so wait for the behaviour
+        inbox.awaitUntil(any -> seen.values().stream().mapToInt(List::size).sum() == keys * perKey,
+                timeout(), "every handler to finish");
 
         for (int k = 0; k < keys; k++) {
             List<Integer> order = seen.get("key" + k);
