@@ -57,6 +57,8 @@ public final class RealMessageBus implements MessageBus {
     private final Payloads payloads = new Payloads();
     private final ScheduledExecutorService timers;
     private final Set<Destination> declared = ConcurrentHashMap.newKeySet();
+    /** Topic names published to, validated. */
+    private final Map<String, Destination> topics = new ConcurrentHashMap<>();
     private final Set<RealSubscription> subscriptions = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Object pendingLock = new Object();
@@ -93,7 +95,17 @@ public final class RealMessageBus implements MessageBus {
     @Override
     public CompletionStage<PublishReceipt> publish(OutgoingMessage message) {
         Objects.requireNonNull(message, "message");
-        return send(Destination.topic(Names.topic(message.topic())), message);
+        return send(topic(message.topic()), message);
+    }
+
+    /** The destination of a topic name, validated on first use. */
+    private Destination topic(String name) {
+        Destination topic = topics.get(name);
+        if (topic == null) {
+            topic = Destination.topic(Names.topic(name));
+            topics.put(name, topic);
+        }
+        return topic;
     }
 
     CompletionStage<PublishReceipt> send(Destination destination, OutgoingMessage message) {
@@ -130,8 +142,7 @@ public final class RealMessageBus implements MessageBus {
         Instant timestamp = Instant.ofEpochMilli(System.currentTimeMillis());
         Envelope envelope = new Envelope(id, destination, message.key(), withTrace(message.headers()), encoded.bytes(),
                 encoded.contentType(), timestamp);
-        PublishReceipt receipt = new PublishReceipt(id, destination.name(), timestamp);
-        return sendEnvelope(envelope).thenApply(done -> receipt);
+        return sendEnvelope(envelope, new PublishReceipt(id, destination.name(), timestamp));
     }
 
     /** The headers plus the current trace context, unless they carry one already. */
@@ -148,8 +159,11 @@ public final class RealMessageBus implements MessageBus {
         return all;
     }
 
-    /** Declares the destination if needed, sends, and bounds the wait by the publish timeout. */
-    CompletableFuture<Void> sendEnvelope(Envelope envelope) {
+    /**
+     * Declares the destination if needed, sends, and bounds the wait by the publish timeout; the
+     * stage completes with {@code result} once the broker accepted the envelope.
+     */
+    <R> CompletableFuture<R> sendEnvelope(Envelope envelope, R result) {
         CompletableFuture<Void> sent;
         try {
             declare(envelope.destination());
@@ -166,7 +180,7 @@ public final class RealMessageBus implements MessageBus {
                         }
                     }
                     if (failure == null) {
-                        return null;
+                        return result;
                     }
                     throw new CompletionException(asPublishException(envelope, failure));
                 });
@@ -241,7 +255,7 @@ public final class RealMessageBus implements MessageBus {
 
     private void sendAndWait(Envelope envelope) throws Exception {
         try {
-            sendEnvelope(envelope).get();
+            sendEnvelope(envelope, null).get();
         } catch (ExecutionException e) {
             throw e.getCause() instanceof Exception cause ? cause : e;
         }
@@ -316,7 +330,12 @@ public final class RealMessageBus implements MessageBus {
     }
 
     /** A work queue on this bus. */
-    private record RealWorkQueue<T>(RealMessageBus bus, String name, Class<T> type) implements WorkQueue<T> {
+    private record RealWorkQueue<T>(RealMessageBus bus, String name, Class<T> type, Destination destination)
+            implements WorkQueue<T> {
+
+        RealWorkQueue(RealMessageBus bus, String name, Class<T> type) {
+            this(bus, name, type, Destination.queue(name));
+        }
 
         @Override
         public CompletionStage<PublishReceipt> submit(T job) {
@@ -327,7 +346,7 @@ public final class RealMessageBus implements MessageBus {
         public CompletionStage<PublishReceipt> submit(T job, Map<String, String> headers) {
             Objects.requireNonNull(job, "job");
             Objects.requireNonNull(headers, "headers");
-            return bus.send(Destination.queue(name), new OutgoingMessage(name, job, null, headers, null));
+            return bus.send(destination, new OutgoingMessage(name, job, null, headers, null));
         }
 
         @Override
@@ -340,7 +359,7 @@ public final class RealMessageBus implements MessageBus {
             Objects.requireNonNull(handler, "handler");
             Objects.requireNonNull(options, "options");
             bus.ensureOpen();
-            return bus.consume(new ConsumerSpec(Destination.queue(name), null, options.maxInFlight()),
+            return bus.consume(new ConsumerSpec(destination, null, options.maxInFlight()),
                     Names.deadLetterQueue(name), type, handler, options);
         }
 

@@ -12,6 +12,8 @@ import dev.courier.spi.Consumer;
 import dev.courier.spi.Delivery;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Envelope;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -145,14 +147,14 @@ final class RealSubscription implements Subscription, DeliverySink {
 
     private void start(Task task) {
         try {
-            workers.execute(() -> run(task));
+            workers.execute(task);
         } catch (RejectedExecutionException closingAlready) {
             // close() rejects every unsettled delivery
         }
     }
 
     private void run(Task task) {
-        if (closing || task.settled.get()) {
+        if (closing || task.settled) {
             return;
         }
         Envelope envelope = task.delivery.envelope();
@@ -208,7 +210,7 @@ final class RealSubscription implements Subscription, DeliverySink {
     }
 
     private void settle(Task task, boolean ack) {
-        if (!task.settled.compareAndSet(false, true)) {
+        if (!task.settle()) {
             return;
         }
         unsettled.remove(task);
@@ -254,7 +256,7 @@ final class RealSubscription implements Subscription, DeliverySink {
             }
             int returned = 0;
             for (Task task : unsettled) {
-                if (!task.settled.get()) {
+                if (!task.settled) {
                     settle(task, false);
                     returned++;
                 }
@@ -295,17 +297,37 @@ final class RealSubscription implements Subscription, DeliverySink {
         return "Subscription[" + describe() + ", inFlight=" + inFlight() + "]";
     }
 
-    /** One delivery on its way through the chain. */
-    private static final class Task {
+    /** One delivery on its way through the chain; running it runs the chain once. */
+    private final class Task implements Runnable {
+        private static final VarHandle SETTLED;
+
+        static {
+            try {
+                SETTLED = MethodHandles.lookup().findVarHandle(Task.class, "settled", boolean.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         final Delivery delivery;
         final String key;
-        final AtomicBoolean settled = new AtomicBoolean();
+        volatile boolean settled;
         volatile int attempt = 1;
         volatile ScheduledFuture<?> timer;
 
         Task(Delivery delivery) {
             this.delivery = delivery;
             this.key = delivery.envelope().key();
+        }
+
+        /** Marks the task settled; false if it already was. */
+        boolean settle() {
+            return SETTLED.compareAndSet(this, false, true);
+        }
+
+        @Override
+        public void run() {
+            RealSubscription.this.run(this);
         }
     }
 }

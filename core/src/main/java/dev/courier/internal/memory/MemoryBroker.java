@@ -2,8 +2,11 @@ package dev.courier.internal.memory;
 
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 
 /**
  * The in-process broker behind one {@code memory://name}: topics with durable groups, and work
@@ -13,8 +16,7 @@ final class MemoryBroker {
 
     private static final Map<String, MemoryBroker> BROKERS = new ConcurrentHashMap<>();
 
-    /** Topic name → group name → the group's queue. */
-    private final Map<String, Map<String, MemoryQueue>> topics = new ConcurrentHashMap<>();
+    private final Map<String, MemoryTopic> topics = new ConcurrentHashMap<>();
     private final Map<String, MemoryQueue> queues = new ConcurrentHashMap<>();
 
     private volatile boolean up = true;
@@ -39,16 +41,16 @@ final class MemoryBroker {
         allQueues().forEach(MemoryQueue::resume);
     }
 
-    private java.util.stream.Stream<MemoryQueue> allQueues() {
-        return java.util.stream.Stream.concat(queues.values().stream(),
-                topics.values().stream().flatMap(groups -> groups.values().stream()));
+    private Stream<MemoryQueue> allQueues() {
+        return Stream.concat(queues.values().stream(),
+                topics.values().stream().flatMap(topic -> Arrays.stream(topic.groups)));
     }
 
     void declare(Destination destination) {
         if (destination.isQueue()) {
             queue(destination.name());
         } else {
-            topics.computeIfAbsent(destination.name(), t -> new ConcurrentHashMap<>());
+            topic(destination.name());
         }
     }
 
@@ -57,7 +59,11 @@ final class MemoryBroker {
     }
 
     MemoryQueue group(String topic, String group) {
-        return topics.computeIfAbsent(topic, t -> new ConcurrentHashMap<>()).computeIfAbsent(group, g -> new MemoryQueue(this));
+        return topic(topic).group(group);
+    }
+
+    private MemoryTopic topic(String name) {
+        return topics.computeIfAbsent(name, n -> new MemoryTopic(this));
     }
 
     /** Stores the envelope in its queue, or in every group of its topic. False if it was never declared. */
@@ -71,12 +77,35 @@ final class MemoryBroker {
             queue.offer(envelope);
             return true;
         }
-        Map<String, MemoryQueue> groups = topics.get(destination.name());
-        if (groups == null) {
+        MemoryTopic topic = topics.get(destination.name());
+        if (topic == null) {
             return false;
         }
         // Adding a group and publishing race benignly: a group that exists before the send sees it.
-        groups.values().forEach(queue -> queue.offer(envelope));
+        for (MemoryQueue group : topic.groups) {
+            group.offer(envelope);
+        }
         return true;
+    }
+
+    /** A topic's groups: a copy-on-write array, since sends read it far more often than groups are added. */
+    private static final class MemoryTopic {
+        private final MemoryBroker broker;
+        private final Map<String, MemoryQueue> byName = new HashMap<>();
+        volatile MemoryQueue[] groups = new MemoryQueue[0];
+
+        MemoryTopic(MemoryBroker broker) {
+            this.broker = broker;
+        }
+
+        synchronized MemoryQueue group(String name) {
+            MemoryQueue queue = byName.get(name);
+            if (queue == null) {
+                queue = new MemoryQueue(broker);
+                byName.put(name, queue);
+                groups = byName.values().toArray(new MemoryQueue[0]);
+            }
+            return queue;
+        }
     }
 }
