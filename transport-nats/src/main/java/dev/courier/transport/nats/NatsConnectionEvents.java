@@ -21,6 +21,7 @@ final class NatsConnectionEvents implements ConnectionListener, ErrorListener {
 
     private final String address;
     private volatile Runnable onResubscribed = () -> { };
+    private volatile Exception lastException;
 
     NatsConnectionEvents(String address) {
         this.address = address;
@@ -29,6 +30,11 @@ final class NatsConnectionEvents implements ConnectionListener, ErrorListener {
     /** What to run once subscriptions are restored after a reconnect. */
     void onResubscribed(Runnable action) {
         this.onResubscribed = action;
+    }
+
+    /** The last exception jnats reported, or {@code null}: after a failed connect, why it failed (such as TLS). */
+    Exception lastException() {
+        return lastException;
     }
 
     /** jnats still calls this one by default; all the work happens in the four-argument form. */
@@ -59,6 +65,7 @@ final class NatsConnectionEvents implements ConnectionListener, ErrorListener {
 
     @Override
     public void exceptionOccurred(Connection connection, Exception exception) {
+        lastException = exception;
         log.warn("NATS connection to {} failed: {}", address, exception.toString());
         log.debug("NATS connection failure details", exception);
     }

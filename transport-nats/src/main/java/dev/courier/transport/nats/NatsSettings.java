@@ -3,6 +3,8 @@ package dev.courier.transport.nats;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
@@ -15,7 +17,7 @@ import java.util.regex.Pattern;
 
 /**
  * Everything a {@code nats://} or {@code tls://} URL and its options say, validated. Immutable.
- * {@link #toString()} and {@link #address()} never show the password or token.
+ * {@link #toString()} and {@link #address()} never show the password, token or trust store password.
  *
  * @param tls            whether the connection uses TLS ({@code tls://})
  * @param servers        {@code host:port} of every server in the URL, in order
@@ -27,9 +29,12 @@ import java.util.regex.Pattern;
  * @param maxAge         how long a stream keeps a message at most; {@link Duration#ZERO} for no limit
  * @param ackWait        how long the server waits for an ack before redelivering
  * @param connectTimeout how long one connection attempt to one server may take
+ * @param trustStore     a trust store file for {@code tls://}, or {@code null} for the JVM's
+ * @param trustStorePassword the trust store's password, or {@code null}; never printed
  */
 record NatsSettings(boolean tls, List<String> servers, String user, String password, String token,
-                    Storage storage, int replicas, Duration maxAge, Duration ackWait, Duration connectTimeout) {
+                    Storage storage, int replicas, Duration maxAge, Duration ackWait, Duration connectTimeout,
+                    Path trustStore, String trustStorePassword) {
 
     /** Where a stream keeps its messages. */
     enum Storage { FILE, MEMORY }
@@ -37,7 +42,8 @@ record NatsSettings(boolean tls, List<String> servers, String user, String passw
     static final int DEFAULT_PORT = 4222;
     static final Duration DEFAULT_ACK_WAIT = Duration.ofSeconds(30);
     static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
-    static final List<String> OPTIONS = List.of("storage", "replicas", "maxAge", "ackWait", "connectTimeout");
+    static final List<String> OPTIONS = List.of("storage", "replicas", "maxAge", "ackWait", "connectTimeout",
+            "trustStore", "trustStorePassword");
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
 
@@ -101,6 +107,8 @@ record NatsSettings(boolean tls, List<String> servers, String user, String passw
         Duration maxAge = Duration.ZERO;
         Duration ackWait = DEFAULT_ACK_WAIT;
         Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        Path trustStore = null;
+        String trustStorePassword = null;
         for (Map.Entry<String, String> option : options.entrySet()) {
             String name = option.getKey();
             String value = option.getValue() == null ? "" : option.getValue().trim();
@@ -123,12 +131,23 @@ record NatsSettings(boolean tls, List<String> servers, String user, String passw
                 case "maxAge" -> maxAge = duration(name, value, true);
                 case "ackWait" -> ackWait = duration(name, value, false);
                 case "connectTimeout" -> connectTimeout = duration(name, value, false);
+                case "trustStore" -> {
+                    trustStore = Path.of(value);
+                    if (!Files.isReadable(trustStore)) {
+                        throw new IllegalArgumentException("option trustStore names no readable file: '" + value + "'");
+                    }
+                }
+                case "trustStorePassword" -> trustStorePassword = option.getValue();
                 default -> throw new IllegalArgumentException("unknown option '" + name + "' for " + scheme
                         + "://; known: " + String.join(", ", OPTIONS));
             }
         }
-        return new NatsSettings(scheme.equals("tls"), servers, user, password, token, storage, replicas, maxAge,
-                ackWait, connectTimeout);
+        boolean tls = scheme.equals("tls");
+        if (trustStore != null && !tls) {
+            throw new IllegalArgumentException("option trustStore needs a tls:// URL, not nats://");
+        }
+        return new NatsSettings(tls, servers, user, password, token, storage, replicas, maxAge,
+                ackWait, connectTimeout, trustStore, trustStorePassword);
     }
 
     /** The servers as jnats URLs, without credentials. */
@@ -155,7 +174,8 @@ record NatsSettings(boolean tls, List<String> servers, String user, String passw
     public String toString() {
         return "NatsSettings[" + address() + (user != null ? ", user " + user + ", password ***" : "")
                 + (token != null ? ", token ***" : "") + ", storage=" + storage + ", replicas=" + replicas
-                + ", maxAge=" + format(maxAge) + ", ackWait=" + format(ackWait) + ", connectTimeout=" + format(connectTimeout) + "]";
+                + ", maxAge=" + format(maxAge) + ", ackWait=" + format(ackWait) + ", connectTimeout=" + format(connectTimeout)
+                + (trustStore == null ? "" : ", trustStore=" + trustStore) + "]";
     }
 
     private static String hostAndPort(String server) {

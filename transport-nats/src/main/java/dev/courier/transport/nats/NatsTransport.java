@@ -30,6 +30,10 @@ import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
 import io.nats.client.impl.Headers;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Objects;
@@ -46,6 +50,8 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.TrustManagerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -131,16 +137,19 @@ final class NatsTransport implements Transport {
             options.token(settings.token().toCharArray());
         }
         if (settings.tls()) {
-            try {
-                options.sslContext(SSLContext.getDefault());
-            } catch (NoSuchAlgorithmException e) {
-                throw new ConnectionException("no TLS support in this JVM for " + address, e);
-            }
+            options.sslContext(sslContext(settings));
         }
         Connection connection;
         try {
             connection = Nats.connect(options.build());
         } catch (IOException e) {
+            SSLException tls = tlsFailure(events.lastException());
+            if (tls != null) {
+                throw new ConnectionException("could not connect to NATS at " + address + ": the TLS handshake failed ("
+                        + tls.getMessage() + "); " + (settings.trustStore() == null
+                        ? "for a server with a private CA or a self-signed certificate, give option trustStore"
+                        : "does option trustStore '" + settings.trustStore() + "' hold the server's certificate or its CA?"), e);
+            }
             throw new ConnectionException("could not connect to NATS at " + address + " within "
                     + settings.connectTimeout().toMillis() + " ms per server: " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -160,6 +169,48 @@ final class NatsTransport implements Transport {
             closeQuietly(connection);
             throw new ConnectionException("NATS at " + address + " has no JetStream (start nats-server with -js,"
                     + " or enable JetStream for this account): " + e.getMessage(), e);
+        }
+    }
+
+    /** The TLS failure in {@code failure}'s causes, or {@code null}. */
+    private static SSLException tlsFailure(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SSLException tls) {
+                return tls;
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The JVM's default TLS context, or one trusting only the {@code trustStore} option's PKCS12 file
+     * (for a server with a private CA or a self-signed certificate).
+     *
+     * @throws IllegalArgumentException when the trust store cannot be loaded (wrong file or password)
+     */
+    static SSLContext sslContext(NatsSettings settings) {
+        if (settings.trustStore() == null) {
+            try {
+                return SSLContext.getDefault();
+            } catch (NoSuchAlgorithmException e) {
+                throw new ConnectionException("no TLS support in this JVM for " + settings.address(), e);
+            }
+        }
+        try {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            char[] password = settings.trustStorePassword() == null ? null : settings.trustStorePassword().toCharArray();
+            try (InputStream in = Files.newInputStream(settings.trustStore())) {
+                store.load(in, password);
+            }
+            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(store);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, trust.getTrustManagers(), null);
+            return context;
+        } catch (IOException | GeneralSecurityException e) {
+            throw new IllegalArgumentException("could not load the trust store for " + settings.address()
+                    + " from option trustStore '" + settings.trustStore() + "': give a PKCS12 file and its"
+                    + " trustStorePassword (" + e.getClass().getSimpleName() + ")", e);
         }
     }
 

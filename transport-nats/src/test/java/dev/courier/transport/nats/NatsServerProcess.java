@@ -8,6 +8,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -25,13 +26,23 @@ final class NatsServerProcess implements RestartableBroker, AutoCloseable {
     private final int port;
     private final Path store;
     private final String urlOptions;
+    private final List<String> extraArguments;
     private Process process;
 
     /** Starts a server; {@code urlOptions} (such as {@code ?ackWait=5s}) are appended to {@link #url()}. */
     NatsServerProcess(String urlOptions) throws Exception {
+        this(urlOptions, List.of());
+    }
+
+    /**
+     * Starts a server with {@code extraArguments} added to its command line, such as
+     * {@code --tls --tlscert …}; with {@code --tls}, {@link #url()} is a {@code tls://} URL.
+     */
+    NatsServerProcess(String urlOptions, List<String> extraArguments) throws Exception {
         this.port = freePort();
         this.store = Files.createTempDirectory("courier-nats-store");
         this.urlOptions = urlOptions;
+        this.extraArguments = List.copyOf(extraArguments);
         start();
     }
 
@@ -41,7 +52,7 @@ final class NatsServerProcess implements RestartableBroker, AutoCloseable {
 
     @Override
     public String url() {
-        return "nats://127.0.0.1:" + port + urlOptions;
+        return (extraArguments.contains("--tls") ? "tls" : "nats") + "://127.0.0.1:" + port + urlOptions;
     }
 
     int port() {
@@ -66,8 +77,10 @@ final class NatsServerProcess implements RestartableBroker, AutoCloseable {
             return;
         }
         Path log = store.resolve("server.log");
-        process = new ProcessBuilder(List.of(BINARY, "-a", "127.0.0.1", "-p", Integer.toString(port), "-js",
-                "-sd", store.toString()))
+        List<String> command = new ArrayList<>(List.of(BINARY, "-a", "127.0.0.1", "-p", Integer.toString(port), "-js",
+                "-sd", store.toString()));
+        command.addAll(extraArguments);
+        process = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();

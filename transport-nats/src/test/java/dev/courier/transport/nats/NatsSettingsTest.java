@@ -6,11 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class NatsSettingsTest {
 
@@ -113,5 +117,49 @@ class NatsSettingsTest {
         assertThrows(IllegalArgumentException.class, () -> parse("nats://h1,,h2", Map.of()));
         assertThrows(IllegalArgumentException.class, () -> parse("nats://h1/path", Map.of()));
         assertThrows(IllegalArgumentException.class, () -> parse("amqp://h1", Map.of()));
+    }
+
+    @Test
+    void trustStoreOptionsAreParsedForTls(@TempDir Path directory) throws IOException {
+        Path store = Files.createFile(directory.resolve("trust.p12"));
+        NatsSettings settings = parse("tls://h1", Map.of("trustStore", store.toString(), "trustStorePassword", "s3cret"));
+        assertEquals(store, settings.trustStore());
+        assertEquals("s3cret", settings.trustStorePassword());
+        assertNull(parse("tls://h1", Map.of()).trustStore(), "no option: the JVM's trust store");
+    }
+
+    @Test
+    void anUnreadableTrustStoreIsRejectedNamingTheOption(@TempDir Path directory) {
+        String missing = directory.resolve("missing.p12").toString();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> parse("tls://h1", Map.of("trustStore", missing)));
+        assertEquals("option trustStore names no readable file: '" + missing + "'", e.getMessage());
+    }
+
+    @Test
+    void theTrustStorePasswordNeverShows(@TempDir Path directory) throws IOException {
+        Path store = Files.createFile(directory.resolve("trust.p12"));
+        NatsSettings settings = parse("tls://h1", Map.of("trustStore", store.toString(), "trustStorePassword", "s3cret"));
+        assertTrue(settings.toString().contains(store.toString()), settings.toString());
+        assertFalse(settings.toString().contains("s3cret"), settings.toString());
+        assertFalse(settings.address().contains("s3cret"));
+    }
+
+    @Test
+    void aTrustStoreOnAPlainNatsUrlIsRejected(@TempDir Path directory) throws IOException {
+        Path store = Files.createFile(directory.resolve("trust.p12"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> parse("nats://h1", Map.of("trustStore", store.toString())));
+        assertTrue(e.getMessage().contains("tls://"), e.getMessage());
+    }
+
+    @Test
+    void aTrustStoreThatCannotBeLoadedFailsNamingTheFileAndNotThePassword(@TempDir Path directory) throws IOException {
+        Path store = Files.writeString(directory.resolve("not-a-store.p12"), "not a key store");
+        NatsSettings settings = parse("tls://h1", Map.of("trustStore", store.toString(), "trustStorePassword", "s3cret"));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> NatsTransport.sslContext(settings));
+        assertTrue(e.getMessage().contains(store.toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("trustStorePassword"), e.getMessage());
+        assertFalse(e.getMessage().contains("s3cret"), e.getMessage());
     }
 }
