@@ -1,6 +1,8 @@
 package dev.courier.spi;
 
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -54,16 +56,52 @@ public final class CloudEvents {
         if (id == null || id.isEmpty() || specVersion == null) {
             return Optional.empty();
         }
-        Instant time = null;
         String rawTime = lookup.apply(TIME);
-        if (rawTime != null) {
-            try {
-                time = Instant.parse(rawTime);
-            } catch (DateTimeParseException e) {
-                time = null; // an unreadable time is not worth losing the message over
+        Instant time = rawTime == null ? null : time(rawTime);
+        return Optional.of(new Received(id, lookup.apply(SOURCE), lookup.apply(TYPE), time, lookup.apply(DATACONTENTTYPE)));
+    }
+
+    /**
+     * The instant an RFC 3339 {@code time} attribute names, or {@code null} when it is unreadable
+     * (not worth losing the message over). The form Courier writes, UTC with milliseconds
+     * ({@code 2026-11-29T15:40:01.123Z}), is read without the general formatter: it is on every
+     * message's path.
+     */
+    public static Instant time(String text) {
+        if (text.length() == 24 && text.charAt(4) == '-' && text.charAt(7) == '-' && text.charAt(10) == 'T'
+                && text.charAt(13) == ':' && text.charAt(16) == ':' && text.charAt(19) == '.' && text.charAt(23) == 'Z') {
+            int year = digits(text, 0, 4);
+            int month = digits(text, 5, 7);
+            int day = digits(text, 8, 10);
+            int hour = digits(text, 11, 13);
+            int minute = digits(text, 14, 16);
+            int second = digits(text, 17, 19);
+            int millis = digits(text, 20, 23);
+            if (year >= 0 && month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour >= 0 && hour < 24
+                    && minute >= 0 && minute < 60 && second >= 0 && second < 60 && millis >= 0
+                    && day <= YearMonth.of(year, month).lengthOfMonth()) {
+                long seconds = LocalDate.of(year, month, day).toEpochDay() * 86_400L + hour * 3_600L + minute * 60L + second;
+                return Instant.ofEpochSecond(seconds, millis * 1_000_000L);
             }
         }
-        return Optional.of(new Received(id, lookup.apply(SOURCE), lookup.apply(TYPE), time, lookup.apply(DATACONTENTTYPE)));
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            return null;
+        }
+    }
+
+    /** The decimal number in {@code text[from, to)}, or -1 if a character there is not an ASCII digit. */
+    private static int digits(String text, int from, int to) {
+        int value = 0;
+        for (int i = from; i < to; i++) {
+            char c = text.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            value = value * 10 + (c - '0');
+        }
+        return value;
     }
 
     /**
