@@ -21,13 +21,15 @@ import java.util.Map;
  * <p>NATS headers accept printable ASCII only and trim surrounding spaces, while Courier headers are
  * any Unicode, possibly empty. So:
  * <ul>
- *   <li>the envelope's own fields travel as {@code Courier-Id}, {@code Courier-Key} (absent when the
- *       key is {@code null}), {@code Courier-Content-Type} and {@code Courier-Timestamp} (epoch
- *       milliseconds); the id is also the {@code Nats-Msg-Id}, so JetStream drops a retried publish;</li>
- *   <li>the {@link CloudEvents} attributes travel in binary content mode as {@code ce-id},
- *       {@code ce-source}, {@code ce-type}, {@code ce-specversion}, {@code ce-time} and
- *       {@code ce-datacontenttype}, so CloudEvents SDKs read Courier messages; a message without
- *       Courier's headers takes its id, timestamp and content type from them when it has them;</li>
+ *   <li>the envelope's id, content type and timestamp travel once, as {@link CloudEvents}
+ *       attributes in binary content mode: {@code ce-id}, {@code ce-datacontenttype} and
+ *       {@code ce-time}, with {@code ce-source}, {@code ce-type} and {@code ce-specversion}, so
+ *       CloudEvents SDKs read Courier messages; the id is also the {@code Nats-Msg-Id}, so
+ *       JetStream drops a retried publish; the key travels as {@code Courier-Key} (absent when
+ *       {@code null});</li>
+ *   <li>{@code Courier-Id}, {@code Courier-Content-Type} and {@code Courier-Timestamp} (epoch
+ *       milliseconds), which Courier 0.1 snapshots wrote, are still read and win over the
+ *       attributes;</li>
  *   <li>a user header whose name is printable ASCII without {@code :} and starts with none of
  *       {@code Courier-} (this case), {@code Nats-} (any case, the server's) and {@code ce-} (any
  *       case, CloudEvents') travels under its own name; any other name travels as
@@ -61,12 +63,11 @@ final class NatsHeaders {
     /** The headers that carry {@code envelope}'s fields. */
     static Headers toHeaders(Envelope envelope) {
         Headers headers = new Headers();
-        headers.put(ID, encodeValue(envelope.id()));
         if (envelope.key() != null) {
             headers.put(KEY, encodeValue(envelope.key()));
         }
-        headers.put(CONTENT_TYPE, encodeValue(envelope.contentType()));
-        headers.put(TIMESTAMP, Long.toString(envelope.timestamp().toEpochMilli()));
+        // id, content type and time travel once, as CloudEvents attributes: on small messages
+        // headers cost more than payloads
         CloudEvents.attributes(envelope).forEach((name, value) -> headers.put(CLOUD_EVENTS_PREFIX + name, encodeValue(value)));
         envelope.headers().forEach((name, value) -> headers.put(encodeName(name), encodeValue(value)));
         return headers;

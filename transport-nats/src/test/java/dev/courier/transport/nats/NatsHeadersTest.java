@@ -47,9 +47,12 @@ class NatsHeadersTest {
         Envelope envelope = new Envelope("id-1", Destination.topic("t"), "kéy", Map.of("a", "ü", "Nats-Msg-Id", "x"),
                 new byte[0], "application/json", Instant.ofEpochMilli(1_700_000_000_123L));
         Headers headers = NatsHeaders.toHeaders(envelope);
-        assertEquals("id-1", headers.getFirst(NatsHeaders.ID));
-        assertEquals("1700000000123", headers.getFirst(NatsHeaders.TIMESTAMP));
-        assertEquals("application/json", headers.getFirst(NatsHeaders.CONTENT_TYPE));
+        assertEquals("id-1", headers.getFirst("ce-id"));
+        assertEquals("2023-11-14T22:13:20.123Z", headers.getFirst("ce-time"));
+        assertEquals("application/json", headers.getFirst("ce-datacontenttype"));
+        assertNull(headers.getFirst(NatsHeaders.ID), "the id travels once");
+        assertNull(headers.getFirst(NatsHeaders.TIMESTAMP), "the time travels once");
+        assertNull(headers.getFirst(NatsHeaders.CONTENT_TYPE), "the content type travels once");
         assertEquals("kéy", NatsHeaders.decodeValue(headers.getFirst(NatsHeaders.KEY)));
         assertNull(headers.getFirst("Nats-Msg-Id"), "a user header must not pose as the server's");
         assertFalse(headers.containsKey("a") && headers.getFirst("a").equals("ü"));

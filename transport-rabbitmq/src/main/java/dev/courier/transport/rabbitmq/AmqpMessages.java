@@ -20,8 +20,10 @@ import java.util.UUID;
  *       (either in the header {@code courier-id} / {@code courier-content-type} when longer than
  *       an AMQP short string's 255 bytes);</li>
  *   <li>key: the header {@code courier-key} (absent when the message has no key);</li>
- *   <li>timestamp: the header {@code courier-timestamp} in epoch milliseconds (the AMQP
- *       {@code timestamp} property, in seconds, is set too, for tools);</li>
+ *   <li>timestamp: the CloudEvents attribute {@code cloudEvents_time} (RFC 3339, milliseconds);
+ *       the AMQP {@code timestamp} property, in seconds, is set too, for tools; a
+ *       {@code courier-timestamp} header (epoch milliseconds, written by Courier 0.1 snapshots)
+ *       is still read and wins;</li>
  *   <li>user headers: the headers table, as UTF-8 long strings;</li>
  *   <li>CloudEvents attributes in binary content mode ({@code cloudEvents_id},
  *       {@code cloudEvents_source}, ...; the content type is the property), so CloudEvents SDKs
@@ -59,7 +61,6 @@ final class AmqpMessages {
         if (envelope.key() != null) {
             headers.put(KEY, envelope.key());
         }
-        headers.put(TIMESTAMP, envelope.timestamp().toEpochMilli());
         CloudEvents.attributes(envelope).forEach((name, value) -> {
             if (!name.equals(CloudEvents.DATACONTENTTYPE)) {
                 headers.put(CLOUD_EVENTS_PREFIX + name, value);
