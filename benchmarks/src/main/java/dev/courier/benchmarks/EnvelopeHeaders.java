@@ -5,23 +5,40 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * For the {@code --raw-envelope} diagnostic: headers as large as those Courier's transports add to
- * every message (its id, content type and timestamp, and the CloudEvents attributes in binary
- * mode), so a raw client can carry the same bytes. Ids come from a counter and the time is fixed,
- * so the raw client pays for the bytes on the wire, not for Courier's code that makes them.
- * Used from one publisher thread.
+ * For the {@code --raw-envelope} diagnostic: the headers Courier's transport for a broker adds to
+ * every message (see the transport READMEs' mapping tables), so a raw client can carry the same
+ * bytes. Ids come from a counter and the time is fixed, so the raw client pays for the bytes on
+ * the wire, not for Courier's code that makes them. Used from one publisher thread.
  */
 final class EnvelopeHeaders {
 
     private final String prefix;
     private final String topic;
+    private final boolean withTime;
+    private final String contentTypeHeader;
     private final String time = Instant.now().toString();
     private long sequence;
 
-    /** @param prefix the header prefix of the CloudEvents binding of the broker: {@code ce_}, {@code ce-}, {@code cloudEvents_} */
-    EnvelopeHeaders(String prefix, String topic) {
+    private EnvelopeHeaders(String prefix, String topic, boolean withTime, String contentTypeHeader) {
         this.prefix = prefix;
         this.topic = topic;
+        this.withTime = withTime;
+        this.contentTypeHeader = contentTypeHeader;
+    }
+
+    /** Kafka: {@code ce_id}, {@code ce_source}, {@code ce_type}, {@code ce_specversion}, {@code content-type}; the time is the record's. */
+    static EnvelopeHeaders kafka(String topic) {
+        return new EnvelopeHeaders("ce_", topic, false, "content-type");
+    }
+
+    /** AMQP: the {@code cloudEvents_} headers; id and content type are also properties, which the contender sets. */
+    static EnvelopeHeaders amqp(String topic) {
+        return new EnvelopeHeaders("cloudEvents_", topic, true, null);
+    }
+
+    /** NATS: the {@code ce-} headers; the id is also the {@code Nats-Msg-Id}, which the contender sets. */
+    static EnvelopeHeaders nats(String topic) {
+        return new EnvelopeHeaders("ce-", topic, true, "ce-datacontenttype");
     }
 
     /** A 36-character id, like a UUID's text. */
@@ -32,15 +49,16 @@ final class EnvelopeHeaders {
     /** The headers of one message with id {@code id}. */
     Map<String, String> headers(String id) {
         Map<String, String> headers = new LinkedHashMap<>();
-        headers.put("courier-id", id);
-        headers.put("courier-content-type", "application/octet-stream");
-        headers.put("courier-timestamp", Long.toString(System.currentTimeMillis()));
         headers.put(prefix + "id", id);
         headers.put(prefix + "source", "/courier/" + topic);
         headers.put(prefix + "type", topic);
         headers.put(prefix + "specversion", "1.0");
-        headers.put(prefix + "time", time);
-        headers.put(prefix + "datacontenttype", "application/octet-stream");
+        if (withTime) {
+            headers.put(prefix + "time", time);
+        }
+        if (contentTypeHeader != null) {
+            headers.put(contentTypeHeader, "application/octet-stream");
+        }
         return headers;
     }
 }

@@ -36,7 +36,7 @@ final class RawAmqpContender implements Contender {
 
     /** @param envelope headers to send with every message (the {@code --raw-envelope} diagnostic) */
     RawAmqpContender(URI url, String topic, String group, int prefetch, boolean envelope) {
-        this.envelope = envelope ? new EnvelopeHeaders("cloudEvents_", topic) : null;
+        this.envelope = envelope ? EnvelopeHeaders.amqp(topic) : null;
         this.url = url;
         this.topic = topic;
         this.queue = topic + "." + group;

@@ -42,7 +42,7 @@ final class RawKafkaContender implements Contender {
     /** @param envelope headers to send with every message (the {@code --raw-envelope} diagnostic), or null */
     RawKafkaContender(String bootstrap, String topic, String group, int partitions, int maxPollRecords,
                       boolean envelope) {
-        this.envelope = envelope ? new EnvelopeHeaders("ce_", topic) : null;
+        this.envelope = envelope ? EnvelopeHeaders.kafka(topic) : null;
         this.bootstrap = bootstrap;
         this.topic = topic;
         this.group = group;

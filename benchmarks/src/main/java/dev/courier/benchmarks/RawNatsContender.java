@@ -39,7 +39,7 @@ final class RawNatsContender implements Contender {
 
     /** @param envelope headers to send with every message (the {@code --raw-envelope} diagnostic) */
     RawNatsContender(String url, String topic, String group, int prefetch, boolean envelope) {
-        this.envelope = envelope ? new EnvelopeHeaders("ce-", topic) : null;
+        this.envelope = envelope ? EnvelopeHeaders.nats(topic) : null;
         this.url = url;
         this.stream = "bench-raw-" + topic.replace('.', '_');
         this.subject = "bench.raw." + topic;
