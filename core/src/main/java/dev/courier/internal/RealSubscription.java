@@ -12,8 +12,6 @@ import dev.courier.spi.Consumer;
 import dev.courier.spi.Delivery;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Envelope;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -154,7 +152,7 @@ final class RealSubscription implements Subscription, DeliverySink {
     }
 
     private void run(Task task) {
-        if (closing || task.settled) {
+        if (closing || !unsettled.contains(task)) {
             return;
         }
         Envelope envelope = task.delivery.envelope();
@@ -209,11 +207,11 @@ final class RealSubscription implements Subscription, DeliverySink {
         }
     }
 
-    private void settle(Task task, boolean ack) {
-        if (!task.settle()) {
-            return;
+    /** Acks or rejects the task's delivery, once; false if it was settled already. */
+    private boolean settle(Task task, boolean ack) {
+        if (!unsettled.remove(task)) {
+            return false; // settled already
         }
-        unsettled.remove(task);
         if (listener != null) {
             listener.inFlightChanged(route, unsettled.size());
         }
@@ -227,6 +225,7 @@ final class RealSubscription implements Subscription, DeliverySink {
             log.warn("Could not {} message {} on {}; the broker will redeliver it", ack ? "ack" : "reject",
                     task.delivery.envelope().id(), describe(), e);
         }
+        return true;
     }
 
     @Override
@@ -256,8 +255,7 @@ final class RealSubscription implements Subscription, DeliverySink {
             }
             int returned = 0;
             for (Task task : unsettled) {
-                if (!task.settled) {
-                    settle(task, false);
+                if (settle(task, false)) {
                     returned++;
                 }
             }
@@ -299,30 +297,14 @@ final class RealSubscription implements Subscription, DeliverySink {
 
     /** One delivery on its way through the chain; running it runs the chain once. */
     private final class Task implements Runnable {
-        private static final VarHandle SETTLED;
-
-        static {
-            try {
-                SETTLED = MethodHandles.lookup().findVarHandle(Task.class, "settled", boolean.class);
-            } catch (ReflectiveOperationException e) {
-                throw new ExceptionInInitializerError(e);
-            }
-        }
-
         final Delivery delivery;
         final String key;
-        volatile boolean settled;
         volatile int attempt = 1;
         volatile ScheduledFuture<?> timer;
 
         Task(Delivery delivery) {
             this.delivery = delivery;
             this.key = delivery.envelope().key();
-        }
-
-        /** Marks the task settled; false if it already was. */
-        boolean settle() {
-            return SETTLED.compareAndSet(this, false, true);
         }
 
         @Override

@@ -1,9 +1,9 @@
 package dev.courier.internal.memory;
 
 import dev.courier.spi.Consumer;
-import dev.courier.spi.Delivery;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Envelope;
+import dev.courier.spi.SettleOnceDelivery;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -174,35 +174,19 @@ final class MemoryQueue {
         }
     }
 
-    private final class MemoryDelivery implements Delivery {
+    private final class MemoryDelivery extends SettleOnceDelivery {
         final Entry entry;
         final MemoryConsumer consumer;
-        final int count;
 
         MemoryDelivery(Entry entry, MemoryConsumer consumer, int count) {
+            super(entry.envelope, count);
             this.entry = entry;
             this.consumer = consumer;
-            this.count = count;
         }
 
         @Override
-        public Envelope envelope() {
-            return entry.envelope;
-        }
-
-        @Override
-        public int deliveryCount() {
-            return count;
-        }
-
-        @Override
-        public void ack() {
-            settle(this, false);
-        }
-
-        @Override
-        public void reject() {
-            settle(this, true);
+        protected void settle(boolean ack) {
+            MemoryQueue.this.settle(this, !ack);
         }
     }
 }

@@ -463,24 +463,11 @@ final class KafkaGroupConsumer implements Consumer {
     private final class KafkaDelivery extends SettleOnceDelivery {
         final TopicPartition partition;
         final long offset;
-        private final Envelope envelope;
-        private final int count;
 
         KafkaDelivery(TopicPartition partition, long offset, Envelope envelope, int count) {
+            super(envelope, count);
             this.partition = partition;
             this.offset = offset;
-            this.envelope = envelope;
-            this.count = count;
-        }
-
-        @Override
-        public Envelope envelope() {
-            return envelope;
-        }
-
-        @Override
-        public int deliveryCount() {
-            return count;
         }
 
         @Override
@@ -490,7 +477,7 @@ final class KafkaGroupConsumer implements Consumer {
 
         @Override
         public String toString() {
-            return "KafkaDelivery[" + partition + "@" + offset + ", " + envelope.id() + ", count " + count + "]";
+            return "KafkaDelivery[" + partition + "@" + offset + ", " + envelope().id() + ", count " + deliveryCount() + "]";
         }
     }
 }

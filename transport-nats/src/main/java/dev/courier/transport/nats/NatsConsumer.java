@@ -296,6 +296,13 @@ final class NatsConsumer implements Consumer {
         if (!message.isJetStream()) {
             return; // a status message, handled by jnats
         }
+        Envelope envelope;
+        try {
+            envelope = NatsHeaders.toEnvelope(message, spec.source());
+        } catch (RuntimeException e) {
+            log.error("Could not read message {} of stream {} for {}; giving it back", sequence(message), stream, spec, e);
+            envelope = null;
+        }
         NatsDelivery delivery;
         boolean stopped;
         boolean allPullsDone;
@@ -306,10 +313,10 @@ final class NatsConsumer implements Consumer {
             }
             stopped = !fetching.get();
             allPullsDone = pulls.isEmpty();
-            if (stopped || unsettled.size() >= maxInFlight) {
+            if (envelope == null || stopped || unsettled.size() >= maxInFlight) {
                 delivery = null;
             } else {
-                delivery = new NatsDelivery(message);
+                delivery = new NatsDelivery(message, envelope);
                 unsettled.add(delivery);
             }
         }
@@ -318,13 +325,9 @@ final class NatsConsumer implements Consumer {
             if (stopped && allPullsDone) {
                 unsubscribeSoon();
             }
-            return;
-        }
-        try {
-            delivery.open(NatsHeaders.toEnvelope(message, spec.source()));
-        } catch (RuntimeException e) {
-            log.error("Could not read message {} of stream {} for {}; giving it back", sequence(message), stream, spec, e);
-            delivery.reject();
+            if (envelope == null) {
+                pull(); // the message took a place in a pull without taking one among the unsettled
+            }
             return;
         }
         sink.deliver(delivery);
@@ -419,28 +422,11 @@ final class NatsConsumer implements Consumer {
     /** One message held by core. */
     private final class NatsDelivery extends SettleOnceDelivery {
         private final Message message;
-        private final int count;
-        private volatile Envelope envelope;
         private volatile long touched = System.nanoTime();
 
-        NatsDelivery(Message message) {
+        NatsDelivery(Message message, Envelope envelope) {
+            super(envelope, (int) Math.max(1, Math.min(Integer.MAX_VALUE, message.metaData().deliveredCount())));
             this.message = message;
-            long delivered = message.metaData().deliveredCount();
-            this.count = (int) Math.max(1, Math.min(Integer.MAX_VALUE, delivered));
-        }
-
-        void open(Envelope received) {
-            this.envelope = received;
-        }
-
-        @Override
-        public Envelope envelope() {
-            return envelope;
-        }
-
-        @Override
-        public int deliveryCount() {
-            return count;
         }
 
         @Override
@@ -466,9 +452,8 @@ final class NatsConsumer implements Consumer {
 
         @Override
         public String toString() {
-            Envelope e = envelope;
-            return "NatsDelivery[" + (e == null ? "?" : e.id()) + ", stream " + stream + " #" + sequence(message)
-                    + ", delivery " + count + "]";
+            return "NatsDelivery[" + envelope().id() + ", stream " + stream + " #" + sequence(message)
+                    + ", delivery " + deliveryCount() + "]";
         }
     }
 }

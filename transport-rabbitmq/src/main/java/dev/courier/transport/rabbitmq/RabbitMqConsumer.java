@@ -211,26 +211,13 @@ final class RabbitMqConsumer extends DefaultConsumer implements Consumer {
 
     /** One delivery; the first ack or reject takes effect, later ones are ignored. */
     private final class RabbitDelivery extends SettleOnceDelivery {
-        private final Envelope envelope;
-        private final int count;
         private final long deliveryTag;
         private final long deliveredIn;
 
         RabbitDelivery(Envelope envelope, int count, long deliveryTag, long deliveredIn) {
-            this.envelope = envelope;
-            this.count = count;
+            super(envelope, count);
             this.deliveryTag = deliveryTag;
             this.deliveredIn = deliveredIn;
-        }
-
-        @Override
-        public Envelope envelope() {
-            return envelope;
-        }
-
-        @Override
-        public int deliveryCount() {
-            return count;
         }
 
         @Override
@@ -242,19 +229,19 @@ final class RabbitMqConsumer extends DefaultConsumer implements Consumer {
             }
             if (deliveredIn != incarnation) {
                 log.debug("Ignoring the ack of message {} on {}: delivered before a reconnection, the broker redelivers it",
-                        envelope.id(), spec);
+                        envelope().id(), spec);
                 return;
             }
             try {
                 getChannel().basicAck(deliveryTag, false);
             } catch (IOException | ShutdownSignalException e) {
-                log.debug("Could not ack message {} on {} (connection lost); the broker redelivers it", envelope.id(), spec);
+                log.debug("Could not ack message {} on {} (connection lost); the broker redelivers it", envelope().id(), spec);
             }
         }
 
         @Override
         public String toString() {
-            return "Delivery[" + envelope.id() + " on " + spec + ", count " + count + "]";
+            return "Delivery[" + envelope().id() + " on " + spec + ", count " + deliveryCount() + "]";
         }
     }
 }
