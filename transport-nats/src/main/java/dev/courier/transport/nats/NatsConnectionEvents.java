@@ -7,6 +7,7 @@ import io.nats.client.ErrorListener;
 import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;
 import io.nats.client.support.Status;
+import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +22,7 @@ final class NatsConnectionEvents implements ConnectionListener, ErrorListener {
 
     private final String address;
     private volatile Runnable onResubscribed = () -> { };
+    private volatile BiConsumer<JetStreamSubscription, Status> onPullError = (subscription, status) -> { };
     private volatile Exception lastException;
 
     NatsConnectionEvents(String address) {
@@ -30,6 +32,11 @@ final class NatsConnectionEvents implements ConnectionListener, ErrorListener {
     /** What to run once subscriptions are restored after a reconnect. */
     void onResubscribed(Runnable action) {
         this.onResubscribed = action;
+    }
+
+    /** What to run when the server answers a pull with an error status (such as a deleted consumer). */
+    void onPullError(BiConsumer<JetStreamSubscription, Status> action) {
+        this.onPullError = action;
     }
 
     /** The last exception jnats reported, or {@code null}: after a failed connect, why it failed (such as TLS). */
@@ -88,6 +95,7 @@ final class NatsConnectionEvents implements ConnectionListener, ErrorListener {
     @Override
     public void pullStatusError(Connection connection, JetStreamSubscription subscription, Status status) {
         log.warn("Pull error on {} at {}: {}", describe(subscription), address, status);
+        onPullError.accept(subscription, status);
     }
 
     @Override

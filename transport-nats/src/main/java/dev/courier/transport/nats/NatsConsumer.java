@@ -4,10 +4,9 @@ import dev.courier.api.HealthStatus;
 import dev.courier.spi.ConnectionState;
 import dev.courier.spi.Consumer;
 import dev.courier.spi.ConsumerSpec;
-import dev.courier.spi.Delivery;
-import dev.courier.spi.SettleOnceDelivery;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Envelope;
+import dev.courier.spi.SettleOnceDelivery;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
 import io.nats.client.JetStream;
@@ -16,6 +15,7 @@ import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;
 import io.nats.client.PullRequestOptions;
 import io.nats.client.PullSubscribeOptions;
+import io.nats.client.support.Status;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -68,6 +69,8 @@ final class NatsConsumer implements Consumer {
     private static final Duration LATE_NAK_DELAY = Duration.ofSeconds(1);
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration RETRY_PULL = Duration.ofSeconds(1);
+    /** The pull status of a consumer deleted while pulls were waiting ("409 Consumer Deleted"). */
+    private static final int CONFLICT = 409;
 
     private final ConsumerSpec spec;
     private final DeliverySink sink;
@@ -95,6 +98,8 @@ final class NatsConsumer implements Consumer {
 
     private volatile Dispatcher dispatcher;
     private volatile JetStreamSubscription subscription;
+    /** Why the server ended this consumer, or {@code null}. */
+    private volatile String failure;
     private volatile ScheduledFuture<?> refresher;
 
     NatsConsumer(ConsumerSpec spec, DeliverySink sink, String stream, String durable, int maxInFlight, Duration ackWait,
@@ -193,13 +198,31 @@ final class NatsConsumer implements Consumer {
         }
     }
 
-    /** Closed once closed; otherwise the connection's state, as a consumer works whenever its connection does. */
+    /**
+     * Closed once closed; failed once its durable consumer was deleted on the server; otherwise the
+     * connection's state, as a consumer works whenever its connection does.
+     */
     @Override
     public ConnectionState state() {
         if (closed.get()) {
             return new ConnectionState(HealthStatus.CLOSED, "closed");
         }
+        String failed = failure;
+        if (failed != null) {
+            return new ConnectionState(HealthStatus.FAILED, failed);
+        }
         return connectionState.get();
+    }
+
+    /** The server answered a pull of {@code reported} with an error: a deleted consumer ends this one. */
+    void pullFailed(JetStreamSubscription reported, Status status) {
+        if (reported != subscription || failure != null || status.getCode() != CONFLICT
+                || !status.getMessage().toLowerCase(Locale.ROOT).contains("consumer deleted")) {
+            return;
+        }
+        failure = "the JetStream consumer " + durable + " of stream " + stream
+                + " was deleted on the server; no more deliveries (subscribe again to create it anew)";
+        log.error("{}: {}", spec, failure);
     }
 
     @Override
@@ -240,7 +263,7 @@ final class NatsConsumer implements Consumer {
 
     /** Makes a pull request for the room left, if there is enough of it. */
     private void pull() {
-        if (!fetching.get()) {
+        if (!fetching.get() || failure != null) {
             return;
         }
         Pull request;

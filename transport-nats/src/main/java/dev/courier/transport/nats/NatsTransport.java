@@ -109,6 +109,7 @@ final class NatsTransport implements Transport {
             return thread;
         });
         events.onResubscribed(() -> consumers.forEach(NatsConsumer::resubscribed));
+        events.onPullError((subscription, status) -> consumers.forEach(c -> c.pullFailed(subscription, status)));
     }
 
     /**

@@ -72,6 +72,16 @@ final class NatsTestBroker {
         }
     }
 
+    /** Deletes one durable consumer, as an operator might. */
+    static void deleteConsumer(String url, String stream, String consumer) throws Exception {
+        Connection connection = connect(url);
+        try {
+            connection.jetStreamManagement().deleteConsumer(stream, consumer);
+        } finally {
+            connection.close();
+        }
+    }
+
     /** Deletes every stream made for a Courier name starting with {@code prefix}. */
     static void deleteStreams(String url, String prefix) {
         try {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.courier.api.ConnectionException;
+import dev.courier.api.HealthStatus;
 import dev.courier.api.PublishException;
 import dev.courier.spi.Consumer;
 import dev.courier.spi.ConsumerSpec;
@@ -312,6 +313,24 @@ class NatsTransportTest {
                         .orTimeout(10, TimeUnit.SECONDS).join());
         PublishException failure = assertInstanceOf(PublishException.class, e.getCause());
         assertTrue(failure.getMessage().contains(topic.toString()), failure.getMessage());
+    }
+
+    @Test
+    void aConsumerDeletedOnTheServerReportsFailed() throws Exception {
+        Transport transport = open(Map.of());
+        Destination jobs = Destination.queue(prefix + ".doomed");
+        transport.declare(jobs);
+        Consumer consumer = transport.consume(new ConsumerSpec(jobs, null, 4), new RecordingSink(true));
+        assertEquals(HealthStatus.UP, consumer.state().status());
+
+        NatsTestBroker.deleteConsumer(NatsTestBroker.URL, NatsNames.stream(jobs), NatsNames.QUEUE_CONSUMER);
+
+        assertTrue(waitUntil(() -> consumer.state().status() == HealthStatus.FAILED, WAIT),
+                "the consumer to report its deletion, state " + consumer.state());
+        assertTrue(consumer.state().detail().contains(NatsNames.QUEUE_CONSUMER), consumer.state().detail());
+        assertEquals(HealthStatus.UP, transport.state().status(), "the connection itself is fine");
+        consumer.close();
+        assertEquals(HealthStatus.CLOSED, consumer.state().status());
     }
 
     @Test
