@@ -133,7 +133,7 @@ record NatsSettings(boolean tls, List<String> servers, String user, String passw
                 case "connectTimeout" -> connectTimeout = duration(name, value, false);
                 case "trustStore" -> {
                     trustStore = Path.of(value);
-                    if (!Files.isReadable(trustStore)) {
+                    if (!Files.isRegularFile(trustStore) || !Files.isReadable(trustStore)) {
                         throw new IllegalArgumentException("option trustStore names no readable file: '" + value + "'");
                     }
                 }

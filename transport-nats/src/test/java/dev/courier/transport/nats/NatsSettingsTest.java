@@ -137,6 +137,13 @@ class NatsSettingsTest {
     }
 
     @Test
+    void aDirectoryAsTrustStoreIsRejectedNamingTheOption(@TempDir Path directory) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> parse("tls://h1", Map.of("trustStore", directory.toString())));
+        assertEquals("option trustStore names no readable file: '" + directory + "'", e.getMessage());
+    }
+
+    @Test
     void theTrustStorePasswordNeverShows(@TempDir Path directory) throws IOException {
         Path store = Files.createFile(directory.resolve("trust.p12"));
         NatsSettings settings = parse("tls://h1", Map.of("trustStore", store.toString(), "trustStorePassword", "s3cret"));

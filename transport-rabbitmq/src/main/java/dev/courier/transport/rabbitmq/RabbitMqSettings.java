@@ -168,7 +168,7 @@ record RabbitMqSettings(boolean tls, String host, int port, String virtualHost, 
                 case "maxMessageBytes" -> maxMessageBytes = number("maxMessageBytes", value, 1, MAX_MESSAGE_BYTES_CEILING);
                 case "trustStore" -> {
                     trustStore = Path.of(value);
-                    if (!Files.isReadable(trustStore)) {
+                    if (!Files.isRegularFile(trustStore) || !Files.isReadable(trustStore)) {
                         throw new IllegalArgumentException("option trustStore names no readable file: '" + value + "'");
                     }
                 }

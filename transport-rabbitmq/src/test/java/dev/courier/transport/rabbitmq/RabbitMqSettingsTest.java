@@ -7,11 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Parsing of {@code amqp://} URLs and their options; no broker needed. */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
@@ -108,6 +110,13 @@ class RabbitMqSettingsTest {
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
                 () -> parse("amqps://h", Map.of("trustStore", "/no/such/truststore.p12")));
         assertTrue(missing.getMessage().contains("trustStore"), missing.getMessage());
+    }
+
+    @Test
+    void a_directory_as_trust_store_is_rejected_naming_the_option(@TempDir Path directory) {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> parse("amqps://h", Map.of("trustStore", directory.toString())));
+        assertEquals("option trustStore names no readable file: '" + directory + "'", e.getMessage());
     }
 
     @Test
