@@ -10,6 +10,7 @@ import dev.courier.spi.ConsumerSpec;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
+import dev.courier.spi.TlsTrust;
 import dev.courier.spi.Transport;
 import io.nats.client.Connection;
 import io.nats.client.JetStream;
@@ -30,11 +31,6 @@ import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
 import io.nats.client.impl.Headers;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
@@ -51,7 +47,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.TrustManagerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -190,29 +185,7 @@ final class NatsTransport implements Transport {
      * @throws IllegalArgumentException when the trust store cannot be loaded (wrong file or password)
      */
     static SSLContext sslContext(NatsSettings settings) {
-        if (settings.trustStore() == null) {
-            try {
-                return SSLContext.getDefault();
-            } catch (NoSuchAlgorithmException e) {
-                throw new ConnectionException("no TLS support in this JVM for " + settings.address(), e);
-            }
-        }
-        try {
-            KeyStore store = KeyStore.getInstance("PKCS12");
-            char[] password = settings.trustStorePassword() == null ? null : settings.trustStorePassword().toCharArray();
-            try (InputStream in = Files.newInputStream(settings.trustStore())) {
-                store.load(in, password);
-            }
-            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            trust.init(store);
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, trust.getTrustManagers(), null);
-            return context;
-        } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalArgumentException("could not load the trust store for " + settings.address()
-                    + " from option trustStore '" + settings.trustStore() + "': give a PKCS12 file and its"
-                    + " trustStorePassword (" + e.getClass().getSimpleName() + ")", e);
-        }
+        return TlsTrust.context(settings.trustStore(), settings.trustStorePassword());
     }
 
     @Override

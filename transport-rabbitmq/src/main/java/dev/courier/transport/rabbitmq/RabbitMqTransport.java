@@ -11,12 +11,9 @@ import dev.courier.spi.ConsumerSpec;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
+import dev.courier.spi.TlsTrust;
 import dev.courier.spi.Transport;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -31,7 +28,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -127,26 +123,7 @@ final class RabbitMqTransport implements Transport {
 
     /** TLS trusting the JVM's trust store, or the one named by the {@code trustStore} option. */
     static SSLContext sslContext(RabbitMqSettings settings) {
-        try {
-            TrustManagerFactory trust = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            if (settings.trustStore() == null) {
-                trust.init((KeyStore) null);
-            } else {
-                KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-                char[] password = settings.trustStorePassword() == null ? null : settings.trustStorePassword().toCharArray();
-                try (InputStream in = Files.newInputStream(settings.trustStore())) {
-                    store.load(in, password);
-                }
-                trust.init(store);
-            }
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, trust.getTrustManagers(), null);
-            return context;
-        } catch (IOException | GeneralSecurityException e) {
-            throw new IllegalArgumentException("could not load the trust store for amqps://"
-                    + (settings.trustStore() == null ? " (the JVM's default)" : " from option trustStore '" + settings.trustStore()
-                    + "' (wrong file type or trustStorePassword?)") + ": " + e.getClass().getSimpleName(), e);
-        }
+        return TlsTrust.context(settings.trustStore(), settings.trustStorePassword());
     }
 
     private static ThreadFactory threads(String prefix) {
