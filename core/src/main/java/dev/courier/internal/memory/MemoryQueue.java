@@ -6,10 +6,10 @@ import dev.courier.spi.Envelope;
 import dev.courier.spi.SettleOnceDelivery;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -73,6 +73,7 @@ final class MemoryQueue {
                     entry.deliveries++;
                     delivery = new MemoryDelivery(entry, consumer, entry.deliveries);
                     consumer.unsettled.add(delivery);
+                    consumer.inFlight.incrementAndGet();
                 }
                 delivery.consumer.sink.deliver(delivery);
             }
@@ -83,7 +84,7 @@ final class MemoryQueue {
     private MemoryConsumer nextWithRoom() {
         for (int i = 0; i < consumers.size(); i++) {
             MemoryConsumer candidate = consumers.get((roundRobin + i) % consumers.size());
-            if (candidate.fetching && candidate.unsettled.size() < candidate.maxInFlight) {
+            if (candidate.fetching && candidate.inFlight.get() < candidate.maxInFlight) {
                 roundRobin = (roundRobin + i + 1) % consumers.size();
                 return candidate;
             }
@@ -95,8 +96,7 @@ final class MemoryQueue {
     void returnUnsettled() {
         synchronized (lock) {
             for (MemoryConsumer consumer : consumers) {
-                consumer.unsettled.forEach(delivery -> ready.add(delivery.entry));
-                consumer.unsettled.clear();
+                consumer.unsettled.forEach(this::giveBackLocked);
             }
         }
     }
@@ -105,15 +105,26 @@ final class MemoryQueue {
         drain();
     }
 
+    /** Makes an unsettled delivery ready again, unless it was settled meanwhile. Call holding the lock. */
+    private void giveBackLocked(MemoryDelivery delivery) {
+        if (delivery.consumer.unsettled.remove(delivery)) {
+            delivery.consumer.inFlight.decrementAndGet();
+            ready.add(delivery.entry);
+        }
+    }
+
+    /**
+     * Settles a delivery once: whoever removes it from its consumer's unsettled set (this, or a
+     * close or broker stop giving it back) decides. An ack takes no lock.
+     */
     private void settle(MemoryDelivery delivery, boolean redeliver) {
-        boolean wasFull;
-        synchronized (lock) {
-            MemoryConsumer consumer = delivery.consumer;
-            wasFull = consumer.unsettled.size() >= consumer.maxInFlight;
-            if (!consumer.unsettled.remove(delivery)) {
-                return;
-            }
-            if (redeliver) {
+        MemoryConsumer consumer = delivery.consumer;
+        if (!consumer.unsettled.remove(delivery)) {
+            return;
+        }
+        boolean wasFull = consumer.inFlight.getAndDecrement() >= consumer.maxInFlight;
+        if (redeliver) {
+            synchronized (lock) {
                 ready.add(delivery.entry);
             }
         }
@@ -143,7 +154,8 @@ final class MemoryQueue {
     private final class MemoryConsumer implements Consumer {
         final int maxInFlight;
         final DeliverySink sink;
-        final Set<MemoryDelivery> unsettled = new HashSet<>();
+        final Set<MemoryDelivery> unsettled = ConcurrentHashMap.newKeySet();
+        final AtomicInteger inFlight = new AtomicInteger();
         volatile boolean fetching = true;
         final AtomicBoolean closed = new AtomicBoolean();
 
@@ -165,10 +177,7 @@ final class MemoryQueue {
             fetching = false;
             synchronized (lock) {
                 consumers.remove(this);
-                for (MemoryDelivery delivery : unsettled) {
-                    ready.add(delivery.entry);
-                }
-                unsettled.clear();
+                unsettled.forEach(MemoryQueue.this::giveBackLocked);
             }
             drain();
         }
