@@ -266,8 +266,9 @@ public final class RealMessageBus implements MessageBus {
         Names.queue(name);
         Objects.requireNonNull(type, "type");
         ensureOpen();
-        declare(Destination.queue(name));
-        return new RealWorkQueue<>(this, name, type);
+        Destination queue = Destination.queue(name);
+        declare(queue);
+        return new RealWorkQueue<>(this, queue, type);
     }
 
     @Override
@@ -330,11 +331,11 @@ public final class RealMessageBus implements MessageBus {
     }
 
     /** A work queue on this bus. */
-    private record RealWorkQueue<T>(RealMessageBus bus, String name, Class<T> type, Destination destination)
-            implements WorkQueue<T> {
+    private record RealWorkQueue<T>(RealMessageBus bus, Destination destination, Class<T> type) implements WorkQueue<T> {
 
-        RealWorkQueue(RealMessageBus bus, String name, Class<T> type) {
-            this(bus, name, type, Destination.queue(name));
+        @Override
+        public String name() {
+            return destination.name();
         }
 
         @Override
@@ -346,7 +347,7 @@ public final class RealMessageBus implements MessageBus {
         public CompletionStage<PublishReceipt> submit(T job, Map<String, String> headers) {
             Objects.requireNonNull(job, "job");
             Objects.requireNonNull(headers, "headers");
-            return bus.send(destination, new OutgoingMessage(name, job, null, headers, null));
+            return bus.send(destination, new OutgoingMessage(name(), job, null, headers, null));
         }
 
         @Override
@@ -360,12 +361,12 @@ public final class RealMessageBus implements MessageBus {
             Objects.requireNonNull(options, "options");
             bus.ensureOpen();
             return bus.consume(new ConsumerSpec(destination, null, options.maxInFlight()),
-                    Names.deadLetterQueue(name), type, handler, options);
+                    Names.deadLetterQueue(name()), type, handler, options);
         }
 
         @Override
         public String toString() {
-            return "WorkQueue[" + name + "]";
+            return "WorkQueue[" + name() + "]";
         }
     }
 }

@@ -152,8 +152,8 @@ final class RealSubscription implements Subscription, DeliverySink {
     }
 
     private void run(Task task) {
-        if (closing || !unsettled.contains(task)) {
-            return;
+        if (closing) {
+            return; // only close() settles a task other than by running it
         }
         Envelope envelope = task.delivery.envelope();
         Message<byte[]> message = message(task);

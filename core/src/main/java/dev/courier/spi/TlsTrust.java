@@ -20,6 +20,19 @@ public final class TlsTrust {
     }
 
     /**
+     * The {@code trustStore} option's file, checked when the URL is read rather than at connect.
+     *
+     * @throws IllegalArgumentException when {@code value} names no readable regular file
+     */
+    public static Path trustStoreFile(String value) {
+        Path file = Path.of(value);
+        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+            throw new IllegalArgumentException("option trustStore names no readable file: '" + value + "'");
+        }
+        return file;
+    }
+
+    /**
      * The JVM's default TLS context when {@code trustStore} is {@code null} (its trust store, and
      * the {@code javax.net.ssl.*} system properties), else one trusting only what that file holds.
      *

@@ -155,6 +155,7 @@ final class MemoryQueue {
         final int maxInFlight;
         final DeliverySink sink;
         final Set<MemoryDelivery> unsettled = ConcurrentHashMap.newKeySet();
+        /** The set's size, kept apart so that exactly one settler sees the consumer was full. */
         final AtomicInteger inFlight = new AtomicInteger();
         volatile boolean fetching = true;
         final AtomicBoolean closed = new AtomicBoolean();

@@ -1,9 +1,9 @@
 package dev.courier.transport.nats;
 
+import dev.courier.spi.TlsTrust;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -131,12 +131,7 @@ record NatsSettings(boolean tls, List<String> servers, String user, String passw
                 case "maxAge" -> maxAge = duration(name, value, true);
                 case "ackWait" -> ackWait = duration(name, value, false);
                 case "connectTimeout" -> connectTimeout = duration(name, value, false);
-                case "trustStore" -> {
-                    trustStore = Path.of(value);
-                    if (!Files.isRegularFile(trustStore) || !Files.isReadable(trustStore)) {
-                        throw new IllegalArgumentException("option trustStore names no readable file: '" + value + "'");
-                    }
-                }
+                case "trustStore" -> trustStore = TlsTrust.trustStoreFile(value);
                 case "trustStorePassword" -> trustStorePassword = option.getValue();
                 default -> throw new IllegalArgumentException("unknown option '" + name + "' for " + scheme
                         + "://; known: " + String.join(", ", OPTIONS));

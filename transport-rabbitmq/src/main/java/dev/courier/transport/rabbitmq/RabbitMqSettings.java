@@ -1,9 +1,9 @@
 package dev.courier.transport.rabbitmq;
 
+import dev.courier.spi.TlsTrust;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
@@ -166,12 +166,7 @@ record RabbitMqSettings(boolean tls, String host, int port, String virtualHost, 
                 case "connectTimeout" -> connectTimeout = duration("connectTimeout", value);
                 case "recoveryInterval" -> recoveryInterval = duration("recoveryInterval", value);
                 case "maxMessageBytes" -> maxMessageBytes = number("maxMessageBytes", value, 1, MAX_MESSAGE_BYTES_CEILING);
-                case "trustStore" -> {
-                    trustStore = Path.of(value);
-                    if (!Files.isRegularFile(trustStore) || !Files.isReadable(trustStore)) {
-                        throw new IllegalArgumentException("option trustStore names no readable file: '" + value + "'");
-                    }
-                }
+                case "trustStore" -> trustStore = TlsTrust.trustStoreFile(value);
                 case "trustStorePassword" -> trustStorePassword = value;
                 default -> throw new IllegalArgumentException("unknown option '" + option.getKey() + "' for " + scheme
                         + "://; known: " + String.join(", ", OPTIONS));
