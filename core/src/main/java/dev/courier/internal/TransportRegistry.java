@@ -1,5 +1,6 @@
 package dev.courier.internal;
 
+import dev.courier.spi.Secrets;
 import dev.courier.spi.Transport;
 import dev.courier.spi.TransportProvider;
 import java.net.URI;
@@ -81,8 +82,8 @@ final class TransportRegistry {
         return byScheme;
     }
 
-    /** The URL with any password replaced by {@code ***}. */
+    /** The URL with its password, token and secret options masked. */
     static String redact(String url) {
-        return url.replaceAll("(://[^/@:]*:)[^/@]*@", "$1***@");
+        return Secrets.redact(url);
     }
 }
