@@ -1,5 +1,9 @@
 package dev.courier.internal;
 
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
 
 /**
  * The naming rule shared by every broker: {@code [A-Za-z0-9._-]}, topics and queues at most 120
@@ -16,6 +20,22 @@ public final class Names {
 
     public static final int MAX_HEADER_NAME = 128;
     public static final int MAX_HEADER_VALUE = 8192;
+
+    /**
+     * Header name prefixes (any case) that belong to Courier or to a broker or protocol binding:
+     * Courier's own ({@code courier-}), the CloudEvents bindings ({@code ce_}, {@code ce-},
+     * {@code cloudEvents_}), the NATS server ({@code Nats-}) and RabbitMQ ({@code x-death},
+     * {@code x-first-death-}, {@code x-last-death-}).
+     */
+    public static final List<String> RESERVED_HEADER_PREFIXES = List.of(
+            "courier-", "ce_", "ce-", "cloudevents_", "nats-", "x-death", "x-first-death-", "x-last-death-");
+
+    /**
+     * Header names (any case) a broker or binding interprets: the content type of the Kafka and
+     * NATS CloudEvents bindings, and RabbitMQ's sender-selected distribution ({@code CC},
+     * {@code BCC}), which would route the message to other queues.
+     */
+    public static final Set<String> RESERVED_HEADER_NAMES = Set.of("content-type", "content_type", "cc", "bcc");
 
 
     private Names() {
@@ -40,13 +60,20 @@ public final class Names {
     /**
      * Checks user headers: names of 1 to 128 characters of {@code [A-Za-z0-9._-]} (what every
      * broker's header table carries as is), values at most 8192 characters with no control
-     * characters other than tab (NATS and AMQP header encodings cannot carry line breaks).
+     * characters other than tab (NATS and AMQP header encodings cannot carry line breaks), and no
+     * {@linkplain #RESERVED_HEADER_PREFIXES reserved} name: a user header must never be read as
+     * the message's key, id or content type, or be dropped, on any broker.
      */
     public static void headers(java.util.Map<String, String> headers) {
         headers.forEach((name, value) -> {
             if (name.isEmpty() || name.length() > MAX_HEADER_NAME || !legal(name)) {
                 throw new IllegalArgumentException("invalid header name '" + printable(name)
                         + "': use 1 to " + MAX_HEADER_NAME + " letters, digits, '.', '_' or '-'");
+            }
+            String reserved = reservedPart(name);
+            if (reserved != null) {
+                throw new IllegalArgumentException("header name '" + name + "' is reserved ('" + reserved
+                        + "' belongs to Courier, a CloudEvents binding or a broker); choose another name");
             }
             if (value.length() > MAX_HEADER_VALUE) {
                 throw new IllegalArgumentException("header '" + name + "' is " + value.length()
@@ -60,6 +87,25 @@ public final class Names {
                 }
             }
         });
+    }
+
+    /** The reserved prefix or name {@code name} has, or {@code null} when it has none. */
+    private static String reservedPart(String name) {
+        char first = name.charAt(0);
+        if (first != 'c' && first != 'C' && first != 'n' && first != 'N' && first != 'x' && first != 'X'
+                && first != 'b' && first != 'B') {
+            return null; // most names: no lower-casing on the publish path
+        }
+        String lower = name.toLowerCase(Locale.ROOT);
+        if (RESERVED_HEADER_NAMES.contains(lower)) {
+            return name;
+        }
+        for (String prefix : RESERVED_HEADER_PREFIXES) {
+            if (lower.startsWith(prefix)) {
+                return name.substring(0, prefix.length());
+            }
+        }
+        return null;
     }
 
     /** The dead-letter queue of a group on a topic. */

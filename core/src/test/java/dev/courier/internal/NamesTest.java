@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class NamesTest {
@@ -36,5 +38,22 @@ class NamesTest {
     void an_ordinary_queue_name_is_limited_to_120_characters() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Names.queue("q".repeat(121)));
         assertTrue(e.getMessage().contains("121 characters"), e.getMessage());
+    }
+
+    @Test
+    void header_names_of_courier_cloudevents_and_the_brokers_are_refused_in_any_case() {
+        for (String reserved : List.of("courier-key", "Courier-Id", "ce_id", "ce-source", "cloudEvents_type",
+                "CLOUDEVENTS_time", "Nats-Msg-Id", "nats-expected-stream", "x-death", "x-first-death-queue",
+                "content-type", "Content-Type", "content_type", "CC", "bcc")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> Names.headers(Map.of(reserved, "v")), reserved);
+            assertTrue(e.getMessage().contains("reserved") && e.getMessage().contains(reserved), e.getMessage());
+        }
+    }
+
+    @Test
+    void header_names_that_only_resemble_reserved_ones_are_accepted() {
+        Names.headers(Map.of("courier", "v", "cex", "v", "nats", "v", "x-request-id", "v", "content", "v",
+                "ccy", "v", "traceparent", "v", "tenant_ce-id", "v"));
     }
 }

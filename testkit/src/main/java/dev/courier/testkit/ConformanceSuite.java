@@ -845,6 +845,18 @@ public abstract class ConformanceSuite {
     }
 
     @Test
+    void reserved_header_names_are_rejected_before_any_io() {
+        MessageBus bus = connect();
+        String topic = name("reserved");
+        for (String reserved : List.of("courier-key", "ce_id", "ce-type", "cloudEvents_source", "Nats-Msg-Id",
+                "content-type", "CC")) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> bus.publish(OutgoingMessage.of(topic, "x").withHeader(reserved, "v")), reserved);
+            assertTrue(e.getMessage().contains("reserved"), e.getMessage());
+        }
+    }
+
+    @Test
     void null_arguments_are_rejected_naming_the_parameter() {
         MessageBus bus = connect();
         assertEquals("payload", assertThrows(NullPointerException.class, () -> bus.publish(name("t"), null)).getMessage());

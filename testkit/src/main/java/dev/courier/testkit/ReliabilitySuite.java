@@ -202,6 +202,11 @@ public abstract class ReliabilitySuite {
 
     private static final String NAME_ALPHABET = "abcXYZ019._-";
     private static final String[] HOSTILE = {" ", "/", "*", ">", ":", "\u0000", "\n", "\r", "\t", "ü", "€", "😀", "\u007f"};
+    /** Header names that start like Courier's, the CloudEvents bindings' or a broker's own, in mixed case. */
+    private static final String[] RESERVED_STARTS = {"courier-", "Courier-", "ce_", "CE-", "cloudEvents_",
+            "cloudEvents:", "Nats-", "x-death", "content-type", "CC", "ce", "nats", "x-"};
+    private static final Pattern RESERVED_HEADER = Pattern.compile(
+            "(?i)(courier-|ce_|ce-|cloudevents_|nats-|x-death|x-first-death-|x-last-death-).*|content-type|content_type|cc|bcc");
 
     @Test
     @Timeout(value = 3, unit = TimeUnit.MINUTES)
@@ -236,9 +241,15 @@ public abstract class ReliabilitySuite {
                     message = OutgoingMessage.of(name, new byte[] {1});
                 }
                 case 1 -> { // a header
-                    String name = random.nextInt(3) == 0 ? fuzzName(random) : "h" + random.nextInt(100);
+                    String name = switch (random.nextInt(4)) {
+                        case 0 -> fuzzName(random);
+                        case 1 -> RESERVED_STARTS[random.nextInt(RESERVED_STARTS.length)]
+                                + (random.nextBoolean() ? "" : fuzzName(random));
+                        default -> "h" + random.nextInt(100);
+                    };
                     String value = fuzzValue(random);
-                    expectValid = LEGAL_HEADER.matcher(name).matches() && value.length() <= 8192
+                    expectValid = LEGAL_HEADER.matcher(name).matches() && !RESERVED_HEADER.matcher(name).matches()
+                            && value.length() <= 8192
                             && value.chars().noneMatch(ch -> ch != '\t' && Character.isISOControl(ch));
                     message = OutgoingMessage.of(topic, new byte[] {2}).withHeader(name, value);
                 }
