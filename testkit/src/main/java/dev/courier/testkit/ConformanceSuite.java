@@ -497,6 +497,52 @@ public abstract class ConformanceSuite {
     }
 
     @Test
+    void a_handler_that_throws_an_error_uses_up_its_attempts_and_is_dead_lettered() {
+        MessageBus bus = connect();
+        String topic = name("error");
+        Inbox<String> failing = new Inbox<>(m -> {
+            if (m.payload().equals("assert")) {
+                throw new AssertionError("expected 1 but was 2");
+            }
+            throw new StackOverflowError("deep");
+        });
+        Subscription subscription = bus.subscribe(topic, "g", String.class, failing, quickRetry(3));
+        Inbox<String> deadLetters = new Inbox<>();
+        bus.workQueue(subscription.deadLetterQueue(), String.class).work(deadLetters);
+
+        await(bus.publish(OutgoingMessage.of(topic, "assert").withKey("k")));
+        await(bus.publish(OutgoingMessage.of(topic, "overflow").withKey("k")));
+
+        List<Message<String>> letters = deadLetters.awaitCount(2, timeout());
+        Map<String, String> errorByPayload = new LinkedHashMap<>();
+        letters.forEach(l -> errorByPayload.put(l.payload(), l.headers().get(DeadLetterHeaders.ERROR_CLASS)));
+        assertEquals(Map.of("assert", AssertionError.class.getName(), "overflow", StackOverflowError.class.getName()),
+                errorByPayload);
+        letters.forEach(l -> assertEquals("3", l.headers().get(DeadLetterHeaders.ATTEMPTS)));
+        assertEquals(6, failing.messages().size(), "three attempts each, then no more");
+        deadLetters.awaitUntil(any -> subscription.inFlight() == 0, timeout(), "the key's in-flight slots freed");
+    }
+
+    @Test
+    void a_middleware_that_throws_an_error_is_dead_lettered_like_a_failing_handler() {
+        MessageBus bus = connect();
+        String topic = name("mw-error");
+        Inbox<String> never = new Inbox<>();
+        Subscription subscription = bus.subscribe(topic, "g", String.class, never, quickRetry(2)
+                .withMiddleware((message, next) -> {
+                    throw new NoClassDefFoundError("com/example/Missing");
+                }));
+        Inbox<String> deadLetters = new Inbox<>();
+        bus.workQueue(subscription.deadLetterQueue(), String.class).work(deadLetters);
+
+        await(bus.publish(topic, "x"));
+
+        Message<String> letter = deadLetters.awaitCount(1, timeout()).get(0);
+        assertEquals(NoClassDefFoundError.class.getName(), letter.headers().get(DeadLetterHeaders.ERROR_CLASS));
+        assertTrue(never.messages().isEmpty());
+    }
+
+    @Test
     void the_original_is_acked_once_its_dead_letter_is_confirmed() {
         String topic = name("dlqack");
         Inbox<String> failing = new Inbox<>(m -> {

@@ -22,6 +22,13 @@ public interface ForeignProducer extends AutoCloseable {
      */
     void publish(String topic, String key, Map<String, String> headers, byte[] body) throws Exception;
 
+    /**
+     * Sends {@code body} to {@code topic} with {@code contentType} where the broker carries a
+     * content type (Kafka and NATS: a {@code content-type} header; AMQP: the content-type
+     * property), and nothing else: for structured-mode CloudEvents and other foreign media types.
+     */
+    void publishWithContentType(String topic, String contentType, byte[] body) throws Exception;
+
     /** Sends {@code body} to the work queue Courier's {@code workQueue(queue)} reads. */
     void submit(String queue, Map<String, String> headers, byte[] body) throws Exception;
 
