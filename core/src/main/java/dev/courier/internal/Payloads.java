@@ -26,8 +26,10 @@ import java.util.TreeSet;
  * pass through, anything else is JSON (records and java.time included). Thread safe.
  *
  * <p>Decoding ignores unknown JSON fields (producers may add fields) and is strict by default
- * about the shape: a JSON object that lacks a component of the target record (at any depth), or
- * that sets none of the properties of another class, is a {@link DecodingException}. An explicit
+ * about the shape: a JSON object that lacks a component of the target record (nested records
+ * included), or, for a plain class (checked at the top level), that sets none of its properties,
+ * is a {@link DecodingException}. Maps, collections, JDK types and classes with an any-setter are
+ * not checked. An explicit
  * {@code null} counts as present. Lenient decoding accepts both, leaving the absent values
  * {@code null} (or 0/false).
  */
