@@ -1,5 +1,6 @@
 package dev.courier.internal;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -12,6 +13,8 @@ import dev.courier.api.PublishException;
 import dev.courier.api.PublishReceipt;
 import dev.courier.internal.memory.MemoryBrokerControl;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -54,6 +57,21 @@ class PublishDeclareTest {
         MemoryBrokerControl.releaseDeclarations(broker);
 
         CompletableFuture.allOf(first.toCompletableFuture(), second.toCompletableFuture()).get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void concurrent_publishes_to_a_topic_share_one_declaration() throws Exception {
+        MemoryBrokerControl.holdDeclarations(broker);
+        long before = MemoryBrokerControl.declarations(broker);
+
+        List<CompletableFuture<PublishReceipt>> stages = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            stages.add(bus.publish("orders", "o-" + i).toCompletableFuture());
+        }
+        MemoryBrokerControl.releaseDeclarations(broker);
+        CompletableFuture.allOf(stages.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+
+        assertEquals(1, MemoryBrokerControl.declarations(broker) - before);
     }
 
     @Test

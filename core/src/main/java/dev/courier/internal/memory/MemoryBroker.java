@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
@@ -22,6 +23,7 @@ final class MemoryBroker {
 
     private volatile boolean up = true;
     private volatile CountDownLatch declarationsHeld;
+    private final AtomicLong declarations = new AtomicLong();
     /** Destination names whose sends are refused, with the reason given. */
     private final Map<String, String> refused = new ConcurrentHashMap<>();
 
@@ -77,8 +79,13 @@ final class MemoryBroker {
         return refused.isEmpty() ? null : refused.get(destination.name());
     }
 
-    /** Waits while declarations are held; false if interrupted meanwhile. */
+    long declarations() {
+        return declarations.get();
+    }
+
+    /** Counts a declaration and waits while declarations are held; false if interrupted meanwhile. */
     boolean awaitDeclarations() {
+        declarations.incrementAndGet();
         CountDownLatch held = declarationsHeld;
         if (held == null) {
             return true;

@@ -41,4 +41,9 @@ public final class MemoryBrokerControl {
     public static void acceptSends(String name, String destination) {
         MemoryBroker.named(name).acceptSends(destination);
     }
+
+    /** How many declarations the broker {@code name} received, held ones included. */
+    public static long declarations(String name) {
+        return MemoryBroker.named(name).declarations();
+    }
 }
