@@ -37,6 +37,16 @@ public interface BusListener {
     default void deadLettered(Route route, Message<byte[]> message, Throwable cause) {
     }
 
+    /**
+     * A message whose attempts ran out could not be dead-lettered ({@code failure} says why: the
+     * dead-letter queue refused it or could not be reached). The message stays unacknowledged,
+     * holds only its own key and one in-flight slot, and is tried again after a backoff growing
+     * from 1 s to 5 min; the subscription's health is {@link HealthStatus#DEGRADED} meanwhile.
+     * Called once per failed try.
+     */
+    default void deadLetterFailed(Route route, Message<byte[]> message, Throwable failure) {
+    }
+
     /** The number of received, unsettled messages of a subscription changed. */
     default void inFlightChanged(Route route, int inFlight) {
     }

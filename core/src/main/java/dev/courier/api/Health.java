@@ -19,7 +19,10 @@ public record Health(HealthStatus status, String transport, String detail, List<
         subscriptions = List.copyOf(subscriptions);
     }
 
-    /** True when the connection and every subscription are {@link HealthStatus#UP}. */
+    /**
+     * True when the connection and every subscription are {@link HealthStatus#UP}; a
+     * {@link HealthStatus#DEGRADED} subscription (messages it could not dead-letter) makes it false.
+     */
     public boolean isUp() {
         return status == HealthStatus.UP && subscriptions.stream().allMatch(s -> s.status() == HealthStatus.UP);
     }
@@ -29,7 +32,8 @@ public record Health(HealthStatus status, String transport, String detail, List<
      *
      * @param topic    the topic or work queue
      * @param group    the group, or {@code null} for a work queue
-     * @param status   its state
+     * @param status   its consumer's state, or {@link HealthStatus#DEGRADED} while the consumer is up
+     *                 but messages wait because they could not be dead-lettered
      * @param inFlight messages received and not yet settled
      * @param detail   explanation; may be empty
      */

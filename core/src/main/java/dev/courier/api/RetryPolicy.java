@@ -11,7 +11,8 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <p>The delay before attempt {@code n} (n ≥ 2) is {@code initialBackoff × multiplier^(n-2)},
  * capped at {@code maxBackoff}, then shortened by a random fraction of at most {@code jitter} so
- * that many failing consumers do not retry in lockstep. A {@link DecodingException} is never
+ * that many failing consumers do not retry in lockstep. Anything a handler, a middleware or the
+ * decoder throws is a failed attempt, {@link Error}s included. A {@link DecodingException} is never
  * retried.
  *
  * @param maxAttempts    attempts in all, the first included; 1 means no retry

@@ -14,10 +14,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Outermost middleware: a failure that is not retried sends the message, with its original
- * payload and headers plus the {@link DeadLetterHeaders}, to the dead-letter queue. It returns
- * normally (so the original is acked) only once the dead letter is confirmed; when that fails,
- * the failure propagates and the message is tried again later rather than lost.
+ * Outermost middleware: a failure that is not retried (any {@link Throwable}, {@link Error}s
+ * included) sends the message, with its original payload and headers plus the
+ * {@link DeadLetterHeaders}, to the dead-letter queue. It returns normally (so the original is
+ * acked) only once the dead letter is confirmed; when sending fails it throws
+ * {@link DeadLetterFailed}, and the dispatcher sends the same letter again later rather than lose
+ * the message or run its handler again.
+ *
+ * <p>Each dead letter is logged as one WARN line; the failure's stack trace is logged at DEBUG.
  */
 final class DeadLetterStep implements Middleware {
 
@@ -55,27 +59,52 @@ final class DeadLetterStep implements Middleware {
             next.handle(message);
         } catch (RetryLater signal) {
             throw signal;
-        } catch (Exception failure) {
+        } catch (Throwable failure) {
             if (stopping.getAsBoolean()) {
                 throw failure;
             }
-            Map<String, String> headers = new LinkedHashMap<>(message.headers());
-            headers.put(DeadLetterHeaders.ERROR_CLASS, failure.getClass().getName());
-            headers.put(DeadLetterHeaders.ERROR_MESSAGE, String.valueOf(failure.getMessage()));
-            headers.put(DeadLetterHeaders.ATTEMPTS, Integer.toString(message.attempt()));
-            headers.put(DeadLetterHeaders.ORIGINAL_TOPIC, message.topic());
-            if (group != null) {
-                headers.put(DeadLetterHeaders.GROUP, group);
+            Envelope letter;
+            try {
+                letter = letter(message, failure);
+            } catch (RuntimeException e) {
+                throw new DeadLetterFailed(e, () -> send(message, letter(message, failure), failure));
             }
-            Envelope letter = new Envelope(message.id(), deadLetters, message.key(), headers, message.payload(),
-                    message.contentType(), message.timestamp());
-            sender.sendAndWait(letter);
-            if (listener != null) {
-                listener.deadLettered(route, message, failure);
-            }
-            log.warn("Message {} on {}{} failed after {} attempt(s) and was dead-lettered to {}", message.id(),
-                    message.topic(), group == null ? "" : " (group " + group + ")", message.attempt(),
-                    deadLetters.name(), failure);
+            send(message, letter, failure);
         }
+    }
+
+    private Envelope letter(Message<byte[]> message, Throwable failure) {
+        Map<String, String> headers = new LinkedHashMap<>(message.headers());
+        headers.put(DeadLetterHeaders.ERROR_CLASS, failure.getClass().getName());
+        headers.put(DeadLetterHeaders.ERROR_MESSAGE, String.valueOf(failure.getMessage()));
+        headers.put(DeadLetterHeaders.ATTEMPTS, Integer.toString(message.attempt()));
+        headers.put(DeadLetterHeaders.ORIGINAL_TOPIC, message.topic());
+        if (group != null) {
+            headers.put(DeadLetterHeaders.GROUP, group);
+        }
+        return new Envelope(message.id(), deadLetters, message.key(), headers, message.payload(),
+                message.contentType(), message.timestamp());
+    }
+
+    /** Sends the letter; throws {@link DeadLetterFailed}, able to send it again, when that fails. */
+    private void send(Message<byte[]> message, Envelope letter, Throwable failure) {
+        try {
+            sender.sendAndWait(letter);
+        } catch (Exception | Error e) {
+            throw new DeadLetterFailed(e, () -> send(message, letter, failure));
+        }
+        if (listener != null) {
+            listener.deadLettered(route, message, failure);
+        }
+        log.warn("Message {} on {}{} failed after {} attempt(s) and was dead-lettered to {}: {}", message.id(),
+                message.topic(), group == null ? "" : " (group " + group + ")", message.attempt(),
+                deadLetters.name(), oneLine(failure));
+        log.debug("Failure of dead-lettered message {}", message.id(), failure);
+    }
+
+    /** The throwable's class and message on one line, for a log line that stays one line. */
+    static String oneLine(Throwable failure) {
+        String text = failure.toString();
+        return text.indexOf('\n') < 0 && text.indexOf('\r') < 0 ? text : text.replaceAll("\\s*[\\r\\n]+\\s*", " | ");
     }
 }

@@ -9,7 +9,7 @@ import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Passes every event to each registered listener; a listener that throws is logged and skipped. */
+/** Passes every event to each registered listener; a listener that throws (even an Error) is logged and skipped. */
 final class ListenerFanout implements BusListener {
 
     private static final Logger log = LoggerFactory.getLogger(ListenerFanout.class);
@@ -29,7 +29,7 @@ final class ListenerFanout implements BusListener {
         for (BusListener listener : listeners) {
             try {
                 event.accept(listener);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 log.warn("Listener {} failed; ignoring it for this event", listener, e);
             }
         }
@@ -63,6 +63,11 @@ final class ListenerFanout implements BusListener {
     @Override
     public void deadLettered(Route route, Message<byte[]> message, Throwable cause) {
         each(l -> l.deadLettered(route, message, cause));
+    }
+
+    @Override
+    public void deadLetterFailed(Route route, Message<byte[]> message, Throwable failure) {
+        each(l -> l.deadLetterFailed(route, message, failure));
     }
 
     @Override

@@ -33,7 +33,11 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -46,6 +50,8 @@ import org.slf4j.LoggerFactory;
 public final class RealMessageBus implements MessageBus {
 
     private static final Logger log = LoggerFactory.getLogger(RealMessageBus.class);
+    private static final int DECLARING_THREADS = 4;
+    private static final int CLOSING_THREADS = 32;
 
     private final String url;
     private final String scheme;
@@ -56,7 +62,10 @@ public final class RealMessageBus implements MessageBus {
     private final long maxMessageBytes;
     private final Payloads payloads = new Payloads();
     private final ScheduledExecutorService timers;
-    private final Set<Destination> declared = ConcurrentHashMap.newKeySet();
+    /** Each destination's declaration: done, in flight (shared by the publishes waiting for it), or failed. */
+    private final Map<Destination, CompletableFuture<Void>> declarations = new ConcurrentHashMap<>();
+    /** Declares for publishes, so that no publish blocks on broker I/O. */
+    private final ThreadPoolExecutor declarer;
     /** Topic names published to, validated. */
     private final Map<String, Destination> topics = new ConcurrentHashMap<>();
     private final Set<RealSubscription> subscriptions = ConcurrentHashMap.newKeySet();
@@ -73,6 +82,9 @@ public final class RealMessageBus implements MessageBus {
         this.transport = transport;
         this.maxMessageBytes = transport.capabilities().maxMessageBytes();
         this.timers = Executors.newSingleThreadScheduledExecutor(new NamedThreads("courier-timer"));
+        this.declarer = new ThreadPoolExecutor(DECLARING_THREADS, DECLARING_THREADS, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), new NamedThreads("courier-declare"));
+        this.declarer.allowCoreThreadTimeOut(true);
     }
 
     /** Opens the transport for {@code url}; see {@link MessageBus#connect(String, BusOptions)}. */
@@ -160,16 +172,22 @@ public final class RealMessageBus implements MessageBus {
     }
 
     /**
-     * Declares the destination if needed, sends, and bounds the wait by the publish timeout; the
-     * stage completes with {@code result} once the broker accepted the envelope.
+     * Declares the destination if needed (on the declaring threads, never the caller's), sends,
+     * and bounds the wait by the publish timeout; the stage completes with {@code result} once the
+     * broker accepted the envelope, or fails with {@link PublishException}.
      */
     <R> CompletableFuture<R> sendEnvelope(Envelope envelope, R result) {
+        CompletableFuture<Void> declaration = declaration(envelope.destination());
         CompletableFuture<Void> sent;
-        try {
-            declare(envelope.destination());
-            sent = transport.send(envelope).toCompletableFuture();
-        } catch (RuntimeException e) {
-            sent = CompletableFuture.failedFuture(e);
+        if (declaration.isDone() && !declaration.isCompletedExceptionally()) {
+            sent = transportSend(envelope);
+        } else {
+            sent = declaration.handle((done, failure) -> {
+                if (failure != null) {
+                    throw new CompletionException(declareFailed(envelope.destination(), failure));
+                }
+                return done;
+            }).thenCompose(done -> transportSend(envelope));
         }
         pending.incrementAndGet();
         return sent.orTimeout(options.publishTimeout().toNanos(), TimeUnit.NANOSECONDS)
@@ -182,14 +200,37 @@ public final class RealMessageBus implements MessageBus {
                     if (failure == null) {
                         return result;
                     }
-                    throw new CompletionException(asPublishException(envelope, failure));
+                    throw new CompletionException(asPublishException(envelope, failure, declaration.isDone()));
                 });
     }
 
-    private PublishException asPublishException(Envelope envelope, Throwable failure) {
-        Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    private CompletableFuture<Void> transportSend(Envelope envelope) {
+        try {
+            return transport.send(envelope).toCompletableFuture();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private PublishException declareFailed(Destination destination, Throwable failure) {
+        Throwable cause = unwrap(failure);
+        return new PublishException("could not declare " + destination + " on " + url + ": " + cause.getMessage()
+                + "; publish again to retry", cause);
+    }
+
+    private static Throwable unwrap(Throwable failure) {
+        return failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+    }
+
+    private PublishException asPublishException(Envelope envelope, Throwable failure, boolean declared) {
+        Throwable cause = unwrap(failure);
         if (cause instanceof PublishException publishException) {
             return publishException;
+        }
+        if (cause instanceof TimeoutException && !declared) {
+            return new PublishException("could not declare " + envelope.destination() + " on " + url + " within "
+                    + options.publishTimeout() + " for message " + envelope.id()
+                    + "; the broker may be unreachable; publish again to retry", cause);
         }
         if (cause instanceof TimeoutException) {
             return new PublishException("no confirmation from " + url + " for message " + envelope.id() + " to "
@@ -200,11 +241,45 @@ public final class RealMessageBus implements MessageBus {
                 + " on " + url + ": " + cause.getMessage(), cause);
     }
 
-    private void declare(Destination destination) {
-        if (!declared.contains(destination)) {
-            transport.declare(destination);
-            declared.add(destination);
+    /**
+     * The declaration of {@code destination}: the one done or in flight, shared by every publish to
+     * it, or a new one started on the declaring threads when there is none or the last one failed
+     * (so a broker that was down is asked again on the next publish).
+     */
+    private CompletableFuture<Void> declaration(Destination destination) {
+        CompletableFuture<Void> known = declarations.get(destination);
+        if (known != null && !known.isCompletedExceptionally()) {
+            return known;
         }
+        return declarations.compute(destination, (d, current) ->
+                current != null && !current.isCompletedExceptionally() ? current : startDeclaring(d));
+    }
+
+    private CompletableFuture<Void> startDeclaring(Destination destination) {
+        CompletableFuture<Void> declared = new CompletableFuture<>();
+        try {
+            declarer.execute(() -> {
+                try {
+                    transport.declare(destination);
+                    declared.complete(null);
+                } catch (RuntimeException | Error e) {
+                    declared.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            declared.completeExceptionally(new IllegalStateException("this message bus (" + url + ") is closed"));
+        }
+        return declared;
+    }
+
+    /** Declares {@code destination} on the calling thread, unless a declaration of it succeeded already. */
+    private void declare(Destination destination) {
+        CompletableFuture<Void> known = declarations.get(destination);
+        if (known != null && known.isDone() && !known.isCompletedExceptionally()) {
+            return;
+        }
+        transport.declare(destination);
+        declarations.put(destination, CompletableFuture.completedFuture(null));
     }
 
     @Override
@@ -239,7 +314,7 @@ public final class RealMessageBus implements MessageBus {
                 subscription::isClosing, route, listener);
         subscription.chain(HandlerChain.assemble(deadLetter, new RetryStep(consumerOptions.retry(), route, listener),
                 new ObserveStep(route, listener, traceHook), consumerOptions.middleware(),
-                new DecodeStep<>(payloads, type, handler)));
+                new DecodeStep<>(payloads, type, handler, !consumerOptions.lenientDecoding())));
         subscriptions.add(subscription);
         try {
             Consumer consumer = transport.consume(spec, subscription);
@@ -292,18 +367,51 @@ public final class RealMessageBus implements MessageBus {
         }
     }
 
+    /**
+     * Closes every subscription together: all stop receiving first, then their handlers get one
+     * shutdown timeout to finish (in parallel, not one subscription after another), then their
+     * consumers close in parallel. Waits for pending publishes, then closes the transport.
+     */
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        for (RealSubscription subscription : subscriptions) {
-            subscription.close();
-        }
+        closeSubscriptions();
         awaitPendingPublishes();
         timers.shutdownNow();
+        declarer.shutdownNow();
         transport.close();
         log.info("Closed connection to {}", url);
+    }
+
+    private void closeSubscriptions() {
+        List<RealSubscription> all = List.copyOf(subscriptions);
+        List<RealSubscription> ours = all.stream().filter(RealSubscription::stopReceiving).toList();
+        long start = System.nanoTime();
+        List<RealSubscription> stuck = ours.stream()
+                .filter(s -> !s.awaitHandlers(start + s.shutdownTimeout().toNanos()))
+                .toList();
+        stuck.forEach(RealSubscription::interruptHandlers);
+        long grace = System.nanoTime() + RealSubscription.INTERRUPT_GRACE.toNanos();
+        stuck.forEach(s -> s.awaitHandlers(grace));
+        if (ours.size() <= 1) {
+            ours.forEach(RealSubscription::finishClose);
+        } else {
+            ExecutorService closers = Executors.newFixedThreadPool(Math.min(ours.size(), CLOSING_THREADS),
+                    new NamedThreads("courier-close"));
+            try {
+                ours.forEach(s -> closers.execute(s::finishClose));
+            } finally {
+                closers.shutdown();
+                try {
+                    closers.awaitTermination(Long.MAX_VALUE, TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+        all.forEach(RealSubscription::awaitClosed); // those closing on another thread too
     }
 
     private void awaitPendingPublishes() {

@@ -34,12 +34,21 @@ import org.slf4j.LoggerFactory;
  * of {@code concurrency} threads with per-key order (a key's next message starts only when the
  * previous one is settled, retries included), and settles each delivery exactly once.
  *
- * <p>A retry waits on a timer, not on a thread, so while one key waits, other keys go on.
+ * <p>A retry waits on a timer, not on a thread, so while one key waits, other keys go on. So does
+ * a message whose dead letter could not be sent: it keeps its key's lane and one in-flight slot,
+ * the same dead letter is sent again after a backoff (1 s doubling to 5 min), and the
+ * subscription reports {@link HealthStatus#DEGRADED} until it goes through.
+ *
+ * <p>Handler threads end after {@link #IDLE_KEEP_ALIVE} without work, so many idle subscriptions
+ * cost no threads.
  */
 final class RealSubscription implements Subscription, DeliverySink {
 
     private static final Logger log = LoggerFactory.getLogger(RealSubscription.class);
-    private static final Duration REDO_AFTER_INTERNAL_FAILURE = Duration.ofSeconds(1);
+    private static final Duration FIRST_SETTLE_RETRY = Duration.ofSeconds(1);
+    private static final Duration MAX_SETTLE_RETRY = Duration.ofMinutes(5);
+    static final Duration IDLE_KEEP_ALIVE = Duration.ofSeconds(5);
+    static final Duration INTERRUPT_GRACE = Duration.ofSeconds(1);
 
     private final String topic;
     private final String group;
@@ -56,6 +65,9 @@ final class RealSubscription implements Subscription, DeliverySink {
     /** Keys with a message running or waiting to retry, each with the messages queued behind it. */
     private final Map<String, ArrayDeque<Task>> lanes = new HashMap<>();
     private final Set<Task> unsettled = ConcurrentHashMap.newKeySet();
+    /** Messages that could not be dead-lettered and wait to try again. */
+    private final Set<Task> cannotSettle = ConcurrentHashMap.newKeySet();
+    private volatile String cannotSettleReason = "";
     private final AtomicBoolean closeStarted = new AtomicBoolean();
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile boolean closing;
@@ -72,8 +84,9 @@ final class RealSubscription implements Subscription, DeliverySink {
         this.timers = timers;
         this.onClosed = onClosed;
         String name = "courier-" + topic + (group == null ? "" : "[" + group + "]");
-        this.workers = new ThreadPoolExecutor(options.concurrency(), options.concurrency(), 0, TimeUnit.SECONDS,
-                new LinkedBlockingQueue<>(), new NamedThreads(name));
+        this.workers = new ThreadPoolExecutor(options.concurrency(), options.concurrency(),
+                IDLE_KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), new NamedThreads(name));
+        this.workers.allowCoreThreadTimeOut(true);
     }
 
     /** Sets the handler chain; called once, before {@link #attach}. */
@@ -110,12 +123,20 @@ final class RealSubscription implements Subscription, DeliverySink {
         return unsettled.size();
     }
 
-    /** This subscription's health, from its consumer's state. */
+    /**
+     * This subscription's health: its consumer's state, or {@link HealthStatus#DEGRADED} while the
+     * consumer is up but messages wait because they could not be dead-lettered.
+     */
     Health.SubscriptionHealth health() {
         Consumer source = consumer;
         ConnectionState state = closing || source == null
                 ? new ConnectionState(HealthStatus.CLOSED, closing ? "closing" : "starting")
                 : source.state();
+        int stuck = cannotSettle.size();
+        if (state.status() == HealthStatus.UP && stuck > 0) {
+            state = new ConnectionState(HealthStatus.DEGRADED,
+                    stuck + " message(s) could not be dead-lettered: " + cannotSettleReason);
+        }
         return new Health.SubscriptionHealth(topic, group, state.status(), inFlight(), state.detail());
     }
 
@@ -155,31 +176,78 @@ final class RealSubscription implements Subscription, DeliverySink {
         if (closing) {
             return; // only close() settles a task other than by running it
         }
-        Envelope envelope = task.delivery.envelope();
         Message<byte[]> message = message(task);
         try {
-            chain.handle(message);
+            Runnable resend = task.resend;
+            if (resend != null) {
+                resend.run();
+            } else {
+                chain.handle(message);
+            }
         } catch (RetryLater later) {
             task.attempt++;
             runAgain(task, later.delay());
             return;
         } catch (Throwable failure) {
             if (!closing) {
-                log.error("Could not settle message {} on {}; trying again in {} ms", envelope.id(), describe(),
-                        REDO_AFTER_INTERNAL_FAILURE.toMillis(), failure);
+                couldNotSettle(task, message, failure);
             }
-            runAgain(task, REDO_AFTER_INTERNAL_FAILURE);
             return;
         }
         settle(task, true);
         startNext(task);
     }
 
-    private static Message<byte[]> message(Task task) {
-        Envelope envelope = task.delivery.envelope();
+    /**
+     * The message's dead letter could not be sent (or, defensively, the chain failed in a way it
+     * should not): keep the message, tell the listeners and health, try again after a backoff.
+     */
+    private void couldNotSettle(Task task, Message<byte[]> message, Throwable failure) {
+        Throwable reason = failure;
+        if (failure instanceof DeadLetterFailed refused) {
+            task.resend = refused.resend(); // the handler is done with it: only the dead letter is sent again
+            reason = refused.getCause();
+        }
+        task.settleFailures++;
+        Duration delay = settleRetryDelay(task.settleFailures);
+        cannotSettleReason = DeadLetterStep.oneLine(reason);
+        cannotSettle.add(task);
+        log.warn("Could not {} message {} on {} (failure {}); trying again in {} ms: {}",
+                task.resend != null ? "dead-letter" : "settle", message.id(), describe(), task.settleFailures,
+                delay.toMillis(), cannotSettleReason);
+        log.debug("Failure settling message {}", message.id(), reason);
+        if (listener != null) {
+            listener.deadLetterFailed(route, message, reason);
+        }
+        runAgain(task, delay);
+    }
+
+    /** 1 s before the second try, doubling, at most 5 min. */
+    static Duration settleRetryDelay(int failures) {
+        int doublings = Math.min(failures - 1, 20);
+        Duration delay = FIRST_SETTLE_RETRY.multipliedBy(1L << doublings);
+        return delay.compareTo(MAX_SETTLE_RETRY) > 0 ? MAX_SETTLE_RETRY : delay;
+    }
+
+    private Message<byte[]> message(Task task) {
+        Envelope envelope = task.received;
+        if (envelope == null) {
+            envelope = task.delivery.envelope();
+            try {
+                envelope = received(envelope);
+            } catch (RuntimeException e) {
+                log.debug("Could not read message {} as received; handling it as sent", envelope.id(), e);
+            }
+            task.received = envelope;
+        }
         return new Message<>(envelope.id(), envelope.destination().name(), envelope.key(), envelope.headers(),
                 envelope.payload(), envelope.contentType(), envelope.timestamp(),
                 task.delivery.deliveryCount() - 1 + task.attempt);
+    }
+
+    /** The envelope as the handler sees it; for now as the transport delivered it. */
+    private Envelope received(Envelope envelope) {
+        return envelope;
     }
 
     private void runAgain(Task task, Duration delay) {
@@ -212,6 +280,7 @@ final class RealSubscription implements Subscription, DeliverySink {
         if (!unsettled.remove(task)) {
             return false; // settled already
         }
+        cannotSettle.remove(task);
         if (listener != null) {
             listener.inFlightChanged(route, unsettled.size());
         }
@@ -222,63 +291,102 @@ final class RealSubscription implements Subscription, DeliverySink {
                 task.delivery.reject();
             }
         } catch (RuntimeException e) {
-            log.warn("Could not {} message {} on {}; the broker will redeliver it", ack ? "ack" : "reject",
-                    task.delivery.envelope().id(), describe(), e);
+            log.warn("Could not {} message {} on {}; the broker will redeliver it: {}", ack ? "ack" : "reject",
+                    task.delivery.envelope().id(), describe(), DeadLetterStep.oneLine(e));
+            log.debug("Failure settling message {}", task.delivery.envelope().id(), e);
         }
         return true;
     }
 
     @Override
     public void close() {
-        if (!closeStarted.compareAndSet(false, true)) {
+        if (!stopReceiving()) {
             awaitClosed();
             return;
         }
-        closing = true;
         try {
-            Consumer source = consumer;
-            if (source != null) {
-                source.stopFetching();
+            if (!awaitHandlers(System.nanoTime() + options.shutdownTimeout().toNanos())) {
+                interruptHandlers();
+                awaitHandlers(System.nanoTime() + INTERRUPT_GRACE.toNanos());
             }
-            for (Task task : unsettled) {
-                ScheduledFuture<?> timer = task.timer;
-                if (timer != null) {
-                    timer.cancel(false);
-                }
-            }
-            workers.shutdown();
-            if (!awaitWorkers(options.shutdownTimeout())) {
-                log.warn("Handlers of {} still running after {}; interrupting them, their messages will be redelivered",
-                        describe(), options.shutdownTimeout());
-                workers.shutdownNow();
-                awaitWorkers(Duration.ofSeconds(1));
-            }
-            int returned = 0;
-            for (Task task : unsettled) {
-                if (settle(task, false)) {
-                    returned++;
-                }
-            }
-            if (source != null) {
-                source.close();
-            }
-            log.info("Closed {}; {} unhandled message(s) returned to the broker", describe(), returned);
         } finally {
-            closed.countDown();
-            onClosed.run();
+            finishClose();
         }
     }
 
-    private boolean awaitWorkers(Duration timeout) {
+    /**
+     * The first step of closing: stops fetching, cancels retry timers and lets no handler start.
+     * Returns immediately; false if closing had started already. {@link RealMessageBus#close()}
+     * runs this on every subscription before it waits for any, so they drain together.
+     */
+    boolean stopReceiving() {
+        if (!closeStarted.compareAndSet(false, true)) {
+            return false;
+        }
+        closing = true;
+        Consumer source = consumer;
+        if (source != null) {
+            try {
+                source.stopFetching();
+            } catch (RuntimeException e) {
+                log.warn("Could not stop fetching for {}: {}", describe(), DeadLetterStep.oneLine(e));
+            }
+        }
+        for (Task task : unsettled) {
+            ScheduledFuture<?> timer = task.timer;
+            if (timer != null) {
+                timer.cancel(false);
+            }
+        }
+        workers.shutdown();
+        return true;
+    }
+
+    /** Waits until running handlers finished, or until {@code deadlineNanos} ({@link System#nanoTime()}). */
+    boolean awaitHandlers(long deadlineNanos) {
         try {
-            return workers.awaitTermination(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            return workers.awaitTermination(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
         }
     }
 
-    private void awaitClosed() {
+    /** Interrupts handlers still running after the shutdown timeout; their messages are redelivered. */
+    void interruptHandlers() {
+        log.warn("Handlers of {} still running after {}; interrupting them, their messages will be redelivered",
+                describe(), options.shutdownTimeout());
+        workers.shutdownNow();
+    }
+
+    Duration shutdownTimeout() {
+        return options.shutdownTimeout();
+    }
+
+    /** The last step of closing: gives back every unsettled message and closes the consumer. */
+    void finishClose() {
+        try {
+            int returned = 0;
+            for (Task task : unsettled) {
+                if (settle(task, false)) {
+                    returned++;
+                }
+            }
+            Consumer source = consumer;
+            if (source != null) {
+                source.close();
+            }
+            log.info("Closed {}; {} unhandled message(s) returned to the broker", describe(), returned);
+        } catch (RuntimeException e) {
+            log.warn("Could not close the consumer of {} cleanly: {}", describe(), DeadLetterStep.oneLine(e));
+        } finally {
+            closed.countDown();
+            onClosed.run();
+        }
+    }
+
+    /** Waits until another thread's close finished. */
+    void awaitClosed() {
         try {
             closed.await();
         } catch (InterruptedException e) {
@@ -301,6 +409,11 @@ final class RealSubscription implements Subscription, DeliverySink {
         final String key;
         volatile int attempt = 1;
         volatile ScheduledFuture<?> timer;
+        /** The envelope after {@link #received}, once read. */
+        volatile Envelope received;
+        /** Sends the dead letter again, once sending it failed; the handler is not run again. */
+        volatile Runnable resend;
+        volatile int settleFailures;
 
         Task(Delivery delivery) {
             this.delivery = delivery;

@@ -15,7 +15,33 @@ class PayloadsTest {
     record Signup(String userId, Instant at) {
     }
 
+    /** A plain class with setters, as some applications still use. */
+    public static final class Invoice {
+        private String number;
+        private long cents;
+
+        public String getNumber() {
+            return number;
+        }
+
+        public void setNumber(String number) {
+            this.number = number;
+        }
+
+        public long getCents() {
+            return cents;
+        }
+
+        public void setCents(long cents) {
+            this.cents = cents;
+        }
+    }
+
     private final Payloads payloads = new Payloads();
+
+    private static byte[] json(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
 
     @Test
     void bytes_and_strings_pass_through_with_their_content_type() throws Exception {
@@ -36,7 +62,7 @@ class PayloadsTest {
 
     @Test
     void unknown_json_fields_are_ignored_so_producers_can_add_fields() {
-        byte[] json = "{\"userId\":\"1\",\"at\":null,\"newField\":3}".getBytes(StandardCharsets.UTF_8);
+        byte[] json = json("{\"userId\":\"1\",\"at\":null,\"newField\":3}");
         assertEquals(new Signup("1", null), payloads.decode(json, Payloads.JSON, Signup.class, "id"));
     }
 
@@ -60,5 +86,42 @@ class PayloadsTest {
         DecodingException e = assertThrows(DecodingException.class,
                 () -> payloads.decode(new byte[] {(byte) 0xC3, (byte) 0x28}, Payloads.TEXT, String.class, "m"));
         assertTrue(e.getMessage().contains("not valid UTF-8"), e.getMessage());
+    }
+
+    @Test
+    void json_lacking_a_record_component_is_undecodable_naming_it() {
+        DecodingException e = assertThrows(DecodingException.class,
+                () -> payloads.decode(json("{\"foo\":1}"), Payloads.JSON, Signup.class, "m-2"));
+        assertTrue(e.getMessage().contains("'userId'"), e.getMessage());
+        assertTrue(e.getMessage().contains("withLenientDecoding"), e.getMessage());
+        assertThrows(DecodingException.class, () -> payloads.decode(json("{\"userId\":\"1\"}"), Payloads.JSON, Signup.class, "m"));
+    }
+
+    @Test
+    void an_explicit_null_counts_as_present() {
+        assertEquals(new Signup("1", null), payloads.decode(json("{\"userId\":\"1\",\"at\":null}"), Payloads.JSON, Signup.class, "m"));
+    }
+
+    @Test
+    void a_json_object_setting_none_of_a_class_s_properties_is_undecodable() {
+        DecodingException e = assertThrows(DecodingException.class,
+                () -> payloads.decode(json("{\"foo\":1}"), Payloads.JSON, Invoice.class, "m-3"));
+        assertTrue(e.getMessage().contains("[cents, number]"), e.getMessage());
+        Invoice partial = payloads.decode(json("{\"number\":\"I-1\",\"extra\":true}"), Payloads.JSON, Invoice.class, "m");
+        assertEquals("I-1", partial.getNumber());
+    }
+
+    @Test
+    void lenient_decoding_accepts_json_of_the_wrong_shape() {
+        assertEquals(new Signup(null, null), payloads.decode(json("{\"foo\":1}"), Payloads.JSON, Signup.class, "m", false));
+        assertEquals(null, payloads.decode(json("{\"foo\":1}"), Payloads.JSON, Invoice.class, "m", false).getNumber());
+    }
+
+    @Test
+    void maps_lists_and_jdk_types_are_not_shape_checked() {
+        assertEquals(java.util.Map.of("foo", 1), payloads.decode(json("{\"foo\":1}"), Payloads.JSON, java.util.Map.class, "m"));
+        assertEquals(java.util.List.of(), payloads.decode(json("[]"), Payloads.JSON, java.util.List.class, "m"));
+        assertEquals(Instant.parse("2026-11-24T10:15:30Z"),
+                payloads.decode(json("\"2026-11-24T10:15:30Z\""), Payloads.JSON, Instant.class, "m"));
     }
 }

@@ -6,6 +6,8 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
 /**
@@ -20,6 +22,10 @@ final class MemoryBroker {
     private final Map<String, MemoryQueue> queues = new ConcurrentHashMap<>();
 
     private volatile boolean up = true;
+    private volatile CountDownLatch declarationsHeld;
+    private final AtomicLong declarations = new AtomicLong();
+    /** Destination names whose sends are refused, with the reason given. */
+    private final Map<String, String> refused = new ConcurrentHashMap<>();
 
     static MemoryBroker named(String name) {
         return BROKERS.computeIfAbsent(name, n -> new MemoryBroker());
@@ -44,6 +50,53 @@ final class MemoryBroker {
     private Stream<MemoryQueue> allQueues() {
         return Stream.concat(queues.values().stream(),
                 topics.values().stream().flatMap(topic -> Arrays.stream(topic.groups)));
+    }
+
+    void holdDeclarations() {
+        if (declarationsHeld == null) {
+            declarationsHeld = new CountDownLatch(1);
+        }
+    }
+
+    void releaseDeclarations() {
+        CountDownLatch held = declarationsHeld;
+        declarationsHeld = null;
+        if (held != null) {
+            held.countDown();
+        }
+    }
+
+    void refuseSends(String destination, String reason) {
+        refused.put(destination, reason);
+    }
+
+    void acceptSends(String destination) {
+        refused.remove(destination);
+    }
+
+    /** Why sends to {@code destination} are refused, or {@code null} when they are not. */
+    String refusal(Destination destination) {
+        return refused.isEmpty() ? null : refused.get(destination.name());
+    }
+
+    long declarations() {
+        return declarations.get();
+    }
+
+    /** Counts a declaration and waits while declarations are held; false if interrupted meanwhile. */
+    boolean awaitDeclarations() {
+        declarations.incrementAndGet();
+        CountDownLatch held = declarationsHeld;
+        if (held == null) {
+            return true;
+        }
+        try {
+            held.await();
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     void declare(Destination destination) {

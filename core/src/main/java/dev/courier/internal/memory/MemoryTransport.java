@@ -34,6 +34,9 @@ final class MemoryTransport implements Transport {
 
     @Override
     public void declare(Destination destination) {
+        if (!broker.awaitDeclarations()) {
+            throw new ConnectionException("interrupted while declaring " + destination);
+        }
         if (!broker.isUp()) {
             throw new ConnectionException("the memory broker is down; cannot declare " + destination);
         }
@@ -47,6 +50,10 @@ final class MemoryTransport implements Transport {
         }
         if (!broker.isUp()) {
             return CompletableFuture.failedFuture(new PublishException("the memory broker is down"));
+        }
+        String refusal = broker.refusal(envelope.destination());
+        if (refusal != null) {
+            return CompletableFuture.failedFuture(new PublishException(refusal));
         }
         if (!broker.store(envelope)) {
             return CompletableFuture.failedFuture(new PublishException(envelope.destination() + " was never declared"));
