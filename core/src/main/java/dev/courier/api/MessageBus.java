@@ -59,11 +59,21 @@ public interface MessageBus extends AutoCloseable {
      * exceptionally with {@link PublishException} (encoding failed, the broker refused, or no
      * confirmation within {@link BusOptions#publishTimeout()}).
      *
+     * <p>Never blocks on broker I/O: the first publish to a destination declares it in the
+     * background (shared by concurrent publishes, tried again on the next publish after a
+     * failure), and a broker that is down fails the stage, not the call.
+     *
+     * <p>A stage that failed after the timeout has an <em>unknown outcome</em>: the broker may
+     * have stored the message. Publishing it again is safe for consumers (they are
+     * at-least-once); each transport's README says whether the broker drops the repeat.
+     *
      * <p>The stage may complete on the broker client's I/O thread (Kafka's producer thread,
-     * RabbitMQ's confirm listener): keep dependent actions short, or chain blocking work with
-     * the {@code ...Async} methods, or the client stalls until the work is done.
+     * RabbitMQ's confirm listener) or on a {@code courier-declare} thread: keep dependent actions
+     * short, or chain blocking work with the {@code ...Async} methods, or the client stalls until
+     * the work is done.
      *
      * @throws IllegalStateException when the bus is closed
+     * @throws IllegalArgumentException when a header name is invalid or reserved
      */
     CompletionStage<PublishReceipt> publish(OutgoingMessage message);
 
@@ -75,7 +85,8 @@ public interface MessageBus extends AutoCloseable {
      * (in this or other processes) share them. Returns once the group exists on the broker: every
      * message published afterwards reaches it, also while no member is running.
      *
-     * @param type the payload type: {@code byte[]}, {@code String}, or a type Jackson can read
+     * @param type the payload type: {@code byte[]}, {@code String}, or a type Jackson can read,
+     *             decoded strictly (see {@link ConsumerOptions#withLenientDecoding()})
      */
     <T> Subscription subscribe(String topic, String group, Class<T> type, MessageHandler<T> handler,
                                ConsumerOptions options);

@@ -234,7 +234,7 @@ final class RealSubscription implements Subscription, DeliverySink {
         if (envelope == null) {
             envelope = task.delivery.envelope();
             try {
-                envelope = received(envelope);
+                envelope = StructuredCloudEvents.unwrap(envelope);
             } catch (RuntimeException e) {
                 log.debug("Could not read message {} as received; handling it as sent", envelope.id(), e);
             }
@@ -243,11 +243,6 @@ final class RealSubscription implements Subscription, DeliverySink {
         return new Message<>(envelope.id(), envelope.destination().name(), envelope.key(), envelope.headers(),
                 envelope.payload(), envelope.contentType(), envelope.timestamp(),
                 task.delivery.deliveryCount() - 1 + task.attempt);
-    }
-
-    /** The envelope as the handler sees it; for now as the transport delivered it. */
-    private Envelope received(Envelope envelope) {
-        return envelope;
     }
 
     private void runAgain(Task task, Duration delay) {
@@ -409,7 +404,7 @@ final class RealSubscription implements Subscription, DeliverySink {
         final String key;
         volatile int attempt = 1;
         volatile ScheduledFuture<?> timer;
-        /** The envelope after {@link #received}, once read. */
+        /** The envelope as the handler sees it (a structured CloudEvent unwrapped), once read. */
         volatile Envelope received;
         /** Sends the dead letter again, once sending it failed; the handler is not run again. */
         volatile Runnable resend;

@@ -28,6 +28,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <tr><td>{@code courier.handler.duration}</td><td>timer</td><td>each handling attempt, by outcome</td></tr>
  *   <tr><td>{@code courier.messages.retried}</td><td>counter</td><td>attempts scheduled again</td></tr>
  *   <tr><td>{@code courier.messages.dead.lettered}</td><td>counter</td><td>messages sent to a dead-letter queue</td></tr>
+ *   <tr><td>{@code courier.dead.letters.refused}</td><td>counter</td><td>tries to dead-letter a message that the
+ *   dead-letter queue refused or could not take (each is tried again with backoff)</td></tr>
  *   <tr><td>{@code courier.messages.in.flight}</td><td>gauge</td><td>received and not yet settled</td></tr>
  * </table>
  *
@@ -88,6 +90,11 @@ public final class MicrometerBusListener implements BusListener {
     @Override
     public void deadLettered(Route route, Message<byte[]> message, Throwable cause) {
         counter("courier.messages.dead.lettered", tags(route)).increment();
+    }
+
+    @Override
+    public void deadLetterFailed(Route route, Message<byte[]> message, Throwable failure) {
+        counter("courier.dead.letters.refused", tags(route)).increment();
     }
 
     @Override

@@ -5,11 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.courier.api.BusOptions;
 import dev.courier.api.ConsumerOptions;
+import dev.courier.api.Message;
 import dev.courier.api.MessageBus;
 import dev.courier.api.RetryPolicy;
+import dev.courier.api.Route;
 import dev.courier.api.Subscription;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -53,5 +57,19 @@ class MicrometerBusListenerTest {
             bus.publish("orders", new Object()).toCompletableFuture().exceptionally(e -> null).join();
         }
         assertEquals(1.0, registry.get("courier.messages.published").tags("outcome", "failure").counter().count());
+    }
+
+    @Test
+    void a_refused_dead_letter_is_counted_for_its_route() {
+        MicrometerBusListener listener = new MicrometerBusListener(registry);
+        Route route = new Route("kafka", "orders", "billing");
+        Message<byte[]> message = new Message<>("m1", "orders", null, Map.of(), new byte[0], "application/json",
+                Instant.EPOCH, 1);
+
+        listener.deadLetterFailed(route, message, new IllegalStateException("dead-letter queue refused"));
+        listener.deadLetterFailed(route, message, new IllegalStateException("dead-letter queue refused"));
+
+        assertEquals(2.0, registry.get("courier.dead.letters.refused").tags("transport", "kafka", "topic", "orders",
+                "group", "billing").counter().count());
     }
 }
