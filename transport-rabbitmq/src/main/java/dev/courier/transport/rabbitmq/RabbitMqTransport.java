@@ -114,6 +114,7 @@ final class RabbitMqTransport implements Transport {
         factory.setNetworkRecoveryInterval(settings.recoveryInterval().toMillis());
         factory.setMaxInboundMessageBodySize(MAX_INBOUND_BODY);
         factory.setThreadFactory(threads("courier-amqp-io"));
+        factory.setExceptionHandler(new AmqpLink.ClientErrors(settings));
         if (settings.tls()) {
             factory.useSslProtocol(sslContext(settings));
             factory.enableHostnameVerification();

@@ -163,6 +163,23 @@ class RabbitMqConnectTest {
     }
 
     @Test
+    @Tag("broker")
+    void a_port_that_speaks_another_protocol_fails_with_one_clear_line_naming_host_and_port() {
+        // NATS listens on 4222 (see .ci/run): it greets with "INFO {...}", not an AMQP frame
+        Brokers.requireReachable("NATS", "127.0.0.1", 4222);
+        ConnectionException failure = assertThrows(ConnectionException.class,
+                () -> MessageBus.connect("amqp://app:" + SECRET + "@127.0.0.1:4222/?connectTimeout=3s"));
+        assertTrue(failure.getMessage().contains("127.0.0.1:4222"), failure.getMessage());
+        assertTrue(failure.getMessage().contains("does not speak AMQP"), failure.getMessage());
+        assertNoMessageShows(failure, SECRET);
+        List<ILoggingEvent> noisy = logs.list.stream()
+                .filter(event -> event.getLevel().isGreaterOrEqual(Level.INFO) && event.getThrowableProxy() != null)
+                .toList();
+        assertEquals(List.of(), noisy.stream().map(ILoggingEvent::getFormattedMessage).toList(),
+                "no stack trace logged at INFO or above");
+    }
+
+    @Test
     void an_unknown_option_fails_before_connecting_naming_it() {
         IllegalArgumentException failure = assertThrows(IllegalArgumentException.class,
                 () -> MessageBus.connect("amqp://app:" + SECRET + "@127.0.0.1:1/?prefech=10"));
