@@ -3,16 +3,22 @@ package dev.courier.transport.rabbitmq;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.rabbitmq.client.AMQP;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
+import dev.courier.api.Message;
+import dev.courier.api.MessageBus;
+import dev.courier.api.Subscription;
 import dev.courier.spi.ConsumerSpec;
 import dev.courier.spi.Delivery;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
 import dev.courier.spi.Transport;
+import dev.courier.testkit.Inbox;
+import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -114,6 +120,39 @@ class RabbitMqForeignMessagesTest {
         assertNotEquals(first.envelope().id(), other.envelope().id(), "another message, another id");
         again.ack();
         other.ack();
+    }
+
+    @Test
+    void the_foreign_producer_reaches_courier_groups_and_work_queues() throws Exception {
+        String topic = prefix + ".foreign-topic";
+        exchanges.add(topic);
+        queues.add(RabbitMqTransport.groupQueue(topic, "g"));
+        Destination jobs = workQueue("foreign-jobs");
+        try (MessageBus bus = MessageBus.connect(TestBroker.URL);
+             RabbitMqForeignProducer producer = new RabbitMqForeignProducer()) {
+            Inbox<String> group = new Inbox<>();
+            Subscription subscription = bus.subscribe(topic, "g", String.class, group);
+            queues.add(subscription.deadLetterQueue());
+            Inbox<String> worker = new Inbox<>();
+            queues.add(bus.workQueue(jobs.name(), String.class).work(worker).deadLetterQueue());
+
+            producer.publish(topic, "k-1", Map.of("region", "eu"), "plain".getBytes(StandardCharsets.UTF_8));
+            producer.publishCloudEvent(topic, "cloudEvents:", Map.of("id", "evt-3", "specversion", "1.0",
+                    "source", "/shop", "type", "order.placed", "datacontenttype", "text/plain"),
+                    "event".getBytes(StandardCharsets.UTF_8));
+            producer.submit(jobs.name(), Map.of(), "job".getBytes(StandardCharsets.UTF_8));
+
+            List<Message<String>> received = group.awaitCount(2, WAIT);
+            Message<String> plain = received.stream().filter(m -> m.payload().equals("plain")).findFirst().orElseThrow();
+            assertEquals(Map.of("region", "eu"), plain.headers());
+            Message<String> event = received.stream().filter(m -> m.payload().equals("event")).findFirst().orElseThrow();
+            assertEquals("evt-3", event.id());
+            assertEquals("text/plain", event.contentType());
+            assertEquals("/shop", event.headers().get("cloudEvents:source"));
+            assertEquals("job", worker.awaitCount(1, WAIT).get(0).payload());
+            assertThrows(IOException.class, () -> producer.submit(prefix + ".no-such-queue", Map.of(), new byte[0]),
+                    "a work queue that does not exist");
+        }
     }
 
     @Test
