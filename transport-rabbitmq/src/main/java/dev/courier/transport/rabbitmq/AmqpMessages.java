@@ -57,7 +57,9 @@ import java.util.UUID;
  *   <li>CloudEvents attributes under either prefix of the AMQP binding, {@code cloudEvents_}
  *       or {@code cloudEvents:} ({@code cloudEvents_} wins when a message has both); those of an
  *       event from elsewhere that did not become the id, time or content type stay visible as
- *       headers under the names they were sent with;</li>
+ *       headers under the names they were sent with (of a Courier message, only attributes
+ *       Courier does not write); sent on (a dead letter), such an event keeps its
+ *       {@code source} and {@code type};</li>
  *   <li>header values of other AMQP types arrive as {@linkplain #text text}.</li>
  * </ul>
  */
@@ -78,6 +80,9 @@ final class AmqpMessages {
     /** The CloudEvents source of every message Courier writes starts with it. */
     private static final String COURIER_SOURCE = "/courier/";
     private static final String UNKNOWN_CONTENT_TYPE = "application/octet-stream";
+    /** The attributes Courier writes as headers on every message. */
+    private static final Set<String> WRITTEN = Set.of(CloudEvents.ID, CloudEvents.SOURCE, CloudEvents.TYPE,
+            CloudEvents.SPECVERSION, CloudEvents.TIME);
 
     private static final int SHORT_STRING_MAX_BYTES = 255;
     private static final int PERSISTENT = 2;
@@ -93,7 +98,10 @@ final class AmqpMessages {
             headers.put(KEY, envelope.key());
         }
         CloudEvents.attributes(envelope).forEach((name, value) -> {
-            if (!name.equals(CloudEvents.DATACONTENTTYPE)) {
+            if (name.equals(CloudEvents.SOURCE) || name.equals(CloudEvents.TYPE)) {
+                // a foreign event sent on (a dead letter) stays that event: same source, type and id
+                headers.putIfAbsent(CLOUD_EVENTS_PREFIX + name, value);
+            } else if (!name.equals(CloudEvents.DATACONTENTTYPE)) {
                 headers.put(CLOUD_EVENTS_PREFIX + name, value);
             }
         });
@@ -166,28 +174,29 @@ final class AmqpMessages {
             CloudEvents.Received event = CloudEvents.read(texts::get).orElse(null);
             Set<String> used = new HashSet<>();
             if (event != null) {
-                if (id == null) {
-                    id = event.id();
+                id = id != null ? id : event.id();
+                timestamp = timestamp != null || event.time() == null ? timestamp : event.time();
+                contentType = contentType != null || event.dataContentType() == null ? contentType : event.dataContentType();
+                // an attribute the message's own field equals is that field, not a header
+                if (id.equals(event.id())) {
                     used.add(CloudEvents.ID);
                 }
-                if (timestamp == null && event.time() != null) {
-                    timestamp = event.time();
+                if (timestamp != null && timestamp.equals(event.time())) {
                     used.add(CloudEvents.TIME);
                 }
-                if (contentType == null && event.dataContentType() != null) {
-                    contentType = event.dataContentType();
+                if (contentType != null && contentType.equals(event.dataContentType())) {
                     used.add(CloudEvents.DATACONTENTTYPE);
                 }
             }
             String eventSource = texts.get(CloudEvents.SOURCE);
-            if (eventSource == null || !eventSource.startsWith(COURIER_SOURCE)) {
-                // an event from elsewhere: what did not become the message's own fields stays visible
-                texts.forEach((name, value) -> {
-                    if (!used.contains(name)) {
-                        headers.put(prefix + name, value);
-                    }
-                });
-            }
+            boolean fromCourier = eventSource != null && eventSource.startsWith(COURIER_SOURCE);
+            // what did not become the message's own fields stays visible, but for the attributes
+            // Courier writes on each of its messages
+            texts.forEach((name, value) -> {
+                if (!used.contains(name) && !(fromCourier && WRITTEN.contains(name))) {
+                    headers.put(prefix + name, value);
+                }
+            });
         }
         if (timestamp == null) {
             timestamp = arrival;

@@ -225,6 +225,33 @@ class RabbitMqForeignMessagesTest {
     }
 
     @Test
+    void a_foreign_cloud_event_sent_on_as_a_dead_letter_reads_back_the_same() throws Exception {
+        Destination jobs = workQueue("ce-on");
+        Destination dlq = workQueue("ce-on.dlq");
+        BlockingQueue<Delivery> deliveries = consume(jobs);
+        BlockingQueue<Delivery> deadLetters = consume(dlq);
+        Transport sender = open();
+        for (String cePrefix : List.of("cloudEvents_", "cloudEvents:")) {
+            Map<String, Object> headers = new HashMap<>();
+            headers.put(cePrefix + "id", "evt-" + cePrefix);
+            headers.put(cePrefix + "specversion", "1.0");
+            headers.put(cePrefix + "source", "/billing");
+            headers.put(cePrefix + "type", "invoice.paid");
+            headers.put(cePrefix + "subject", "inv-9");
+            headers.put(cePrefix + "tenant", "acme");
+            headers.put(cePrefix + "time", "2026-11-24T10:00:00.250Z");
+            headers.put("region", "eu");
+            publishRaw(jobs, new AMQP.BasicProperties.Builder().headers(headers).contentType("application/json").build(),
+                    "{}");
+            Envelope received = next(deliveries).envelope();
+            sender.send(received.withDestination(dlq)).toCompletableFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+            Envelope deadLetter = next(deadLetters).envelope();
+            assertEquals(received.withDestination(dlq), deadLetter, cePrefix);
+            assertEquals("/billing", deadLetter.headers().get(cePrefix + "source"), cePrefix);
+        }
+    }
+
+    @Test
     void a_native_amqp_timestamp_is_accepted_for_the_cloud_event_time() throws Exception {
         Destination jobs = workQueue("ce-time");
         BlockingQueue<Delivery> deliveries = consume(jobs);
