@@ -6,11 +6,14 @@ import com.rabbitmq.client.AuthenticationFailureException;
 import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
+import com.rabbitmq.client.MalformedFrameException;
 import com.rabbitmq.client.Method;
 import com.rabbitmq.client.Recoverable;
 import com.rabbitmq.client.RecoveryListener;
 import com.rabbitmq.client.ShutdownSignalException;
+import com.rabbitmq.client.impl.DefaultExceptionHandler;
 import dev.courier.api.ConnectionException;
+import dev.courier.spi.Secrets;
 import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
@@ -63,6 +66,12 @@ final class AmqpLink implements AutoCloseable {
             throw Failures.connection("RabbitMQ at " + settings.hostAndPort() + " refused the login of user '"
                     + settings.user() + "' (wrong user name or password?)", e, settings);
         } catch (IOException | TimeoutException | RuntimeException e) {
+            if (Failures.notAmqp(e)) {
+                throw Failures.connection("could not connect to RabbitMQ at " + settings.hostAndPort() + " ("
+                        + settings.address() + "): the peer does not speak AMQP 0-9-1 (another protocol answered: is "
+                        + settings.port() + " the broker's AMQP port? RabbitMQ listens on " + RabbitMqSettings.DEFAULT_PORT
+                        + ", or " + RabbitMqSettings.DEFAULT_TLS_PORT + " for amqps://)", e, settings);
+            }
             throw Failures.connection("could not connect to RabbitMQ at " + settings.hostAndPort() + " (" + settings.address()
                     + "): " + Failures.reason(e, settings) + " (connect timeout " + settings.connectTimeout().toMillis()
                     + " ms)", e, settings);
@@ -211,6 +220,36 @@ final class AmqpLink implements AutoCloseable {
         return "AmqpLink[" + role + ", " + settings.address() + "]";
     }
 
+    /**
+     * The client's handler of unexpected errors, minus its stack traces at ERROR for failures the
+     * transport already reports in one line: a connection that breaks (the link's WARN "Lost the
+     * ... connection", or the {@link ConnectionException} of a failed connect, such as a port that
+     * speaks another protocol) and each failed reconnection attempt (every recovery interval,
+     * while {@code health()} says RECONNECTING). Those go to DEBUG, with the stack trace.
+     * Everything else keeps the client's default handling.
+     */
+    static final class ClientErrors extends DefaultExceptionHandler {
+
+        private final RabbitMqSettings settings;
+
+        ClientErrors(RabbitMqSettings settings) {
+            this.settings = settings;
+        }
+
+        @Override
+        public void handleUnexpectedConnectionDriverException(Connection connection, Throwable exception) {
+            log.debug("The connection to {} failed: {}", settings.address(), Failures.reason(exception, settings),
+                    Failures.showsPassword(exception, settings) ? null : exception);
+        }
+
+        @Override
+        public void handleConnectionRecoveryException(Connection connection, Throwable exception) {
+            log.debug("Reconnecting to {} failed: {}; trying again in {} ms", settings.address(),
+                    Failures.reason(exception, settings), settings.recoveryInterval().toMillis(),
+                    Failures.showsPassword(exception, settings) ? null : exception);
+        }
+    }
+
     @FunctionalInterface
     private interface Declaration {
         void run(Channel channel) throws IOException;
@@ -233,6 +272,16 @@ final class AmqpLink implements AutoCloseable {
                 }
             }
             return null;
+        }
+
+        /** Whether {@code failure} says the peer answered with something that is not AMQP 0-9-1. */
+        static boolean notAmqp(Throwable failure) {
+            for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+                if (t instanceof MalformedFrameException) {
+                    return true;
+                }
+            }
+            return false;
         }
 
         /** A short reason for {@code failure}: the broker's reply text or the innermost message. */
@@ -265,22 +314,20 @@ final class AmqpLink implements AutoCloseable {
             return new ConnectionException(message, showsPassword(cause, settings) ? null : cause);
         }
 
+        /** Whether a message in {@code failure}'s chain shows the password or another secret option. */
         static boolean showsPassword(Throwable failure, RabbitMqSettings settings) {
-            String password = settings.password();
-            if (password.isEmpty()) {
-                return false;
-            }
             for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
-                if (t.getMessage() != null && t.getMessage().contains(password)) {
+                String message = t.getMessage();
+                if (message != null && !message.equals(scrub(message, settings))) {
                     return true;
                 }
             }
             return false;
         }
 
+        /** {@code text} with the password and secret options masked ({@link Secrets#scrub}). */
         static String scrub(String text, RabbitMqSettings settings) {
-            String password = settings.password();
-            return password.length() < 2 || text == null ? text : text.replace(password, "***");
+            return Secrets.scrub(text, settings.secrets());
         }
     }
 }

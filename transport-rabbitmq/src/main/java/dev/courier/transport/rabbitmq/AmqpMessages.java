@@ -5,11 +5,24 @@ import com.rabbitmq.client.LongString;
 import dev.courier.spi.CloudEvents;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
+import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.Date;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 
 /**
@@ -31,11 +44,24 @@ import java.util.UUID;
  *   <li>delivery mode 2 (persistent).</li>
  * </ul>
  *
- * <p>Messages published by other AMQP clients are accepted: a missing id or timestamp is taken
- * from the CloudEvents attributes when there are some, else a random UUID and the AMQP timestamp
- * (or the time of receipt); a missing content type becomes {@code application/octet-stream};
- * non-string header values arrive as their text form. Headers whose names Courier cannot carry
- * as user headers ({@code cloudEvents_*}: user header names have no underscore) are not passed on.
+ * <p>Messages published by other AMQP clients are accepted, and look the same on every delivery
+ * of the same message (an idempotent handler recognises a redelivery):
+ * <ul>
+ *   <li>id: the {@code message-id} property, else the CloudEvents {@code id} attribute, else a
+ *       {@linkplain #derivedId content-derived UUID};</li>
+ *   <li>timestamp, in milliseconds: the CloudEvents {@code time} attribute (an RFC 3339 string
+ *       or a native AMQP timestamp), else the header {@code timestamp_in_ms} (epoch milliseconds,
+ *       set by RabbitMQ's message timestamp interceptor or plugin), else the {@code timestamp}
+ *       property (whole seconds), else the Unix epoch ({@code 1970-01-01T00:00:00Z}: unknown);</li>
+ *   <li>content type: the property, else {@code application/octet-stream};</li>
+ *   <li>CloudEvents attributes under either prefix of the AMQP binding, {@code cloudEvents_}
+ *       or {@code cloudEvents:} ({@code cloudEvents_} wins when a message has both); those of an
+ *       event from elsewhere that did not become the id, time or content type stay visible as
+ *       headers under the names they were sent with (of a Courier message, only attributes
+ *       Courier does not write); sent on (a dead letter), such an event keeps its
+ *       {@code source} and {@code type};</li>
+ *   <li>header values of other AMQP types arrive as {@linkplain #text text}.</li>
+ * </ul>
  */
 final class AmqpMessages {
 
@@ -45,8 +71,18 @@ final class AmqpMessages {
     static final String LONG_CONTENT_TYPE = "courier-content-type";
     /** Set by quorum queues on redelivery: how many times the message was delivered before. */
     static final String DELIVERY_COUNT = "x-delivery-count";
-    /** The CloudEvents AMQP binding's header prefix for attributes. */
+    /** Epoch milliseconds of arrival, set by RabbitMQ's {@code set_header_timestamp} interceptor or timestamp plugin. */
+    static final String TIMESTAMP_IN_MS = "timestamp_in_ms";
+    /** The CloudEvents AMQP binding's header prefix for attributes, the one Courier writes. */
     static final String CLOUD_EVENTS_PREFIX = "cloudEvents_";
+    /** The binding's other prefix (AMQP 1.0 application properties style); read, never written. */
+    static final String CLOUD_EVENTS_COLON_PREFIX = "cloudEvents:";
+    /** The CloudEvents source of every message Courier writes starts with it. */
+    private static final String COURIER_SOURCE = "/courier/";
+    private static final String UNKNOWN_CONTENT_TYPE = "application/octet-stream";
+    /** The attributes Courier writes as headers on every message. */
+    private static final Set<String> WRITTEN = Set.of(CloudEvents.ID, CloudEvents.SOURCE, CloudEvents.TYPE,
+            CloudEvents.SPECVERSION, CloudEvents.TIME);
 
     private static final int SHORT_STRING_MAX_BYTES = 255;
     private static final int PERSISTENT = 2;
@@ -62,7 +98,10 @@ final class AmqpMessages {
             headers.put(KEY, envelope.key());
         }
         CloudEvents.attributes(envelope).forEach((name, value) -> {
-            if (!name.equals(CloudEvents.DATACONTENTTYPE)) {
+            if (name.equals(CloudEvents.SOURCE) || name.equals(CloudEvents.TYPE)) {
+                // a foreign event sent on (a dead letter) stays that event: same source, type and id
+                headers.putIfAbsent(CLOUD_EVENTS_PREFIX + name, value);
+            } else if (!name.equals(CloudEvents.DATACONTENTTYPE)) {
                 headers.put(CLOUD_EVENTS_PREFIX + name, value);
             }
         });
@@ -85,13 +124,20 @@ final class AmqpMessages {
                 .build();
     }
 
-    /** The envelope a delivery from {@code source} carries. */
-    static Envelope envelope(Destination source, AMQP.BasicProperties properties, byte[] body, boolean quorum) {
+    /**
+     * The envelope a delivery from {@code source} carries; {@code exchange} and {@code routingKey}
+     * are the ones it was published with. Never throws for an odd message: every header value has
+     * a text form.
+     */
+    static Envelope envelope(Destination source, String exchange, String routingKey, AMQP.BasicProperties properties,
+                             byte[] body, boolean quorum) {
         Map<String, Object> table = properties.getHeaders() == null ? Map.of() : properties.getHeaders();
         Map<String, String> headers = new HashMap<>(table.size());
-        Map<String, String> cloudEvents = new HashMap<>();
+        Map<String, Object> underscored = new HashMap<>();
+        Map<String, Object> coloned = new HashMap<>();
         String key = null;
         Instant timestamp = null;
+        Instant arrival = null;
         String id = properties.getMessageId();
         String contentType = properties.getContentType();
         for (Map.Entry<String, Object> header : table.entrySet()) {
@@ -104,26 +150,143 @@ final class AmqpMessages {
                 case LONG_CONTENT_TYPE -> contentType = text(value);
                 default -> {
                     if (name.startsWith(CLOUD_EVENTS_PREFIX)) {
-                        cloudEvents.put(name.substring(CLOUD_EVENTS_PREFIX.length()), text(value));
+                        underscored.put(name.substring(CLOUD_EVENTS_PREFIX.length()), value);
+                    } else if (name.startsWith(CLOUD_EVENTS_COLON_PREFIX)) {
+                        coloned.put(name.substring(CLOUD_EVENTS_COLON_PREFIX.length()), value);
                     } else if (!(quorum && name.equals(DELIVERY_COUNT))) {
+                        if (name.equals(TIMESTAMP_IN_MS)) {
+                            arrival = epochMillis(value);
+                        }
                         headers.put(name, text(value));
                     }
                 }
             }
         }
-        if (id == null || timestamp == null || contentType == null) {
-            CloudEvents.Received event = CloudEvents.read(cloudEvents::get).orElse(null);
+        // the attributes under one prefix make the event; the other prefix's headers stay plain headers
+        String prefix = !underscored.isEmpty() || coloned.isEmpty() ? CLOUD_EVENTS_PREFIX : CLOUD_EVENTS_COLON_PREFIX;
+        Map<String, Object> attributes = prefix.equals(CLOUD_EVENTS_PREFIX) ? underscored : coloned;
+        Map<String, Object> other = prefix.equals(CLOUD_EVENTS_PREFIX) ? coloned : underscored;
+        String otherPrefix = prefix.equals(CLOUD_EVENTS_PREFIX) ? CLOUD_EVENTS_COLON_PREFIX : CLOUD_EVENTS_PREFIX;
+        other.forEach((name, value) -> headers.put(otherPrefix + name, text(value)));
+        if (!attributes.isEmpty()) {
+            Map<String, String> texts = new HashMap<>(attributes.size());
+            attributes.forEach((name, value) -> texts.put(name, text(value)));
+            CloudEvents.Received event = CloudEvents.read(texts::get).orElse(null);
+            Set<String> used = new HashSet<>();
             if (event != null) {
                 id = id != null ? id : event.id();
-                timestamp = timestamp != null ? timestamp : event.time();
-                contentType = contentType != null ? contentType : event.dataContentType();
+                timestamp = timestamp != null || event.time() == null ? timestamp : event.time();
+                contentType = contentType != null || event.dataContentType() == null ? contentType : event.dataContentType();
+                // an attribute the message's own field equals is that field, not a header
+                if (id.equals(event.id())) {
+                    used.add(CloudEvents.ID);
+                }
+                if (timestamp != null && timestamp.equals(event.time())) {
+                    used.add(CloudEvents.TIME);
+                }
+                if (contentType != null && contentType.equals(event.dataContentType())) {
+                    used.add(CloudEvents.DATACONTENTTYPE);
+                }
             }
+            String eventSource = texts.get(CloudEvents.SOURCE);
+            boolean fromCourier = eventSource != null && eventSource.startsWith(COURIER_SOURCE);
+            // what did not become the message's own fields stays visible, but for the attributes
+            // Courier writes on each of its messages
+            texts.forEach((name, value) -> {
+                if (!used.contains(name) && !(fromCourier && WRITTEN.contains(name))) {
+                    headers.put(prefix + name, value);
+                }
+            });
         }
         if (timestamp == null) {
-            timestamp = properties.getTimestamp() != null ? properties.getTimestamp().toInstant() : Instant.now();
+            timestamp = arrival;
         }
-        return new Envelope(id != null ? id : UUID.randomUUID().toString(), source, key, headers, body,
-                contentType != null ? contentType : "application/octet-stream", timestamp);
+        if (timestamp == null && properties.getTimestamp() != null) {
+            timestamp = properties.getTimestamp().toInstant();
+        }
+        if (timestamp == null) {
+            timestamp = Instant.EPOCH; // unknown, but the same on every delivery
+        }
+        if (id == null || id.isEmpty()) {
+            id = derivedId(exchange, routingKey, properties, body);
+        }
+        return new Envelope(id, source, key, headers, body, contentType != null ? contentType : UNKNOWN_CONTENT_TYPE,
+                timestamp.truncatedTo(ChronoUnit.MILLIS));
+    }
+
+    /**
+     * The id of a message published without one: a name-based UUID (RFC 9562 version 8, from the
+     * first 128 bits of SHA-256) of the exchange and routing key it was published with, its
+     * properties, its headers (by name, except those RabbitMQ adds on redelivery or
+     * dead-lettering: {@code x-delivery-count}, {@code x-death}, {@code x-first-death-*},
+     * {@code x-last-death-*}) and its body. The same message has the same id on every delivery,
+     * to every member; two messages identical in all of these share an id.
+     */
+    static String derivedId(String exchange, String routingKey, AMQP.BasicProperties properties, byte[] body) {
+        MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+        field(digest, "exchange", exchange);
+        field(digest, "routing-key", routingKey);
+        field(digest, "content-type", properties.getContentType());
+        field(digest, "content-encoding", properties.getContentEncoding());
+        field(digest, "delivery-mode", properties.getDeliveryMode());
+        field(digest, "priority", properties.getPriority());
+        field(digest, "correlation-id", properties.getCorrelationId());
+        field(digest, "reply-to", properties.getReplyTo());
+        field(digest, "expiration", properties.getExpiration());
+        field(digest, "timestamp", properties.getTimestamp() == null ? null : properties.getTimestamp().getTime());
+        field(digest, "type", properties.getType());
+        field(digest, "user-id", properties.getUserId());
+        field(digest, "app-id", properties.getAppId());
+        field(digest, "cluster-id", properties.getClusterId());
+        if (properties.getHeaders() != null) {
+            for (Map.Entry<String, Object> header : new TreeMap<>(properties.getHeaders()).entrySet()) {
+                if (!addedByBroker(header.getKey())) {
+                    field(digest, "header:" + header.getKey(), text(header.getValue()));
+                }
+            }
+        }
+        field(digest, "body", body.length);
+        digest.update(body);
+        byte[] hash = digest.digest();
+        hash[6] = (byte) ((hash[6] & 0x0f) | 0x80); // version 8
+        hash[8] = (byte) ((hash[8] & 0x3f) | 0x80); // IETF variant
+        ByteBuffer bits = ByteBuffer.wrap(hash, 0, 16);
+        return new UUID(bits.getLong(), bits.getLong()).toString();
+    }
+
+    private static boolean addedByBroker(String header) {
+        return header.equals(DELIVERY_COUNT) || header.equals("x-death") || header.startsWith("x-first-death-")
+                || header.startsWith("x-last-death-");
+    }
+
+    /** Adds {@code name} and {@code value}, each length-prefixed, so no two field lists digest alike. */
+    private static void field(MessageDigest digest, String name, Object value) {
+        byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
+        digest.update(ByteBuffer.allocate(4).putInt(nameBytes.length).array());
+        digest.update(nameBytes);
+        if (value == null) {
+            digest.update(ByteBuffer.allocate(4).putInt(-1).array());
+            return;
+        }
+        byte[] valueBytes = String.valueOf(value).getBytes(StandardCharsets.UTF_8);
+        digest.update(ByteBuffer.allocate(4).putInt(valueBytes.length).array());
+        digest.update(valueBytes);
+    }
+
+    private static Instant epochMillis(Object value) {
+        if (value instanceof Number millis) {
+            return Instant.ofEpochMilli(millis.longValue());
+        }
+        try {
+            return Instant.ofEpochMilli(Long.parseLong(text(value).trim()));
+        } catch (NumberFormatException e) {
+            return null;
+        }
     }
 
     /**
@@ -143,17 +306,102 @@ final class AmqpMessages {
                 || value.getBytes(StandardCharsets.UTF_8).length <= SHORT_STRING_MAX_BYTES;
     }
 
-    /** The text of a header value: AMQP long strings are UTF-8 bytes. */
-    private static String text(Object value) {
+    /**
+     * The text of a header value of any AMQP field type: a long string as its UTF-8 text; a byte
+     * array ({@code x}) as its UTF-8 text when it is valid UTF-8, else in base64; a timestamp as
+     * RFC 3339 UTC ({@code 2026-11-24T10:00:00Z}); a number or boolean as written in Java
+     * ({@code 42}, {@code 2.5}, {@code true}; decimals without exponent); void as the empty text;
+     * a nested table as a JSON object (members in name order) and an array as a JSON array, their values converted the
+     * same way (texts as JSON strings, numbers and booleans bare, void as {@code null}).
+     */
+    static String text(Object value) {
         if (value == null) {
             return "";
+        }
+        if (value instanceof String string) {
+            return string;
         }
         if (value instanceof LongString longString) {
             return new String(longString.getBytes(), StandardCharsets.UTF_8);
         }
         if (value instanceof byte[] bytes) {
-            return new String(bytes, StandardCharsets.UTF_8);
+            try {
+                return StandardCharsets.UTF_8.newDecoder()
+                        .onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT)
+                        .decode(ByteBuffer.wrap(bytes)).toString();
+            } catch (CharacterCodingException e) {
+                return Base64.getEncoder().encodeToString(bytes);
+            }
         }
-        return value.toString();
+        if (value instanceof Date date) {
+            return date.toInstant().toString();
+        }
+        if (value instanceof BigDecimal decimal) {
+            return decimal.toPlainString();
+        }
+        if (value instanceof Map<?, ?> || value instanceof List<?> || value instanceof Object[]) {
+            StringBuilder json = new StringBuilder();
+            json(value, json);
+            return json.toString();
+        }
+        return String.valueOf(value);
+    }
+
+    private static void json(Object value, StringBuilder out) {
+        if (value == null) {
+            out.append("null");
+        } else if (value instanceof Number || value instanceof Boolean) {
+            out.append(text(value));
+        } else if (value instanceof Map<?, ?> map) {
+            Map<String, Object> sorted = new TreeMap<>(); // by name: the same text on every delivery
+            map.forEach((name, nested) -> sorted.put(String.valueOf(name), nested));
+            out.append('{');
+            boolean first = true;
+            for (Map.Entry<String, Object> entry : sorted.entrySet()) {
+                if (!first) {
+                    out.append(',');
+                }
+                first = false;
+                quote(entry.getKey(), out);
+                out.append(':');
+                json(entry.getValue(), out);
+            }
+            out.append('}');
+        } else if (value instanceof List<?> || value instanceof Object[]) {
+            List<?> list = value instanceof List<?> l ? l : Arrays.asList((Object[]) value);
+            out.append('[');
+            for (int i = 0; i < list.size(); i++) {
+                if (i > 0) {
+                    out.append(',');
+                }
+                json(list.get(i), out);
+            }
+            out.append(']');
+        } else {
+            quote(text(value), out);
+        }
+    }
+
+    private static void quote(String text, StringBuilder out) {
+        out.append('"');
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            switch (c) {
+                case '"' -> out.append("\\\"");
+                case '\\' -> out.append("\\\\");
+                case '\n' -> out.append("\\n");
+                case '\r' -> out.append("\\r");
+                case '\t' -> out.append("\\t");
+                default -> {
+                    if (c < 0x20) {
+                        out.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        out.append(c);
+                    }
+                }
+            }
+        }
+        out.append('"');
     }
 }

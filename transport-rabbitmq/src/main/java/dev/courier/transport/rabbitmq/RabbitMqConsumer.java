@@ -127,7 +127,7 @@ final class RabbitMqConsumer extends DefaultConsumer implements Consumer {
             unsettled++;
         }
         try {
-            Envelope envelope = AmqpMessages.envelope(source, properties, body, quorum);
+            Envelope envelope = AmqpMessages.envelope(source, amqp.getExchange(), amqp.getRoutingKey(), properties, body, quorum);
             int count = AmqpMessages.deliveryCount(properties, amqp.isRedeliver(), quorum);
             sink.deliver(new RabbitDelivery(envelope, count, deliveryTag, current));
         } catch (RuntimeException e) {

@@ -250,6 +250,11 @@ record RabbitMqSettings(boolean tls, String host, int port, String virtualHost, 
         return (tls ? "amqps" : "amqp") + "://" + user + "@" + shownHost + ":" + port + "/" + vhost;
     }
 
+    /** The values that must never be shown: the password and the trust store's password. */
+    List<String> secrets() {
+        return trustStorePassword == null ? List.of(password) : List.of(password, trustStorePassword);
+    }
+
     /** {@code host:port}, for error messages. */
     String hostAndPort() {
         return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;

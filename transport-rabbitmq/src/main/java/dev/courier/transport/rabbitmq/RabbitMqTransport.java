@@ -22,7 +22,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -46,6 +48,8 @@ final class RabbitMqTransport implements Transport {
     /** RabbitMQ's ceiling for a message body, whatever {@code max_message_size} says. */
     private static final int MAX_INBOUND_BODY = (int) RabbitMqSettings.MAX_MESSAGE_BYTES_CEILING;
     private static final Duration CLOSE_CONFIRM_WAIT = Duration.ofSeconds(10);
+    /** Threads handing deliveries to Courier, per bus: the amqp-client's default for its consumer pool. */
+    static final int DISPATCH_THREADS = Math.max(2, 2 * Runtime.getRuntime().availableProcessors());
 
     private final RabbitMqSettings settings;
     private final Capabilities capabilities;
@@ -84,7 +88,7 @@ final class RabbitMqTransport implements Transport {
     /** Connects to the broker; fails with {@link ConnectionException} within the connect timeout. */
     static RabbitMqTransport open(RabbitMqSettings settings) {
         ConnectionFactory factory = factory(settings);
-        ExecutorService dispatch = Executors.newCachedThreadPool(threads("courier-amqp-dispatch"));
+        ExecutorService dispatch = dispatchPool();
         ExecutorService completions = Executors.newCachedThreadPool(threads("courier-amqp-confirm"));
         factory.setSharedExecutor(dispatch);
         try {
@@ -97,6 +101,20 @@ final class RabbitMqTransport implements Transport {
             completions.shutdownNow();
             throw e;
         }
+    }
+
+    /**
+     * The threads that hand deliveries of every subscription's channel to Courier: as many as the
+     * client's own default (twice the processors), whatever the number of subscriptions; idle
+     * ones end after a minute. Handing over is quick (core queues the message), so a few threads
+     * serve hundreds of channels; the client takes the channels' work in turns.
+     */
+    private static ExecutorService dispatchPool() {
+        int size = DISPATCH_THREADS;
+        ThreadPoolExecutor pool = new ThreadPoolExecutor(size, size, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+                threads("courier-amqp-dispatch"));
+        pool.allowCoreThreadTimeOut(true);
+        return pool;
     }
 
     private static ConnectionFactory factory(RabbitMqSettings settings) {
@@ -114,6 +132,7 @@ final class RabbitMqTransport implements Transport {
         factory.setNetworkRecoveryInterval(settings.recoveryInterval().toMillis());
         factory.setMaxInboundMessageBodySize(MAX_INBOUND_BODY);
         factory.setThreadFactory(threads("courier-amqp-io"));
+        factory.setExceptionHandler(new AmqpLink.ClientErrors(settings));
         if (settings.tls()) {
             factory.useSslProtocol(sslContext(settings));
             factory.enableHostnameVerification();

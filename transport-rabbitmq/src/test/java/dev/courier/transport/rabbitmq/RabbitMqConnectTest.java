@@ -3,6 +3,7 @@ package dev.courier.transport.rabbitmq;
 import dev.courier.testkit.Brokers;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,7 +18,22 @@ import dev.courier.api.MessageBus;
 import dev.courier.api.OutgoingMessage;
 import dev.courier.api.Subscription;
 import dev.courier.testkit.Inbox;
+import dev.courier.api.PublishException;
+import dev.courier.spi.Destination;
+import dev.courier.spi.Envelope;
+import dev.courier.spi.Transport;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -31,6 +47,7 @@ import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /** Connecting: bounded failures that name the address, and a password that never shows. */
@@ -38,6 +55,7 @@ import org.slf4j.LoggerFactory;
 class RabbitMqConnectTest {
 
     private static final String SECRET = "Sup3r-S3cret-Pw";
+    private static final String OPTION_SECRET = "Tru5tSt0re-S3cret";
 
     private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
     private final List<Appender<ILoggingEvent>> detached = new ArrayList<>();
@@ -160,6 +178,113 @@ class RabbitMqConnectTest {
         } finally {
             RabbitMqCtl.run("delete_user", user);
         }
+    }
+
+    @Test
+    @Tag("broker")
+    void a_port_that_speaks_another_protocol_fails_with_one_clear_line_naming_host_and_port() {
+        // NATS listens on 4222 (see .ci/run): it greets with "INFO {...}", not an AMQP frame
+        Brokers.requireReachable("NATS", "127.0.0.1", 4222);
+        ConnectionException failure = assertThrows(ConnectionException.class,
+                () -> MessageBus.connect("amqp://app:" + SECRET + "@127.0.0.1:4222/?connectTimeout=3s"));
+        assertTrue(failure.getMessage().contains("127.0.0.1:4222"), failure.getMessage());
+        assertTrue(failure.getMessage().contains("does not speak AMQP"), failure.getMessage());
+        assertNoMessageShows(failure, SECRET);
+        List<ILoggingEvent> noisy = logs.list.stream()
+                .filter(event -> event.getLevel().isGreaterOrEqual(Level.INFO) && event.getThrowableProxy() != null)
+                .toList();
+        assertEquals(List.of(), noisy.stream().map(ILoggingEvent::getFormattedMessage).toList(),
+                "no stack trace logged at INFO or above");
+    }
+
+    @Test
+    @Tag("broker")
+    void secret_options_never_show_in_logs_exceptions_to_string_or_health_of_a_working_bus() throws Exception {
+        TestBroker.requireReachable();
+        String topic = "rc-" + UUID.randomUUID().toString().substring(0, 8) + ".secret-options";
+        String url = TestBroker.URL + (TestBroker.URL.contains("?") ? "&" : "?") + "trustStorePassword=" + OPTION_SECRET;
+        MessageBus bus = MessageBus.connect(url);
+        try {
+            Inbox<String> inbox = new Inbox<>();
+            Subscription subscription = bus.subscribe(topic, "g", String.class, inbox);
+            bus.publish(OutgoingMessage.of(topic, "hello")).toCompletableFuture().get(20, TimeUnit.SECONDS);
+            inbox.awaitCount(1, Duration.ofSeconds(20));
+            for (String shown : List.of(bus.toString(), bus.health().toString(), subscription.toString())) {
+                assertFalse(shown.contains(OPTION_SECRET), shown);
+            }
+            TestBroker.delete(List.of(RabbitMqTransport.groupQueue(topic, "g"), subscription.deadLetterQueue()), List.of(topic));
+        } finally {
+            bus.close();
+        }
+        ExecutionException afterClose = assertThrows(ExecutionException.class, () -> {
+            try {
+                bus.publish(OutgoingMessage.of(topic, "late")).toCompletableFuture().get(20, TimeUnit.SECONDS);
+            } catch (IllegalStateException closed) {
+                throw new ExecutionException(closed);
+            }
+        });
+        assertNoMessageShows(afterClose, OPTION_SECRET);
+
+        Transport transport = new RabbitMqTransportProvider().open(URI.create(TestBroker.URL),
+                Map.of("trustStorePassword", OPTION_SECRET));
+        try {
+            assertFalse(transport.toString().contains(OPTION_SECRET), transport.toString());
+            Envelope lost = new Envelope("m-1", Destination.queue(topic + ".never-declared"), null, Map.of(), new byte[0],
+                    "text/plain", Instant.now());
+            CompletionException failure = assertThrows(CompletionException.class,
+                    () -> transport.send(lost).toCompletableFuture().orTimeout(20, TimeUnit.SECONDS).join());
+            assertInstanceOf(PublishException.class, failure.getCause());
+            assertNoMessageShows(failure, OPTION_SECRET);
+        } finally {
+            transport.close();
+        }
+        assertTrue(logs.list.size() > 0, "logs were captured");
+        assertNoLogShows(OPTION_SECRET);
+    }
+
+    @Test
+    @Tag("broker")
+    void a_failed_tls_connect_shows_neither_the_password_nor_the_trust_store_password(@TempDir Path directory)
+            throws Exception {
+        TestBroker.requireReachable();
+        Path trustStore = directory.resolve("trust.p12");
+        KeyStore empty = KeyStore.getInstance("PKCS12");
+        empty.load(null, null);
+        try (OutputStream out = Files.newOutputStream(trustStore)) {
+            empty.store(out, OPTION_SECRET.toCharArray());
+        }
+        // amqps:// at the plain AMQP port: the TLS handshake fails
+        String url = "amqps://app:" + SECRET + "@" + TestBroker.SETTINGS.hostAndPort() + "/?connectTimeout=3s&trustStore="
+                + URLEncoder.encode(trustStore.toString(), StandardCharsets.UTF_8) + "&trustStorePassword=" + OPTION_SECRET;
+        ConnectionException failure = assertThrows(ConnectionException.class, () -> MessageBus.connect(url));
+        assertTrue(failure.getMessage().contains(TestBroker.SETTINGS.hostAndPort()), failure.getMessage());
+        assertNoMessageShows(failure, SECRET);
+        assertNoMessageShows(failure, OPTION_SECRET);
+        assertNoLogShows(SECRET);
+        assertNoLogShows(OPTION_SECRET);
+    }
+
+    @Test
+    void a_refused_connect_shows_neither_the_password_nor_secret_options() throws IOException {
+        int port = closedPort();
+        ConnectionException failure = assertThrows(ConnectionException.class, () -> MessageBus.connect(
+                "amqp://app:" + SECRET + "@127.0.0.1:" + port + "/?trustStorePassword=" + OPTION_SECRET));
+        assertNoMessageShows(failure, SECRET);
+        assertNoMessageShows(failure, OPTION_SECRET);
+        assertNoLogShows(SECRET);
+        assertNoLogShows(OPTION_SECRET);
+    }
+
+    @Test
+    void a_client_message_quoting_a_secret_is_scrubbed_and_its_exception_not_attached() {
+        RabbitMqSettings settings = RabbitMqSettings.parse(URI.create("amqp://app:" + SECRET + "@127.0.0.1/"),
+                Map.of("trustStorePassword", OPTION_SECRET));
+        IOException quoting = new IOException("keystore " + OPTION_SECRET + " and login " + SECRET + " refused");
+        String reason = AmqpLink.Failures.reason(quoting, settings);
+        assertFalse(reason.contains(OPTION_SECRET) || reason.contains(SECRET), reason);
+        ConnectionException failure = AmqpLink.Failures.connection("could not connect: " + reason, quoting, settings);
+        assertNoMessageShows(failure, OPTION_SECRET);
+        assertNoMessageShows(failure, SECRET);
     }
 
     @Test

@@ -264,7 +264,8 @@ class RabbitMqTransportTest {
         assertEquals("ce-42", event.id());
         assertEquals(Instant.parse("2026-11-24T10:00:00.250Z"), event.timestamp());
         assertEquals("application/json", event.contentType());
-        assertEquals(Map.of("region", "eu", "attempt", "3"), event.headers());
+        assertEquals(Map.of("region", "eu", "attempt", "3", "cloudEvents_specversion", "1.0"), event.headers(),
+                "an attribute that is not the id, time or content type stays visible");
     }
 
     @Test
