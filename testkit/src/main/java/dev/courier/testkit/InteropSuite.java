@@ -145,7 +145,8 @@ public abstract class InteropSuite {
         assertFalse(message.id().isBlank(), "an id");
         assertNotNull(message.contentType());
         assertEquals(0, message.timestamp().getNano() % 1_000_000, "millisecond precision: " + message.timestamp());
-        assertTrue(message.timestamp().isAfter(Instant.now().minus(Duration.ofHours(1))), "a recent timestamp: " + message.timestamp());
+        assertFalse(message.timestamp().isAfter(Instant.now().plus(Duration.ofMinutes(1))),
+                "not in the future (a broker that cannot tell when it was sent says 1970): " + message.timestamp());
     }
 
     @Test
@@ -210,7 +211,7 @@ public abstract class InteropSuite {
         headers.put("x-percent", "100% sure");
         headers.put("x-long", "v".repeat(4000));
 
-        producer.publish(topic, null, headers, utf8("\"odd headers\""));
+        producer.publish(topic, null, headers, utf8("odd headers"));
 
         Message<String> message = inbox.awaitMessage(m -> "odd headers".equals(m.payload()), timeout(), "the message");
         headers.forEach((name, value) -> assertEquals(value, message.headers().get(name), "header " + name));

@@ -51,6 +51,11 @@ public final class RabbitMqForeignProducer implements ForeignProducer {
     }
 
     @Override
+    public void publishWithContentType(String topic, String contentType, byte[] body) throws Exception {
+        send(topic, topic, false, properties(Map.of(), contentType), body);
+    }
+
+    @Override
     public void submit(String queue, Map<String, String> headers, byte[] body) throws Exception {
         send("", queue, true, properties(headers, null), body);
     }
