@@ -32,6 +32,7 @@ import io.nats.client.api.StreamConfiguration;
 import io.nats.client.impl.Headers;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
@@ -42,6 +43,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -75,6 +77,8 @@ final class NatsTransport implements Transport {
     static final Duration PUBLISH_ACK_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration CLOSE_FLUSH = Duration.ofSeconds(5);
+    /** The longest close waits for consumers to finish their linger (2 s) and drain. */
+    private static final Duration CLOSE_LINGER = Duration.ofSeconds(8);
     private static final int STREAM_NOT_FOUND = 10059;
     private static final int STREAM_NAME_IN_USE = 10058;
     private static final int CONSUMER_NOT_FOUND = 10014;
@@ -116,7 +120,7 @@ final class NatsTransport implements Transport {
     static NatsTransport connect(NatsSettings settings) {
         Objects.requireNonNull(settings, "settings");
         String address = settings.address();
-        NatsConnectionEvents events = new NatsConnectionEvents(address);
+        NatsConnectionEvents events = new NatsConnectionEvents(address, settings::scrub);
         Options.Builder options = new Options.Builder()
                 .servers(settings.serverUrls())
                 .connectionName("courier")
@@ -124,6 +128,7 @@ final class NatsTransport implements Transport {
                 .maxReconnects(-1)
                 .reconnectWait(Duration.ofSeconds(1))
                 .pingInterval(Duration.ofSeconds(10))
+                .dataPortType(NatsHeaderRepair.class.getName())
                 .connectionListener(events)
                 .errorListener(events);
         if (settings.user() != null) {
@@ -142,17 +147,17 @@ final class NatsTransport implements Transport {
             SSLException tls = tlsFailure(events.lastException());
             if (tls != null) {
                 throw new ConnectionException("could not connect to NATS at " + address + ": the TLS handshake failed ("
-                        + tls.getMessage() + "); " + (settings.trustStore() == null
+                        + settings.scrub(tls.getMessage()) + "); " + (settings.trustStore() == null
                         ? "for a server with a private CA or a self-signed certificate, give option trustStore"
                         : "does option trustStore '" + settings.trustStore() + "' hold the server's certificate or its CA?"), e);
             }
             throw new ConnectionException("could not connect to NATS at " + address + " within "
-                    + settings.connectTimeout().toMillis() + " ms per server: " + e.getMessage(), e);
+                    + settings.connectTimeout().toMillis() + " ms per server: " + settings.scrub(e.getMessage()), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ConnectionException("interrupted while connecting to NATS at " + address, e);
         } catch (RuntimeException e) {
-            throw new ConnectionException("could not connect to NATS at " + address + ": " + e.getMessage(), e);
+            throw new ConnectionException("could not connect to NATS at " + address + ": " + settings.scrub(e.getMessage()), e);
         }
         try {
             connection.jetStreamManagement(JetStreamOptions.builder().requestTimeout(REQUEST_TIMEOUT).build())
@@ -164,7 +169,7 @@ final class NatsTransport implements Transport {
         } catch (IOException | JetStreamApiException | RuntimeException e) {
             closeQuietly(connection);
             throw new ConnectionException("NATS at " + address + " has no JetStream (start nats-server with -js,"
-                    + " or enable JetStream for this account): " + e.getMessage(), e);
+                    + " or enable JetStream for this account): " + settings.scrub(e.getMessage()), e);
         }
     }
 
@@ -237,14 +242,15 @@ final class NatsTransport implements Transport {
         long serverBound = info.getConsumerConfiguration().getMaxAckPending();
         int maxInFlight = serverBound > 0 ? (int) Math.min(spec.maxInFlight(), serverBound) : spec.maxInFlight();
         NatsConsumer consumer = new NatsConsumer(spec, sink, NatsNames.stream(spec.source()), info.getName(),
-                maxInFlight, settings.ackWait(), connection, jetStream, timers, this::state, consumers::remove);
+                maxInFlight, settings.ackWait(), connection, jetStream, timers, this::state);
         consumers.add(consumer);
+        consumer.gone().whenComplete((done, failed) -> consumers.remove(consumer));
         try {
             consumer.start();
         } catch (IOException | JetStreamApiException | RuntimeException e) {
             consumer.close();
             throw new ConnectionException("could not start consuming " + spec + " on NATS at " + settings.address()
-                    + ": " + e.getMessage(), e);
+                    + ": " + settings.scrub(e.getMessage()), e);
         }
         return consumer;
     }
@@ -268,17 +274,43 @@ final class NatsTransport implements Transport {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        consumers.forEach(NatsConsumer::close);
+        List<NatsConsumer> open = List.copyOf(consumers);
+        open.forEach(NatsConsumer::close);
+        awaitGone(open);
         try {
             connection.flush(CLOSE_FLUSH);
         } catch (TimeoutException | RuntimeException e) {
-            log.warn("Could not flush acknowledgements to NATS at {} before closing: {}", settings.address(), e.toString());
+            log.warn("Could not flush acknowledgements to NATS at {} before closing: {}", settings.address(),
+                    settings.scrub(e.toString()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         closeQuietly(connection);
         timers.shutdownNow();
         log.info("Closed NATS connection to {}", settings.address());
+    }
+
+    /**
+     * Waits (at most {@link #CLOSE_LINGER}) until every consumer's subscription is gone: each may
+     * still receive, on a pull request open on the server, a message given back moments ago, and
+     * gives it back again; closing the connection first would lose it until the ack wait ends.
+     * All consumers linger at the same time, so this is bounded whatever their number.
+     */
+    private void awaitGone(List<NatsConsumer> open) {
+        if (open.isEmpty()) {
+            return;
+        }
+        try {
+            CompletableFuture.allOf(open.stream().map(NatsConsumer::gone).toArray(CompletableFuture[]::new))
+                    .get(CLOSE_LINGER.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            log.debug("Closing NATS connection to {} with {} subscription(s) still draining", settings.address(),
+                    open.stream().filter(c -> !c.gone().isDone()).count());
+        } catch (ExecutionException e) {
+            log.debug("A subscription failed to drain before closing", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override
@@ -321,10 +353,10 @@ final class NatsTransport implements Transport {
             }
         } catch (JetStreamApiException e) {
             throw new ConnectionException("NATS at " + settings.address() + " refused stream " + stream + " (subject "
-                    + NatsNames.subject(destination) + ") for " + destination + ": " + e.getMessage(), e);
+                    + NatsNames.subject(destination) + ") for " + destination + ": " + settings.scrub(e.getMessage()), e);
         } catch (IOException e) {
             throw new ConnectionException("could not declare " + destination + " (stream " + stream + ") on NATS at "
-                    + settings.address() + ": " + e.getMessage(), e);
+                    + settings.address() + ": " + settings.scrub(e.getMessage()), e);
         }
         knownStreams.add(stream);
     }
@@ -371,10 +403,10 @@ final class NatsTransport implements Transport {
             return info;
         } catch (JetStreamApiException e) {
             throw new ConnectionException("NATS at " + settings.address() + " refused consumer " + durable + " on stream "
-                    + stream + " for " + spec + ": " + e.getMessage(), e);
+                    + stream + " for " + spec + ": " + settings.scrub(e.getMessage()), e);
         } catch (IOException e) {
             throw new ConnectionException("could not declare consumer " + durable + " on stream " + stream + " for "
-                    + spec + " on NATS at " + settings.address() + ": " + e.getMessage(), e);
+                    + spec + " on NATS at " + settings.address() + ": " + settings.scrub(e.getMessage()), e);
         }
     }
 
@@ -399,7 +431,7 @@ final class NatsTransport implements Transport {
             cause = cause.getCause();
         }
         String reason;
-        String text = String.valueOf(cause.getMessage());
+        String text = settings.scrub(String.valueOf(cause.getMessage()));
         if (text.contains("503") || text.contains("No Responders")) {
             reason = "no JetStream stream listens on " + NatsNames.subject(envelope.destination()) + " (stream " + stream
                     + " missing; declare the destination again)";
