@@ -30,9 +30,10 @@ import java.util.TreeMap;
  *   <li>the envelope's id, content type and timestamp travel once, as {@link CloudEvents}
  *       attributes in binary content mode: {@code ce-id}, {@code ce-datacontenttype} and
  *       {@code ce-time}, with {@code ce-source}, {@code ce-type} and {@code ce-specversion}, so
- *       CloudEvents SDKs read Courier messages; the id is also the {@code Nats-Msg-Id}, so
- *       JetStream drops a retried publish; the key travels as {@code Courier-Key} (absent when
- *       {@code null});</li>
+ *       CloudEvents SDKs read Courier messages, their values percent-encoded as the NATS binding
+ *       says; the id is also the {@code Nats-Msg-Id}, so JetStream drops a retried publish (a
+ *       dead letter's is a digest of the message, see {@link #messageId}); the key travels as
+ *       {@code Courier-Key} (absent when {@code null});</li>
  *   <li>{@code Courier-Id}, {@code Courier-Content-Type} and {@code Courier-Timestamp} (epoch
  *       milliseconds), which Courier 0.1 snapshots wrote, are still read and win over the
  *       attributes;</li>
@@ -87,9 +88,11 @@ final class NatsHeaders {
 
     /**
      * The envelope a received message carries. A message published without Courier's headers (by
-     * another NATS client) takes id, time and content type from its CloudEvents attributes, else
-     * its {@code Nats-Msg-Id} or stream sequence as id, the stream's timestamp, and
-     * {@code application/octet-stream}.
+     * another NATS client) takes id, time and content type from its CloudEvents attributes
+     * (percent-decoded), else its {@code Nats-Msg-Id} or stream sequence as id, the stream's
+     * timestamp, and a {@code content-type} header (any case) or {@code application/octet-stream}.
+     * The attributes of a CloudEvent from elsewhere that Courier does not map stay visible as
+     * {@code ce-<name>} headers, as on every transport.
      */
     static Envelope toEnvelope(Message message, Destination source) {
         Headers headers = message.getHeaders();

@@ -59,8 +59,10 @@ import org.slf4j.LoggerFactory;
  * is a durable pull consumer on it (starting with messages published after it was created); a
  * work queue is a stream with work-queue retention on {@code courier.q.<queue>} read through one
  * durable pull consumer shared by every worker. Names are derived by {@link NatsNames}, headers by
- * {@link NatsHeaders}. Publishing waits for JetStream's PubAck asynchronously and carries the
- * envelope id as {@code Nats-Msg-Id}, so a retried publish is stored once.
+ * {@link NatsHeaders}, and header blocks jnats would refuse are repaired on the socket by
+ * {@link NatsHeaderRepair}. Publishing waits for JetStream's PubAck asynchronously and carries the
+ * envelope id as {@code Nats-Msg-Id}, so a retried publish is stored once. Secrets never appear
+ * in messages: client messages go through {@link NatsSettings#scrub}.
  *
  * <p>The connection reconnects by itself, forever; consumers pull again as soon as their
  * subscriptions are restored. Thread safe.
@@ -77,6 +79,9 @@ final class NatsTransport implements Transport {
     static final Duration PUBLISH_ACK_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration CLOSE_FLUSH = Duration.ofSeconds(5);
+    /** How often a connected connection is pinged, and how long the answer may take. */
+    static final Duration LIVENESS_PERIOD = Duration.ofSeconds(5);
+    static final Duration LIVENESS_TIMEOUT = Duration.ofSeconds(5);
     /** The longest close waits for consumers to finish their linger (2 s) and drain. */
     private static final Duration CLOSE_LINGER = Duration.ofSeconds(8);
     private static final int STREAM_NOT_FOUND = 10059;
@@ -92,6 +97,10 @@ final class NatsTransport implements Transport {
     private final Set<String> knownStreams = ConcurrentHashMap.newKeySet();
     private final Set<NatsConsumer> consumers = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Pings the server while connected, so health does not say UP for a connection that no longer reads. */
+    private final ScheduledExecutorService watch;
+    /** Why a connection that says it is connected is not usable, or {@code null}. */
+    private volatile String unanswered;
 
     private NatsTransport(NatsSettings settings, Connection connection, NatsConnectionEvents events) throws IOException {
         this.settings = settings;
@@ -107,6 +116,13 @@ final class NatsTransport implements Transport {
             thread.setDaemon(true);
             return thread;
         });
+        this.watch = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "courier-nats-watch-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        watch.scheduleWithFixedDelay(this::checkAnswers, LIVENESS_PERIOD.toMillis(), LIVENESS_PERIOD.toMillis(),
+                TimeUnit.MILLISECONDS);
         events.onResubscribed(() -> consumers.forEach(NatsConsumer::resubscribed));
         events.onPullError((subscription, status) -> consumers.forEach(c -> c.pullFailed(subscription, status)));
     }
@@ -261,7 +277,10 @@ final class NatsTransport implements Transport {
             return new ConnectionState(HealthStatus.CLOSED, "closed");
         }
         return switch (connection.getStatus()) {
-            case CONNECTED -> ConnectionState.UP;
+            case CONNECTED -> {
+                String deaf = unanswered;
+                yield deaf == null ? ConnectionState.UP : new ConnectionState(HealthStatus.RECONNECTING, deaf);
+            }
             case DISCONNECTED, RECONNECTING -> new ConnectionState(HealthStatus.RECONNECTING,
                     "connection to " + settings.address() + " lost; reconnecting");
             case CLOSED -> new ConnectionState(HealthStatus.FAILED, "connection to " + settings.address() + " closed");
@@ -285,9 +304,40 @@ final class NatsTransport implements Transport {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        watch.shutdownNow();
         closeQuietly(connection);
         timers.shutdownNow();
         log.info("Closed NATS connection to {}", settings.address());
+    }
+
+    /**
+     * Pings the server (a flush waits for its PONG). jnats reads the answer on its reader thread;
+     * when that thread has stopped (it ends silently on input it cannot parse) or the server no
+     * longer answers, the connection still says it is connected until jnats' own pings give up
+     * (about 30 s). Meanwhile health reports the connection as not usable, with the reason.
+     */
+    private void checkAnswers() {
+        if (closed.get() || connection.getStatus() != Connection.Status.CONNECTED) {
+            unanswered = null;
+            return;
+        }
+        try {
+            connection.flush(LIVENESS_TIMEOUT);
+            if (unanswered != null) {
+                log.info("NATS at {} answers again", settings.address());
+                unanswered = null;
+            }
+        } catch (TimeoutException e) {
+            if (unanswered == null && !closed.get()) {
+                unanswered = "connected to " + settings.address() + " but no answer to a ping within "
+                        + LIVENESS_TIMEOUT.toSeconds() + " s; messages are not being received until the client reconnects";
+                log.warn("{}", unanswered);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.debug("Could not ping NATS at {}: {}", settings.address(), settings.scrub(e.toString()));
+        }
     }
 
     /**

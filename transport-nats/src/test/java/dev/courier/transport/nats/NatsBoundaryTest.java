@@ -208,6 +208,34 @@ class NatsBoundaryTest {
         assertTimeoutPreemptively(Duration.ofSeconds(60), bus::close, "closing 200 subscriptions took over 60 s");
     }
 
+    @Test
+    void healthStopsSayingUpWhileTheConnectionReadsNothingFromTheServer() throws Exception {
+        String server = NatsSettings.parse(java.net.URI.create(NatsTestBroker.URL.replaceAll("\\?.*", "")), Map.of())
+                .servers().get(0);
+        int colon = server.lastIndexOf(':');
+        try (FreezingProxy proxy = new FreezingProxy(server.substring(0, colon), Integer.parseInt(server.substring(colon + 1)))) {
+            MessageBus bus = MessageBus.connect(NatsTestBroker.URL.replace(server, "127.0.0.1:" + proxy.port()));
+            buses.add(bus);
+            bus.subscribe(prefix + ".deaf", "g", String.class, message -> { });
+            assertEquals(HealthStatus.UP, bus.health().status());
+
+            proxy.freeze(true);
+            awaitHealth(bus, status -> status != HealthStatus.UP, Duration.ofSeconds(15));
+            proxy.freeze(false);
+            awaitHealth(bus, status -> status == HealthStatus.UP, Duration.ofSeconds(45));
+        }
+    }
+
+    private static void awaitHealth(MessageBus bus, Predicate<HealthStatus> wanted, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!wanted.test(bus.health().status())) {
+            if (System.nanoTime() - deadline > 0) {
+                fail("health still " + bus.health() + " after " + timeout);
+            }
+            TimeUnit.MILLISECONDS.sleep(100); // polling health, which has no notification
+        }
+    }
+
     /** Messages a handler received, in order. Thread safe. */
     private static final class Inbox {
         private final List<Message<String>> messages = new ArrayList<>();
