@@ -334,8 +334,12 @@ final class NatsConsumer implements Consumer {
         try {
             envelope = NatsHeaders.toEnvelope(message, spec.source());
         } catch (RuntimeException e) {
-            log.error("Could not read message {} of stream {} for {}; giving it back", sequence(message), stream, spec, e);
-            envelope = null;
+            // never give back what can never be read: it would come back forever. Deliver what is
+            // certain (payload, a stable id), so the handler or the dead-letter queue gets it.
+            log.warn("Could not read the headers of message {} of stream {} for {} ({}); delivering it without them",
+                    sequence(message), stream, spec, e.toString());
+            log.debug("Unreadable message details", e);
+            envelope = NatsHeaders.withoutHeaders(message, spec.source());
         }
         NatsDelivery delivery;
         boolean stopped;

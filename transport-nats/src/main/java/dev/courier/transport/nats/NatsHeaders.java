@@ -175,6 +175,21 @@ final class NatsHeaders {
     }
 
     /**
+     * The envelope of a message whose headers cannot be read: its stream sequence as id, the
+     * stream's timestamp, its payload. Stable across redeliveries, so it can be dead-lettered.
+     */
+    static Envelope withoutHeaders(Message message, Destination source) {
+        Instant timestamp;
+        try {
+            timestamp = message.metaData().timestamp().toInstant().truncatedTo(ChronoUnit.MILLIS);
+        } catch (RuntimeException e) {
+            timestamp = Instant.EPOCH;
+        }
+        byte[] payload = message.getData() == null ? new byte[0] : message.getData();
+        return new Envelope(fallbackId(message), source, null, Map.of(), payload, DEFAULT_CONTENT_TYPE, timestamp);
+    }
+
+    /**
      * The {@code Nats-Msg-Id} for {@code envelope}, the identity JetStream de-duplicates on within
      * the stream's duplicate window. A publish: its id (encoded like a header value), so a retried
      * publish is stored once. A dead letter (it carries {@link DeadLetterHeaders#ERROR_CLASS} and
@@ -348,7 +363,11 @@ final class NatsHeaders {
 
     private static String fallbackId(Message message) {
         if (message.isJetStream()) {
-            return "nats-" + message.metaData().getStream() + "-" + message.metaData().streamSequence();
+            try {
+                return "nats-" + message.metaData().getStream() + "-" + message.metaData().streamSequence();
+            } catch (RuntimeException unreadableReply) {
+                return "nats-" + message.getReplyTo();
+            }
         }
         return "nats-" + message.getSID();
     }
