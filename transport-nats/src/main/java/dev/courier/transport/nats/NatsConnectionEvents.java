@@ -7,7 +7,10 @@ import io.nats.client.ErrorListener;
 import io.nats.client.JetStreamSubscription;
 import io.nats.client.Message;
 import io.nats.client.support.Status;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.util.function.BiConsumer;
+import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,12 +24,18 @@ final class NatsConnectionEvents implements ConnectionListener, ErrorListener {
     private static final Logger log = LoggerFactory.getLogger(NatsConnectionEvents.class);
 
     private final String address;
+    private final UnaryOperator<String> scrub;
     private volatile Runnable onResubscribed = () -> { };
     private volatile BiConsumer<JetStreamSubscription, Status> onPullError = (subscription, status) -> { };
     private volatile Exception lastException;
 
-    NatsConnectionEvents(String address) {
+    /**
+     * @param address where the connection goes, without credentials
+     * @param scrub   masks the connection's secrets in what jnats reports
+     */
+    NatsConnectionEvents(String address, UnaryOperator<String> scrub) {
         this.address = address;
+        this.scrub = scrub;
     }
 
     /** What to run once subscriptions are restored after a reconnect. */
@@ -67,14 +76,16 @@ final class NatsConnectionEvents implements ConnectionListener, ErrorListener {
 
     @Override
     public void errorOccurred(Connection connection, String error) {
-        log.warn("NATS at {} reported an error: {}", address, error);
+        log.warn("NATS at {} reported an error: {}", address, scrub.apply(error));
     }
 
     @Override
     public void exceptionOccurred(Connection connection, Exception exception) {
         lastException = exception;
-        log.warn("NATS connection to {} failed: {}", address, exception.toString());
-        log.debug("NATS connection failure details", exception);
+        log.warn("NATS connection to {} failed: {}", address, scrub.apply(exception.toString()));
+        if (log.isDebugEnabled()) {
+            log.debug("NATS connection failure details: {}", scrub.apply(stackTrace(exception)));
+        }
     }
 
     @Override
@@ -101,6 +112,12 @@ final class NatsConnectionEvents implements ConnectionListener, ErrorListener {
     @Override
     public void unhandledStatus(Connection connection, JetStreamSubscription subscription, Status status) {
         log.debug("Unhandled status on {}: {}", describe(subscription), status);
+    }
+
+    private static String stackTrace(Throwable failure) {
+        StringWriter text = new StringWriter();
+        failure.printStackTrace(new PrintWriter(text));
+        return text.toString();
     }
 
     private static String describe(JetStreamSubscription subscription) {

@@ -25,6 +25,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -83,7 +84,6 @@ final class NatsConsumer implements Consumer {
     private final JetStream jetStream;
     private final ScheduledExecutorService timers;
     private final Supplier<ConnectionState> connectionState;
-    private final java.util.function.Consumer<NatsConsumer> onClosed;
 
     private final Object lock = new Object();
     /** Deliveries handed to the sink and not yet settled. Guarded by {@link #lock}. */
@@ -94,6 +94,8 @@ final class NatsConsumer implements Consumer {
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private final AtomicBoolean unsubscribed = new AtomicBoolean();
+    /** Completed once the subscription is gone from the server and what was on its way is handled. */
+    private final CompletableFuture<Void> gone = new CompletableFuture<>();
     private volatile long stoppedAt;
 
     private volatile Dispatcher dispatcher;
@@ -104,8 +106,7 @@ final class NatsConsumer implements Consumer {
 
     NatsConsumer(ConsumerSpec spec, DeliverySink sink, String stream, String durable, int maxInFlight, Duration ackWait,
                  Connection connection, JetStream jetStream, ScheduledExecutorService timers,
-                 Supplier<ConnectionState> connectionState,
-                 java.util.function.Consumer<NatsConsumer> onClosed) {
+                 Supplier<ConnectionState> connectionState) {
         this.spec = spec;
         this.sink = sink;
         this.stream = stream;
@@ -117,7 +118,6 @@ final class NatsConsumer implements Consumer {
         this.jetStream = jetStream;
         this.timers = timers;
         this.connectionState = connectionState;
-        this.onClosed = onClosed;
     }
 
     /** Subscribes and makes the first pull request. */
@@ -179,24 +179,39 @@ final class NatsConsumer implements Consumer {
         }
         Dispatcher current = dispatcher;
         if (current == null) {
+            gone.complete(null);
             return;
         }
         if (connection.getStatus() != Connection.Status.CONNECTED) {
             // Draining needs the server; while it is away, what it sent is lost anyway and comes
             // back after the ack wait.
             closeDispatcher(current);
+            gone.complete(null);
             return;
         }
         try {
-            current.drain(DRAIN_TIMEOUT);
+            current.drain(DRAIN_TIMEOUT).whenComplete((drained, failed) -> gone.complete(null));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             closeDispatcher(current);
+            gone.complete(null);
         } catch (RuntimeException e) {
             log.debug("Could not drain the subscription of {}; closing it", spec, e);
             closeDispatcher(current);
+            gone.complete(null);
         }
     }
+
+    /**
+     * Completes once this consumer's subscription is gone: after {@link #stopFetching()}, within
+     * about {@link #MAX_LINGER} plus a round trip, or at once if it never subscribed. The transport
+     * waits for it before closing the connection, so a message the server sends to a pull request
+     * still open is given back rather than lost with the connection (and held for a whole ack wait).
+     */
+    CompletableFuture<Void> gone() {
+        return gone;
+    }
+
 
     /**
      * Closed once closed; failed once its durable consumer was deleted on the server; otherwise the
@@ -230,27 +245,23 @@ final class NatsConsumer implements Consumer {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        try {
-            stopFetching(); // the subscription goes away by itself shortly
-            ScheduledFuture<?> refresh = refresher;
-            if (refresh != null) {
-                refresh.cancel(false);
-            }
-            List<NatsDelivery> left;
-            synchronized (lock) {
-                left = new ArrayList<>(unsettled);
-            }
-            for (NatsDelivery delivery : left) {
-                try {
-                    delivery.reject();
-                } catch (RuntimeException e) {
-                    log.debug("Could not give back {}; the server redelivers it after {}", delivery, ackWait, e);
-                }
-            }
-            log.debug("Closed consumer of {}; {} unsettled message(s) given back", spec, left.size());
-        } finally {
-            onClosed.accept(this);
+        stopFetching(); // the subscription goes away by itself shortly
+        ScheduledFuture<?> refresh = refresher;
+        if (refresh != null) {
+            refresh.cancel(false);
         }
+        List<NatsDelivery> left;
+        synchronized (lock) {
+            left = new ArrayList<>(unsettled);
+        }
+        for (NatsDelivery delivery : left) {
+            try {
+                delivery.reject();
+            } catch (RuntimeException e) {
+                log.debug("Could not give back {}; the server redelivers it after {}", delivery, ackWait, e);
+            }
+        }
+        log.debug("Closed consumer of {}; {} unsettled message(s) given back", spec, left.size());
     }
 
     /** Subscriptions were restored after a reconnect: requests made before are lost, so pull again. */
@@ -323,8 +334,12 @@ final class NatsConsumer implements Consumer {
         try {
             envelope = NatsHeaders.toEnvelope(message, spec.source());
         } catch (RuntimeException e) {
-            log.error("Could not read message {} of stream {} for {}; giving it back", sequence(message), stream, spec, e);
-            envelope = null;
+            // never give back what can never be read: it would come back forever. Deliver what is
+            // certain (payload, a stable id), so the handler or the dead-letter queue gets it.
+            log.warn("Could not read the headers of message {} of stream {} for {} ({}); delivering it without them",
+                    sequence(message), stream, spec, e.toString());
+            log.debug("Unreadable message details", e);
+            envelope = NatsHeaders.withoutHeaders(message, spec.source());
         }
         NatsDelivery delivery;
         boolean stopped;

@@ -1,19 +1,25 @@
 package dev.courier.transport.nats;
 
+import dev.courier.api.DeadLetterHeaders;
 import dev.courier.spi.CloudEvents;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
 import io.nats.client.Message;
 import io.nats.client.impl.Headers;
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
-import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Maps an {@link Envelope}'s fields to NATS headers and back.
@@ -24,9 +30,10 @@ import java.util.Map;
  *   <li>the envelope's id, content type and timestamp travel once, as {@link CloudEvents}
  *       attributes in binary content mode: {@code ce-id}, {@code ce-datacontenttype} and
  *       {@code ce-time}, with {@code ce-source}, {@code ce-type} and {@code ce-specversion}, so
- *       CloudEvents SDKs read Courier messages; the id is also the {@code Nats-Msg-Id}, so
- *       JetStream drops a retried publish; the key travels as {@code Courier-Key} (absent when
- *       {@code null});</li>
+ *       CloudEvents SDKs read Courier messages, their values percent-encoded as the NATS binding
+ *       says; the id is also the {@code Nats-Msg-Id}, so JetStream drops a retried publish (a
+ *       dead letter's is a digest of the message, see {@link #messageId}); the key travels as
+ *       {@code Courier-Key} (absent when {@code null});</li>
  *   <li>{@code Courier-Id}, {@code Courier-Content-Type} and {@code Courier-Timestamp} (epoch
  *       milliseconds), which Courier 0.1 snapshots wrote, are still read and win over the
  *       attributes;</li>
@@ -56,6 +63,12 @@ final class NatsHeaders {
     /** The header prefix of CloudEvents attributes in binary content mode. */
     static final String CLOUD_EVENTS_PREFIX = "ce-";
     private static final String DEFAULT_CONTENT_TYPE = "application/octet-stream";
+    /** The NATS binding's header for {@code datacontenttype}, read in any case. */
+    static final String NATS_CONTENT_TYPE = "content-type";
+    /** The {@code source} Courier writes: a CloudEvent with it is Courier's own. */
+    private static final String COURIER_SOURCE = "/courier/";
+    static final String DEAD_LETTER_MSG_ID_PREFIX = "dl-";
+    private static final char[] HEX = "0123456789ABCDEF".toCharArray();
 
     private NatsHeaders() {
     }
@@ -68,24 +81,28 @@ final class NatsHeaders {
         }
         // id, content type and time travel once, as CloudEvents attributes: on small messages
         // headers cost more than payloads
-        CloudEvents.attributes(envelope).forEach((name, value) -> headers.put(CLOUD_EVENTS_PREFIX + name, encodeValue(value)));
+        CloudEvents.attributes(envelope).forEach((name, value) -> headers.put(CLOUD_EVENTS_PREFIX + name, percentEncode(value)));
         envelope.headers().forEach((name, value) -> headers.put(encodeName(name), encodeValue(value)));
         return headers;
     }
 
     /**
      * The envelope a received message carries. A message published without Courier's headers (by
-     * another NATS client) takes id, time and content type from its CloudEvents attributes, else
-     * its {@code Nats-Msg-Id} or stream sequence as id, the stream's timestamp, and
-     * {@code application/octet-stream}.
+     * another NATS client) takes id, time and content type from its CloudEvents attributes
+     * (percent-decoded), else its {@code Nats-Msg-Id} or stream sequence as id, the stream's
+     * timestamp, and a {@code content-type} header (any case) or {@code application/octet-stream}.
+     * The attributes of a CloudEvent from elsewhere that Courier does not map stay visible as
+     * {@code ce-<name>} headers, as on every transport.
      */
     static Envelope toEnvelope(Message message, Destination source) {
         Headers headers = message.getHeaders();
         Map<String, String> user = new LinkedHashMap<>();
-        Map<String, String> cloudEvents = new HashMap<>();
+        Map<String, String> cloudEvents = new LinkedHashMap<>();
         String id = null;
         String key = null;
         String contentType = null;
+        String natsContentType = null;
+        String natsContentTypeName = null;
         Instant timestamp = null;
         if (headers != null) {
             for (Map.Entry<String, List<String>> header : headers.entrySet()) {
@@ -102,7 +119,10 @@ final class NatsHeaders {
                             user.put(decodeName(name.substring(ENCODED_NAME_PREFIX.length())), decodeValue(raw));
                         } else if (name.regionMatches(true, 0, CLOUD_EVENTS_PREFIX, 0, CLOUD_EVENTS_PREFIX.length())) {
                             cloudEvents.put(name.substring(CLOUD_EVENTS_PREFIX.length()).toLowerCase(Locale.ROOT),
-                                    decodeValue(raw));
+                                    decodeAttribute(raw));
+                        } else if (name.equalsIgnoreCase(NATS_CONTENT_TYPE)) {
+                            natsContentType = decodeValue(raw);
+                            natsContentTypeName = name;
                         } else if (!isReserved(name)) {
                             user.put(name, decodeValue(raw));
                         }
@@ -110,19 +130,39 @@ final class NatsHeaders {
                 }
             }
         }
-        if (id == null || timestamp == null || contentType == null) {
-            CloudEvents.Received event = CloudEvents.read(cloudEvents::get).orElse(null);
-            if (event != null) {
-                id = id != null ? id : event.id();
-                if (timestamp == null && event.time() != null) {
-                    timestamp = event.time().truncatedTo(ChronoUnit.MILLIS);
-                }
-                contentType = contentType != null ? contentType : event.dataContentType();
+        String eventContentType = cloudEvents.get(CloudEvents.DATACONTENTTYPE);
+        if (natsContentType != null) {
+            if (contentType == null && eventContentType == null) {
+                // the binding maps datacontenttype to content-type; any other NATS client may set it too
+                contentType = natsContentType;
+            } else {
+                user.put(natsContentTypeName, natsContentType);
             }
+        }
+        CloudEvents.Received event = CloudEvents.read(cloudEvents::get).orElse(null);
+        if (event != null) {
+            id = id != null ? id : event.id();
+            if (timestamp == null && event.time() != null) {
+                timestamp = event.time().truncatedTo(ChronoUnit.MILLIS);
+            }
+            contentType = contentType != null ? contentType : event.dataContentType();
+            String eventSource = event.source();
+            if (eventSource == null || !eventSource.startsWith(COURIER_SOURCE)) {
+                // a CloudEvent from elsewhere: the attributes Courier does not map stay visible
+                cloudEvents.forEach((name, value) -> {
+                    if (!name.equals(CloudEvents.ID) && !name.equals(CloudEvents.TIME)
+                            && !name.equals(CloudEvents.DATACONTENTTYPE)) {
+                        user.put(CLOUD_EVENTS_PREFIX + name, value);
+                    }
+                });
+            }
+        } else {
+            // ce- headers that do not make a CloudEvent are plain headers of another producer
+            cloudEvents.forEach((name, value) -> user.put(CLOUD_EVENTS_PREFIX + name, value));
         }
         if (id == null) {
             String msgId = headers == null ? null : headers.getLast(MSG_ID);
-            id = msgId != null ? msgId : fallbackId(message);
+            id = msgId != null && !msgId.isEmpty() ? decodeValue(msgId) : fallbackId(message);
         }
         if (timestamp == null) {
             timestamp = message.isJetStream()
@@ -134,9 +174,118 @@ final class NatsHeaders {
                 timestamp);
     }
 
-    /** The {@code Nats-Msg-Id} for {@code envelope}: its id, encoded like a header value. */
+    /**
+     * The envelope of a message whose headers cannot be read: its stream sequence as id, the
+     * stream's timestamp, its payload. Stable across redeliveries, so it can be dead-lettered.
+     */
+    static Envelope withoutHeaders(Message message, Destination source) {
+        Instant timestamp;
+        try {
+            timestamp = message.metaData().timestamp().toInstant().truncatedTo(ChronoUnit.MILLIS);
+        } catch (RuntimeException e) {
+            timestamp = Instant.EPOCH;
+        }
+        byte[] payload = message.getData() == null ? new byte[0] : message.getData();
+        return new Envelope(fallbackId(message), source, null, Map.of(), payload, DEFAULT_CONTENT_TYPE, timestamp);
+    }
+
+    /**
+     * The {@code Nats-Msg-Id} for {@code envelope}, the identity JetStream de-duplicates on within
+     * the stream's duplicate window. A publish: its id (encoded like a header value), so a retried
+     * publish is stored once. A dead letter (it carries {@link DeadLetterHeaders#ERROR_CLASS} and
+     * {@link DeadLetterHeaders#ORIGINAL_TOPIC}): {@code dl-} and a digest of its id, destination,
+     * headers (but the error and attempt count) and payload, since ids are not unique across
+     * producers (CloudEvents ids only per source) and two different failed messages sharing one
+     * must both end in the dead-letter queue, while the same message dead-lettered again after a
+     * redelivery is still stored once.
+     */
     static String messageId(Envelope envelope) {
-        return encodeValue(envelope.id());
+        Map<String, String> headers = envelope.headers();
+        if (!headers.containsKey(DeadLetterHeaders.ERROR_CLASS) || !headers.containsKey(DeadLetterHeaders.ORIGINAL_TOPIC)) {
+            return encodeValue(envelope.id());
+        }
+        MessageDigest digest = sha256();
+        update(digest, envelope.id());
+        update(digest, envelope.destination().toString());
+        update(digest, envelope.key() == null ? "" : "k" + envelope.key());
+        new TreeMap<>(headers).forEach((name, value) -> {
+            if (!name.equals(DeadLetterHeaders.ERROR_CLASS) && !name.equals(DeadLetterHeaders.ERROR_MESSAGE)
+                    && !name.equals(DeadLetterHeaders.ATTEMPTS)) {
+                update(digest, name);
+                update(digest, value);
+            }
+        });
+        digest.update(envelope.payload());
+        return DEAD_LETTER_MSG_ID_PREFIX + HexFormat.of().formatHex(digest.digest(), 0, 20);
+    }
+
+    private static void update(MessageDigest digest, String text) {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        digest.update(ByteBuffer.allocate(4).putInt(bytes.length).array());
+        digest.update(bytes);
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JVM", e);
+        }
+    }
+
+    /**
+     * A CloudEvents attribute value as the NATS binding writes it: UTF-8, with space, {@code "},
+     * {@code %} and every byte outside printable ASCII percent-encoded ({@code %C3%BC}).
+     */
+    static String percentEncode(String value) {
+        byte[] bytes = value.getBytes(StandardCharsets.UTF_8);
+        StringBuilder out = null;
+        for (int i = 0; i < bytes.length; i++) {
+            int b = bytes[i] & 0xff;
+            boolean plain = b > ' ' && b < 0x7f && b != '"' && b != '%';
+            if (out == null) {
+                if (plain) {
+                    continue;
+                }
+                // every byte before this one was printable ASCII, one char each
+                out = new StringBuilder(bytes.length + 16).append(value, 0, i);
+            }
+            if (plain) {
+                out.append((char) b);
+            } else {
+                out.append('%').append(HEX[b >> 4]).append(HEX[b & 0xf]);
+            }
+        }
+        return out == null ? value : out.toString();
+    }
+
+    /**
+     * A received attribute value: percent-decoded as UTF-8 (a malformed escape is kept as it is),
+     * or, as Courier 0.1 snapshots wrote it, {@code =?UTF-8?B?...?=}.
+     */
+    static String decodeAttribute(String raw) {
+        if (raw.startsWith(ENCODED_PREFIX)) {
+            return decodeValue(raw);
+        }
+        if (raw.indexOf('%') < 0) {
+            return raw;
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(raw.length());
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c == '%' && i + 2 < raw.length() && hex(raw.charAt(i + 1)) >= 0 && hex(raw.charAt(i + 2)) >= 0) {
+                out.write(hex(raw.charAt(i + 1)) << 4 | hex(raw.charAt(i + 2)));
+                i += 2;
+            } else {
+                byte[] bytes = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+                out.write(bytes, 0, bytes.length);
+            }
+        }
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private static int hex(char c) {
+        return Character.digit(c, 16);
     }
 
     static String encodeName(String name) {
@@ -214,7 +363,11 @@ final class NatsHeaders {
 
     private static String fallbackId(Message message) {
         if (message.isJetStream()) {
-            return "nats-" + message.metaData().getStream() + "-" + message.metaData().streamSequence();
+            try {
+                return "nats-" + message.metaData().getStream() + "-" + message.metaData().streamSequence();
+            } catch (RuntimeException unreadableReply) {
+                return "nats-" + message.getReplyTo();
+            }
         }
         return "nats-" + message.getSID();
     }

@@ -1,5 +1,6 @@
 package dev.courier.transport.nats;
 
+import dev.courier.spi.Secrets;
 import dev.courier.spi.TlsTrust;
 import java.net.URI;
 import java.net.URLDecoder;
@@ -156,6 +157,22 @@ record NatsSettings(boolean tls, List<String> servers, String user, String passw
         return (tls ? "tls://" : "nats://") + String.join(",", servers);
     }
 
+    /** The password, token and trust store password given, for {@link #scrub}. */
+    List<String> secrets() {
+        List<String> secrets = new ArrayList<>(3);
+        for (String secret : new String[] {password, token, trustStorePassword}) {
+            if (secret != null && !secret.isEmpty()) {
+                secrets.add(secret);
+            }
+        }
+        return secrets;
+    }
+
+    /** {@code text} (a client's message, say) with every secret of these settings masked. */
+    String scrub(String text) {
+        return Secrets.scrub(text, secrets());
+    }
+
     /** {@code 30s}, {@code 1500ms}, {@code 0s}: how durations appear in messages. */
     static String format(Duration duration) {
         if (duration == null) {
@@ -167,8 +184,8 @@ record NatsSettings(boolean tls, List<String> servers, String user, String passw
 
     @Override
     public String toString() {
-        return "NatsSettings[" + address() + (user != null ? ", user " + user + ", password ***" : "")
-                + (token != null ? ", token ***" : "") + ", storage=" + storage + ", replicas=" + replicas
+        return "NatsSettings[" + address() + (user != null ? ", user " + user + ", password " + Secrets.MASK : "")
+                + (token != null ? ", token " + Secrets.MASK : "") + ", storage=" + storage + ", replicas=" + replicas
                 + ", maxAge=" + format(maxAge) + ", ackWait=" + format(ackWait) + ", connectTimeout=" + format(connectTimeout)
                 + (trustStore == null ? "" : ", trustStore=" + trustStore) + "]";
     }

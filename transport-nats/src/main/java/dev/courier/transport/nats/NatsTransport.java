@@ -32,6 +32,7 @@ import io.nats.client.api.StreamConfiguration;
 import io.nats.client.impl.Headers;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
@@ -42,6 +43,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -57,8 +59,10 @@ import org.slf4j.LoggerFactory;
  * is a durable pull consumer on it (starting with messages published after it was created); a
  * work queue is a stream with work-queue retention on {@code courier.q.<queue>} read through one
  * durable pull consumer shared by every worker. Names are derived by {@link NatsNames}, headers by
- * {@link NatsHeaders}. Publishing waits for JetStream's PubAck asynchronously and carries the
- * envelope id as {@code Nats-Msg-Id}, so a retried publish is stored once.
+ * {@link NatsHeaders}, and header blocks jnats would refuse are repaired on the socket by
+ * {@link NatsHeaderRepair}. Publishing waits for JetStream's PubAck asynchronously and carries the
+ * envelope id as {@code Nats-Msg-Id}, so a retried publish is stored once. Secrets never appear
+ * in messages: client messages go through {@link NatsSettings#scrub}.
  *
  * <p>The connection reconnects by itself, forever; consumers pull again as soon as their
  * subscriptions are restored. Thread safe.
@@ -75,6 +79,11 @@ final class NatsTransport implements Transport {
     static final Duration PUBLISH_ACK_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
     private static final Duration CLOSE_FLUSH = Duration.ofSeconds(5);
+    /** How often a connected connection is pinged, and how long the answer may take. */
+    static final Duration LIVENESS_PERIOD = Duration.ofSeconds(5);
+    static final Duration LIVENESS_TIMEOUT = Duration.ofSeconds(5);
+    /** The longest close waits for consumers to finish their linger (2 s) and drain. */
+    private static final Duration CLOSE_LINGER = Duration.ofSeconds(8);
     private static final int STREAM_NOT_FOUND = 10059;
     private static final int STREAM_NAME_IN_USE = 10058;
     private static final int CONSUMER_NOT_FOUND = 10014;
@@ -88,6 +97,10 @@ final class NatsTransport implements Transport {
     private final Set<String> knownStreams = ConcurrentHashMap.newKeySet();
     private final Set<NatsConsumer> consumers = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Pings the server while connected, so health does not say UP for a connection that no longer reads. */
+    private final ScheduledExecutorService watch;
+    /** Why a connection that says it is connected is not usable, or {@code null}. */
+    private volatile String unanswered;
 
     private NatsTransport(NatsSettings settings, Connection connection, NatsConnectionEvents events) throws IOException {
         this.settings = settings;
@@ -103,6 +116,13 @@ final class NatsTransport implements Transport {
             thread.setDaemon(true);
             return thread;
         });
+        this.watch = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "courier-nats-watch-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        watch.scheduleWithFixedDelay(this::checkAnswers, LIVENESS_PERIOD.toMillis(), LIVENESS_PERIOD.toMillis(),
+                TimeUnit.MILLISECONDS);
         events.onResubscribed(() -> consumers.forEach(NatsConsumer::resubscribed));
         events.onPullError((subscription, status) -> consumers.forEach(c -> c.pullFailed(subscription, status)));
     }
@@ -116,7 +136,7 @@ final class NatsTransport implements Transport {
     static NatsTransport connect(NatsSettings settings) {
         Objects.requireNonNull(settings, "settings");
         String address = settings.address();
-        NatsConnectionEvents events = new NatsConnectionEvents(address);
+        NatsConnectionEvents events = new NatsConnectionEvents(address, settings::scrub);
         Options.Builder options = new Options.Builder()
                 .servers(settings.serverUrls())
                 .connectionName("courier")
@@ -124,6 +144,7 @@ final class NatsTransport implements Transport {
                 .maxReconnects(-1)
                 .reconnectWait(Duration.ofSeconds(1))
                 .pingInterval(Duration.ofSeconds(10))
+                .dataPortType(NatsHeaderRepair.class.getName())
                 .connectionListener(events)
                 .errorListener(events);
         if (settings.user() != null) {
@@ -142,17 +163,17 @@ final class NatsTransport implements Transport {
             SSLException tls = tlsFailure(events.lastException());
             if (tls != null) {
                 throw new ConnectionException("could not connect to NATS at " + address + ": the TLS handshake failed ("
-                        + tls.getMessage() + "); " + (settings.trustStore() == null
+                        + settings.scrub(tls.getMessage()) + "); " + (settings.trustStore() == null
                         ? "for a server with a private CA or a self-signed certificate, give option trustStore"
                         : "does option trustStore '" + settings.trustStore() + "' hold the server's certificate or its CA?"), e);
             }
             throw new ConnectionException("could not connect to NATS at " + address + " within "
-                    + settings.connectTimeout().toMillis() + " ms per server: " + e.getMessage(), e);
+                    + settings.connectTimeout().toMillis() + " ms per server: " + settings.scrub(e.getMessage()), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new ConnectionException("interrupted while connecting to NATS at " + address, e);
         } catch (RuntimeException e) {
-            throw new ConnectionException("could not connect to NATS at " + address + ": " + e.getMessage(), e);
+            throw new ConnectionException("could not connect to NATS at " + address + ": " + settings.scrub(e.getMessage()), e);
         }
         try {
             connection.jetStreamManagement(JetStreamOptions.builder().requestTimeout(REQUEST_TIMEOUT).build())
@@ -164,7 +185,7 @@ final class NatsTransport implements Transport {
         } catch (IOException | JetStreamApiException | RuntimeException e) {
             closeQuietly(connection);
             throw new ConnectionException("NATS at " + address + " has no JetStream (start nats-server with -js,"
-                    + " or enable JetStream for this account): " + e.getMessage(), e);
+                    + " or enable JetStream for this account): " + settings.scrub(e.getMessage()), e);
         }
     }
 
@@ -237,14 +258,15 @@ final class NatsTransport implements Transport {
         long serverBound = info.getConsumerConfiguration().getMaxAckPending();
         int maxInFlight = serverBound > 0 ? (int) Math.min(spec.maxInFlight(), serverBound) : spec.maxInFlight();
         NatsConsumer consumer = new NatsConsumer(spec, sink, NatsNames.stream(spec.source()), info.getName(),
-                maxInFlight, settings.ackWait(), connection, jetStream, timers, this::state, consumers::remove);
+                maxInFlight, settings.ackWait(), connection, jetStream, timers, this::state);
         consumers.add(consumer);
+        consumer.gone().whenComplete((done, failed) -> consumers.remove(consumer));
         try {
             consumer.start();
         } catch (IOException | JetStreamApiException | RuntimeException e) {
             consumer.close();
             throw new ConnectionException("could not start consuming " + spec + " on NATS at " + settings.address()
-                    + ": " + e.getMessage(), e);
+                    + ": " + settings.scrub(e.getMessage()), e);
         }
         return consumer;
     }
@@ -255,7 +277,10 @@ final class NatsTransport implements Transport {
             return new ConnectionState(HealthStatus.CLOSED, "closed");
         }
         return switch (connection.getStatus()) {
-            case CONNECTED -> ConnectionState.UP;
+            case CONNECTED -> {
+                String deaf = unanswered;
+                yield deaf == null ? ConnectionState.UP : new ConnectionState(HealthStatus.RECONNECTING, deaf);
+            }
             case DISCONNECTED, RECONNECTING -> new ConnectionState(HealthStatus.RECONNECTING,
                     "connection to " + settings.address() + " lost; reconnecting");
             case CLOSED -> new ConnectionState(HealthStatus.FAILED, "connection to " + settings.address() + " closed");
@@ -268,17 +293,74 @@ final class NatsTransport implements Transport {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        consumers.forEach(NatsConsumer::close);
+        List<NatsConsumer> open = List.copyOf(consumers);
+        open.forEach(NatsConsumer::close);
+        awaitGone(open);
         try {
             connection.flush(CLOSE_FLUSH);
         } catch (TimeoutException | RuntimeException e) {
-            log.warn("Could not flush acknowledgements to NATS at {} before closing: {}", settings.address(), e.toString());
+            log.warn("Could not flush acknowledgements to NATS at {} before closing: {}", settings.address(),
+                    settings.scrub(e.toString()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        watch.shutdownNow();
         closeQuietly(connection);
         timers.shutdownNow();
         log.info("Closed NATS connection to {}", settings.address());
+    }
+
+    /**
+     * Pings the server (a flush waits for its PONG). jnats reads the answer on its reader thread;
+     * when that thread has stopped (it ends silently on input it cannot parse) or the server no
+     * longer answers, the connection still says it is connected until jnats' own pings give up
+     * (about 30 s). Meanwhile health reports the connection as not usable, with the reason.
+     */
+    private void checkAnswers() {
+        if (closed.get() || connection.getStatus() != Connection.Status.CONNECTED) {
+            unanswered = null;
+            return;
+        }
+        try {
+            connection.flush(LIVENESS_TIMEOUT);
+            if (unanswered != null) {
+                log.info("NATS at {} answers again", settings.address());
+                unanswered = null;
+            }
+        } catch (TimeoutException e) {
+            if (unanswered == null && !closed.get()) {
+                unanswered = "connected to " + settings.address() + " but no answer to a ping within "
+                        + LIVENESS_TIMEOUT.toSeconds() + " s; messages are not being received until the client reconnects";
+                log.warn("{}", unanswered);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.debug("Could not ping NATS at {}: {}", settings.address(), settings.scrub(e.toString()));
+        }
+    }
+
+    /**
+     * Waits (at most {@link #CLOSE_LINGER}) until every consumer's subscription is gone: each may
+     * still receive, on a pull request open on the server, a message given back moments ago, and
+     * gives it back again; closing the connection first would lose it until the ack wait ends.
+     * All consumers linger at the same time, so this is bounded whatever their number.
+     */
+    private void awaitGone(List<NatsConsumer> open) {
+        if (open.isEmpty()) {
+            return;
+        }
+        try {
+            CompletableFuture.allOf(open.stream().map(NatsConsumer::gone).toArray(CompletableFuture[]::new))
+                    .get(CLOSE_LINGER.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            log.debug("Closing NATS connection to {} with {} subscription(s) still draining", settings.address(),
+                    open.stream().filter(c -> !c.gone().isDone()).count());
+        } catch (ExecutionException e) {
+            log.debug("A subscription failed to drain before closing", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override
@@ -321,10 +403,10 @@ final class NatsTransport implements Transport {
             }
         } catch (JetStreamApiException e) {
             throw new ConnectionException("NATS at " + settings.address() + " refused stream " + stream + " (subject "
-                    + NatsNames.subject(destination) + ") for " + destination + ": " + e.getMessage(), e);
+                    + NatsNames.subject(destination) + ") for " + destination + ": " + settings.scrub(e.getMessage()), e);
         } catch (IOException e) {
             throw new ConnectionException("could not declare " + destination + " (stream " + stream + ") on NATS at "
-                    + settings.address() + ": " + e.getMessage(), e);
+                    + settings.address() + ": " + settings.scrub(e.getMessage()), e);
         }
         knownStreams.add(stream);
     }
@@ -371,10 +453,10 @@ final class NatsTransport implements Transport {
             return info;
         } catch (JetStreamApiException e) {
             throw new ConnectionException("NATS at " + settings.address() + " refused consumer " + durable + " on stream "
-                    + stream + " for " + spec + ": " + e.getMessage(), e);
+                    + stream + " for " + spec + ": " + settings.scrub(e.getMessage()), e);
         } catch (IOException e) {
             throw new ConnectionException("could not declare consumer " + durable + " on stream " + stream + " for "
-                    + spec + " on NATS at " + settings.address() + ": " + e.getMessage(), e);
+                    + spec + " on NATS at " + settings.address() + ": " + settings.scrub(e.getMessage()), e);
         }
     }
 
@@ -399,7 +481,7 @@ final class NatsTransport implements Transport {
             cause = cause.getCause();
         }
         String reason;
-        String text = String.valueOf(cause.getMessage());
+        String text = settings.scrub(String.valueOf(cause.getMessage()));
         if (text.contains("503") || text.contains("No Responders")) {
             reason = "no JetStream stream listens on " + NatsNames.subject(envelope.destination()) + " (stream " + stream
                     + " missing; declare the destination again)";

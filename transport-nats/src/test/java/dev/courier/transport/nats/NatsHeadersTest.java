@@ -2,13 +2,19 @@ package dev.courier.transport.nats;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.courier.api.DeadLetterHeaders;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
 import io.nats.client.impl.Headers;
+import io.nats.client.support.IncomingHeadersProcessor;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -69,5 +75,85 @@ class NatsHeadersTest {
         assertEquals("orders.created", headers.getFirst("ce-type"));
         assertEquals("2026-11-24T12:00:00.123Z", headers.getFirst("ce-time"));
         assertEquals("application/json", headers.getFirst("ce-datacontenttype"));
+    }
+
+    @Test
+    void cloudEventsValuesArePercentEncodedAsTheBindingSays() {
+        Envelope envelope = new Envelope("évt 100% \"q\"", Destination.topic("t"), null, Map.of(), new byte[0],
+                "application/json; charset=utf-8", Instant.parse("2026-11-24T12:00:00.123Z"));
+        Headers headers = NatsHeaders.toHeaders(envelope);
+        assertEquals("%C3%A9vt%20100%25%20%22q%22", headers.getFirst("ce-id"));
+        assertEquals("application/json;%20charset=utf-8", headers.getFirst("ce-datacontenttype"));
+        assertEquals("évt 100% \"q\"", NatsHeaders.decodeAttribute(headers.getFirst("ce-id")));
+    }
+
+    @Test
+    void attributeDecodingKeepsMalformedEscapesAndReadsTheOldEncodedForm() {
+        assertEquals("50%off", NatsHeaders.decodeAttribute("50%off"));
+        assertEquals("100%", NatsHeaders.decodeAttribute("100%"));
+        assertEquals("ü", NatsHeaders.decodeAttribute(NatsHeaders.encodeValue("ü")));
+        assertEquals("plain", NatsHeaders.decodeAttribute("plain"));
+    }
+
+    @Test
+    void aDeadLetterIsDeduplicatedPerMessageNotPerId() {
+        Destination dlq = Destination.queue("t.g.dlq");
+        Map<String, String> failedOnce = Map.of(DeadLetterHeaders.ERROR_CLASS, "E", DeadLetterHeaders.ERROR_MESSAGE, "m1",
+                DeadLetterHeaders.ATTEMPTS, "1", DeadLetterHeaders.ORIGINAL_TOPIC, "t", "tenant", "a");
+        Map<String, String> failedAgain = Map.of(DeadLetterHeaders.ERROR_CLASS, "E", DeadLetterHeaders.ERROR_MESSAGE, "m2",
+                DeadLetterHeaders.ATTEMPTS, "3", DeadLetterHeaders.ORIGINAL_TOPIC, "t", "tenant", "a");
+        Instant now = Instant.ofEpochMilli(1_700_000_000_000L);
+        Envelope one = new Envelope("same", dlq, null, failedOnce, new byte[] {1}, "x", now);
+        Envelope oneAgain = new Envelope("same", dlq, null, failedAgain, new byte[] {1}, "x", now);
+        Envelope other = new Envelope("same", dlq, null, failedOnce, new byte[] {2}, "x", now);
+        Envelope published = new Envelope("same", Destination.topic("t"), null, Map.of(), new byte[] {1}, "x", now);
+
+        assertNotEquals(NatsHeaders.messageId(one), NatsHeaders.messageId(other));
+        assertEquals(NatsHeaders.messageId(one), NatsHeaders.messageId(oneAgain), "the same message dead-lettered again");
+        assertEquals("same", NatsHeaders.messageId(published), "a retried publish is still de-duplicated by id");
+    }
+
+    @Test
+    void headerBlocksJnatsRefusesAreRepairedIntoCouriersEncodedForms() {
+        byte[] block = "NATS/1.0\r\nx-city: Zürich\r\nnäme: v\r\nbare\r\nok: fine\r\n\r\n".getBytes(StandardCharsets.UTF_8);
+        assertFalse(NatsHeaderRepair.Parser.readable(block));
+        Headers repaired = new IncomingHeadersProcessor(NatsHeaderRepair.Parser.repair(block)).getHeaders();
+        assertEquals("Zürich", NatsHeaders.decodeValue(repaired.getFirst("x-city")));
+        assertEquals("fine", repaired.getFirst("ok"));
+        assertEquals("", repaired.getFirst("bare"));
+        String encodedName = NatsHeaders.ENCODED_NAME_PREFIX
+                + Base64.getUrlEncoder().withoutPadding().encodeToString("näme".getBytes(StandardCharsets.UTF_8));
+        assertEquals("v", repaired.getFirst(encodedName));
+    }
+
+    @Test
+    void theProtocolStreamPassesUnchangedButForRepairedHeaderBlocks() {
+        String good = "NATS/1.0\r\na: b\r\n\r\n";
+        String bad = "NATS/1.0\r\nx-city: Zürich\r\n\r\n";
+        int badLength = bad.getBytes(StandardCharsets.UTF_8).length;
+        String stream = "INFO {\"max_payload\":1048576}\r\nPING\r\n"
+                + "MSG s 1 5\r\nhello\r\n"
+                + "HMSG s 1 r " + good.length() + " " + (good.length() + 2) + "\r\n" + good + "hi\r\n"
+                + "HMSG s 1 " + badLength + " " + (badLength + 3) + "\r\n" + bad + "x\r\n\r\n"
+                + "+OK\r\n";
+        byte[] input = stream.getBytes(StandardCharsets.UTF_8);
+        NatsHeaderRepair.Parser parser = new NatsHeaderRepair.Parser();
+        ByteArrayOutputStream output = new ByteArrayOutputStream();
+        byte[] chunk = new byte[7];
+        for (int i = 0; i < input.length; i++) { // one byte at a time: every split point
+            parser.accept(input, i, 1);
+            int n;
+            while ((n = parser.drainTo(chunk, 0, chunk.length)) > 0) {
+                output.write(chunk, 0, n);
+            }
+        }
+        String out = output.toString(StandardCharsets.UTF_8);
+        String repairedBlock = "NATS/1.0\r\nx-city: " + NatsHeaders.encodeValue("Zürich") + "\r\n\r\n";
+        String expected = "INFO {\"max_payload\":1048576}\r\nPING\r\n"
+                + "MSG s 1 5\r\nhello\r\n"
+                + "HMSG s 1 r " + good.length() + " " + (good.length() + 2) + "\r\n" + good + "hi\r\n"
+                + "HMSG s 1 " + repairedBlock.length() + " " + (repairedBlock.length() + 3) + "\r\n" + repairedBlock
+                + "x\r\n\r\n+OK\r\n";
+        assertEquals(expected, out);
     }
 }
