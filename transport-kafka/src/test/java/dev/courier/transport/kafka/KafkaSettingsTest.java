@@ -195,6 +195,33 @@ class KafkaSettingsTest {
     }
 
     @Test
+    void a_malformed_url_is_refused_without_showing_its_password_or_secret_options() {
+        String[] urls = {"kafka://ada:Pw+S3cret@h/path?saslJaasConfig=J4as-S3cret&sslKeyPassword=K3y-S3cret",
+                "kafka://ada:Pw+S3cret@h,/?kafka.ssl.truststore.password=Tru5t-S3cret"};
+        for (String url : urls) {
+            URI uri = URI.create(url);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> KafkaSettings.parse(uri, Map.of()));
+            for (String secret : new String[] {"Pw+S3cret", "J4as-S3cret", "K3y-S3cret", "Tru5t-S3cret"}) {
+                assertFalse(e.getMessage().contains(secret), e.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void client_messages_are_scrubbed_of_every_secret_given() {
+        KafkaSettings settings = parse("kafka://ada:Pw%2BS3cret@h", Map.of("sslKeyPassword", "K3y-S3cret",
+                "kafka.producer.ssl.truststore.password", "Tru5t-S3cret", "securityProtocol", "SASL_SSL"));
+        String scrubbed = settings.scrub("bad: password=\"Pw+S3cret\" K3y-S3cret Tru5t-S3cret Pw%2BS3cret");
+        for (String secret : new String[] {"Pw+S3cret", "K3y-S3cret", "Tru5t-S3cret", "Pw%2BS3cret"}) {
+            assertFalse(scrubbed.contains(secret), scrubbed);
+        }
+        Throwable safe = settings.safe(new RuntimeException("wrapper", new IllegalStateException("K3y-S3cret is wrong")));
+        assertFalse(safe.toString().contains("K3y-S3cret"), safe.toString());
+        assertEquals(null, safe.getCause());
+    }
+
+    @Test
     void security_options_map_to_the_client_settings() {
         Map<String, Object> config = parse("kafka://h", Map.of("securityProtocol", "SSL", "sslTruststoreLocation",
                 "/etc/ts.p12", "sslTruststorePassword", "pw", "saslJaasConfig", "x")).producerConfig();
