@@ -7,9 +7,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -77,7 +79,10 @@ final class BootstrapProbe {
                 + "; is the broker running, and on this port?" : String.join("; ", why)));
     }
 
-    /** Probes one {@code host:port} within about {@code timeoutMillis}. */
+    /**
+     * Probes one {@code host:port} within about {@code timeoutMillis} per address the host resolves
+     * to (as the Kafka client tries them all): Kafka when any address is, refused when all are.
+     */
     static Answer probe(String server, boolean plaintext, int timeoutMillis) {
         int colon = server.lastIndexOf(':');
         String host = server.substring(0, colon);
@@ -85,10 +90,26 @@ final class BootstrapProbe {
             host = host.substring(1, host.length() - 1);
         }
         int port = Integer.parseInt(server.substring(colon + 1));
-        InetSocketAddress address = new InetSocketAddress(host, port);
-        if (address.isUnresolved()) {
-            return new Answer(server, Outcome.UNKNOWN, "unresolved");
+        InetAddress[] addresses;
+        try {
+            addresses = InetAddress.getAllByName(host);
+        } catch (UnknownHostException e) {
+            return new Answer(server, Outcome.UNKNOWN, "unresolved"); // the Kafka client says so in its own words
         }
+        Answer notKafka = null;
+        for (InetAddress address : addresses) {
+            Answer answer = probe(server, new InetSocketAddress(address, port), plaintext, timeoutMillis);
+            if (answer.outcome() == Outcome.KAFKA || answer.outcome() == Outcome.UNKNOWN) {
+                return answer;
+            }
+            if (answer.outcome() == Outcome.NOT_KAFKA && notKafka == null) {
+                notKafka = answer;
+            }
+        }
+        return notKafka != null ? notKafka : new Answer(server, Outcome.REFUSED, "connection refused");
+    }
+
+    private static Answer probe(String server, InetSocketAddress address, boolean plaintext, int timeoutMillis) {
         try (Socket socket = new Socket()) {
             socket.connect(address, timeoutMillis);
             if (!plaintext) {

@@ -173,6 +173,18 @@ class KafkaConnectTest {
     }
 
     @Test
+    @Tag("broker")
+    void the_probe_recognises_a_kafka_broker_by_address_and_by_host_name() {
+        KafkaTestBroker.sharedUrl();
+        String server = KafkaTestBroker.bootstrapServers().split(",")[0];
+        assertEquals(BootstrapProbe.Outcome.KAFKA, BootstrapProbe.probe(server, true, 5_000).outcome());
+        String port = server.substring(server.lastIndexOf(':') + 1);
+        if (server.startsWith("127.0.0.1:")) {
+            assertEquals(BootstrapProbe.Outcome.KAFKA, BootstrapProbe.probe("localhost:" + port, true, 5_000).outcome());
+        }
+    }
+
+    @Test
     void a_failed_connect_shows_no_password_or_secret_option() throws IOException {
         int port = closedPort();
         ConnectionException e = assertThrows(ConnectionException.class, () -> open("kafka://ada:"
