@@ -34,6 +34,7 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
+import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,8 +61,14 @@ final class KafkaGroupConsumer implements Consumer {
 
     /** How long one poll waits for records; also the longest delay before a stop or close is noticed. */
     static final Duration POLL_TIMEOUT = Duration.ofMillis(100);
-    /** How long a revoked partition's in-flight deliveries may take to settle before they are released. */
-    static final Duration REVOKE_GRACE = Duration.ofSeconds(5);
+    /**
+     * How much of {@code max.poll.interval.ms} a revocation leaves unused when it waits for the
+     * revoked partitions' in-flight deliveries: the member must poll again before that interval
+     * ends or the group drops it.
+     */
+    static final Duration REVOKE_MARGIN = Duration.ofSeconds(30);
+    /** The shortest wait for a revoked partition's in-flight deliveries. */
+    static final Duration MIN_REVOKE_WAIT = Duration.ofSeconds(5);
     static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(5);
     static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
     private static final long COMMIT_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
@@ -71,12 +78,17 @@ final class KafkaGroupConsumer implements Consumer {
     private final String topic;
     private final String groupId;
     private final String bootstrapServers;
+    private final KafkaSettings settings;
     private final KafkaConsumer<byte[], byte[]> consumer;
+    /** How long a revocation waits for the revoked partitions' in-flight deliveries (see {@link Rebalance}). */
+    private final Duration revokeWait;
     private final Runnable onClosed;
     private final Thread thread;
     private final BlockingQueue<Settlement> settlements = new LinkedBlockingQueue<>();
     private final CompletableFuture<Void> joined = new CompletableFuture<>();
     private final CountDownLatch finished = new CountDownLatch(1);
+    /** Counted down once the last offsets are committed on close (leaving the group may still be going on). */
+    private final CountDownLatch handedOver = new CountDownLatch(1);
     private final AtomicBoolean closeStarted = new AtomicBoolean();
     private volatile boolean fetching = true;
     private volatile boolean closing;
@@ -97,6 +109,7 @@ final class KafkaGroupConsumer implements Consumer {
     KafkaGroupConsumer(KafkaSettings settings, ConsumerSpec spec, DeliverySink sink, String clientSuffix,
                        Supplier<ConnectionState> connection, Runnable onClosed) {
         this.connection = connection;
+        this.settings = settings;
         this.spec = spec;
         this.sink = sink;
         this.topic = KafkaNames.topic(spec.source());
@@ -104,9 +117,18 @@ final class KafkaGroupConsumer implements Consumer {
         this.bootstrapServers = settings.bootstrapServers();
         this.onClosed = onClosed;
         int maxPollRecords = Math.min(spec.maxInFlight(), 500);
-        this.consumer = new KafkaConsumer<>(settings.consumerConfig(groupId, clientSuffix, maxPollRecords));
+        Map<String, Object> config = settings.consumerConfig(groupId, clientSuffix, maxPollRecords);
+        this.revokeWait = revokeWait(config);
+        this.consumer = new KafkaConsumer<>(config);
         this.thread = new Thread(this::run, "courier-kafka-" + groupId);
         this.thread.setDaemon(true);
+    }
+
+    /** {@code max.poll.interval.ms} (Kafka's default 5 minutes) less {@link #REVOKE_MARGIN}, at least {@link #MIN_REVOKE_WAIT}. */
+    static Duration revokeWait(Map<String, Object> consumerConfig) {
+        Object configured = consumerConfig.get("max.poll.interval.ms");
+        long interval = configured == null ? 300_000 : Long.parseLong(configured.toString().trim());
+        return Duration.ofMillis(Math.max(MIN_REVOKE_WAIT.toMillis(), interval - REVOKE_MARGIN.toMillis()));
     }
 
     /**
@@ -120,13 +142,23 @@ final class KafkaGroupConsumer implements Consumer {
         try {
             joined.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
+            if (pollProblem == null && finished.getCount() > 0 && connection.get().status() == HealthStatus.UP) {
+                // The cluster answers, but the group's rebalance has not completed: another member may be
+                // finishing the in-flight messages of partitions it gives up (per-key order). This member
+                // gets its partitions when that is done.
+                log.info("Kafka consumer group '{}' on topic '{}' is still rebalancing after {} s (another member may"
+                        + " be finishing in-flight messages); this member receives messages once it completes",
+                        groupId, topic, timeout.toSeconds());
+                return;
+            }
             close();
             throw new ConnectionException("could not join Kafka consumer group '" + groupId + "' for " + spec
                     + " at " + bootstrapServers + " within " + timeout.toSeconds() + " s", e);
         } catch (ExecutionException e) {
             close();
             throw new ConnectionException("could not join Kafka consumer group '" + groupId + "' for " + spec
-                    + " at " + bootstrapServers + ": " + e.getCause().getMessage(), e.getCause());
+                    + " at " + bootstrapServers + ": " + KafkaTransport.why(settings, e.getCause()),
+                    settings.safe(e.getCause()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             close();
@@ -157,29 +189,45 @@ final class KafkaGroupConsumer implements Consumer {
         fetching = false;
     }
 
+    /**
+     * Stops fetching, commits the acked prefix and returns; leaving the group (which gives the
+     * unsettled messages to another member) goes on on the poll thread, so closing many
+     * subscriptions one after another takes no round trips each. {@link KafkaTransport#close()}
+     * waits for every consumer to be gone.
+     */
     @Override
     public void close() {
+        beginClose();
+        if (Thread.currentThread() != thread) {
+            await(handedOver, System.nanoTime() + COMMIT_TIMEOUT.plus(COMMIT_TIMEOUT).toNanos());
+        }
+    }
+
+    /** Tells the poll thread to stop and commit, waking it from a poll; does not wait. Idempotent. */
+    void beginClose() {
         if (!closeStarted.compareAndSet(false, true)) {
-            awaitFinished();
             return;
         }
         fetching = false;
         closing = true;
-        if (Thread.currentThread() != thread) {
-            awaitFinished();
-        }
+        consumer.wakeup();
     }
 
-    private void awaitFinished() {
-        if (Thread.currentThread() == thread) {
-            return;
-        }
+    /** Waits until the consumer has left its group and is closed, or {@code deadline} ({@link System#nanoTime()}). */
+    boolean awaitFinished(long deadline) {
+        return Thread.currentThread() == thread || await(finished, deadline);
+    }
+
+    private boolean await(CountDownLatch latch, long deadline) {
         try {
-            if (!finished.await(COMMIT_TIMEOUT.plus(CLOSE_TIMEOUT).plus(REVOKE_GRACE).toMillis(), TimeUnit.MILLISECONDS)) {
+            if (!latch.await(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                 log.warn("Kafka consumer of group '{}' did not stop in time; it stops in the background", groupId);
+                return false;
             }
+            return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
         }
     }
 
@@ -199,6 +247,10 @@ final class KafkaGroupConsumer implements Consumer {
                         break;
                     }
                     Thread.interrupted();
+                } catch (WakeupException e) {
+                    if (closing) {
+                        break;
+                    }
                 } catch (KafkaException | IllegalStateException e) {
                     if (!joined.isDone()) {
                         joined.completeExceptionally(e);
@@ -207,15 +259,15 @@ final class KafkaGroupConsumer implements Consumer {
                     failures++;
                     long backoff = Math.min(30_000, 500L << Math.min(failures, 6));
                     pollProblem = new ConnectionState(HealthStatus.RECONNECTING, "polling group '" + groupId
-                            + "' failed: " + KafkaTransport.rootMessage(e) + "; trying again");
+                            + "' failed: " + KafkaTransport.why(settings, e) + "; trying again");
                     log.error("Kafka consumer of group '{}' on topic '{}' failed ({}); trying again in {} ms",
-                            groupId, topic, e.toString(), backoff, e);
+                            groupId, topic, KafkaTransport.why(settings, e), backoff, settings.safe(e));
                     applySettlementsFor(Duration.ofMillis(backoff));
                 }
             }
         } catch (RuntimeException | Error e) {
             joined.completeExceptionally(e);
-            log.error("Kafka consumer of group '{}' on topic '{}' stopped", groupId, topic, e);
+            log.error("Kafka consumer of group '{}' on topic '{}' stopped", groupId, topic, settings.safe(e));
         } finally {
             shutDown();
         }
@@ -332,7 +384,7 @@ final class KafkaGroupConsumer implements Consumer {
         consumer.commitAsync(offsets, (done, failure) -> {
             commitPending = false;
             commitProblem = failure == null ? null : new ConnectionState(HealthStatus.RECONNECTING,
-                    "offset commits of group '" + groupId + "' fail: " + KafkaTransport.rootMessage(failure));
+                    "offset commits of group '" + groupId + "' fail: " + KafkaTransport.why(settings, failure));
             if (failure != null) {
                 noCommitUntil = System.nanoTime() + COMMIT_RETRY_NANOS;
                 offsets.keySet().forEach(partition -> {
@@ -341,7 +393,7 @@ final class KafkaGroupConsumer implements Consumer {
                         ledger.commitFailed();
                     }
                 });
-                log.debug("Commit of group '{}' failed ({}); trying again", groupId, failure.toString());
+                log.debug("Commit of group '{}' failed ({}); trying again", groupId, KafkaTransport.why(settings, failure));
             }
         });
     }
@@ -351,11 +403,19 @@ final class KafkaGroupConsumer implements Consumer {
         if (offsets.isEmpty()) {
             return;
         }
-        try {
-            consumer.commitSync(offsets, COMMIT_TIMEOUT);
-        } catch (KafkaException e) {
-            log.warn("Could not commit offsets {} of group '{}' ({}); those messages may be delivered again",
-                    offsets, groupId, e.toString());
+        for (int attempt = 1; ; attempt++) {
+            try {
+                consumer.commitSync(offsets, COMMIT_TIMEOUT);
+                return;
+            } catch (WakeupException e) {
+                if (attempt == 2) { // a close's wakeup hit this commit: one more try, a second wakeup cannot be pending
+                    return;
+                }
+            } catch (KafkaException e) {
+                log.warn("Could not commit offsets {} of group '{}' ({}); those messages may be delivered again",
+                        offsets, groupId, KafkaTransport.why(settings, e));
+                return;
+            }
         }
     }
 
@@ -389,14 +449,17 @@ final class KafkaGroupConsumer implements Consumer {
             applySettlements();
             commitNow(List.copyOf(ledgers.keySet()));
         } catch (RuntimeException e) {
-            log.warn("Could not commit the last offsets of group '{}'", groupId, e);
+            log.warn("Could not commit the last offsets of group '{}': {}", groupId, KafkaTransport.why(settings, e));
         } finally {
+            handedOver.countDown();
             try {
                 consumer.close(CloseOptions.timeout(CLOSE_TIMEOUT));
             } catch (RuntimeException e) {
-                log.warn("Could not close the Kafka consumer of group '{}' cleanly", groupId, e);
+                log.warn("Could not close the Kafka consumer of group '{}' cleanly: {}", groupId,
+                        KafkaTransport.why(settings, e));
             }
             joined.completeExceptionally(new IllegalStateException("consumer closed"));
+            handedOver.countDown();
             finished.countDown();
             onClosed.run();
             log.debug("Kafka consumer of group '{}' on topic '{}' closed", groupId, topic);
@@ -426,7 +489,16 @@ final class KafkaGroupConsumer implements Consumer {
                 return;
             }
             fetched.removeIf(record -> partitions.contains(new TopicPartition(record.topic(), record.partition())));
-            long deadline = System.nanoTime() + REVOKE_GRACE.toNanos();
+            // Per-key order across the rebalance: the next owner must not run a key while this member still
+            // runs (or retries) one of its messages. So the partitions are kept until their in-flight
+            // deliveries settle, as long as the group lets this member stay away from poll().
+            int unsettled = unsettled(partitions);
+            if (unsettled > 0 && !closing) {
+                log.info("Group '{}': partitions {} revoked with {} message(s) in flight; waiting up to {} s for them to"
+                        + " be settled before letting the partitions go, so each key stays in order", groupId, partitions,
+                        unsettled, revokeWait.toSeconds());
+            }
+            long deadline = System.nanoTime() + revokeWait.toNanos();
             while (!closing && unsettled(partitions) > 0 && deadline - System.nanoTime() > 0) {
                 applySettlementsFor(Duration.ofNanos(Math.min(deadline - System.nanoTime(), POLL_TIMEOUT.toNanos())));
             }

@@ -69,6 +69,15 @@ final class KafkaRecords {
         return record;
     }
 
+    /** About the size of {@code record} on the wire: key, value and headers (framing not counted). */
+    static long size(ProducerRecord<byte[], byte[]> record) {
+        long size = (record.key() == null ? 0 : record.key().length) + (record.value() == null ? 0 : record.value().length);
+        for (Header header : record.headers()) {
+            size += utf8(header.key()).length + (header.value() == null ? 0 : header.value().length);
+        }
+        return size;
+    }
+
     /** The envelope carried by {@code record}, received from {@code source}. Never throws on odd records. */
     static Envelope toEnvelope(ConsumerRecord<byte[], byte[]> record, Destination source) {
         String id = null;

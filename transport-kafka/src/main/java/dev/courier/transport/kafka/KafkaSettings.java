@@ -1,5 +1,6 @@
 package dev.courier.transport.kafka;
 
+import dev.courier.spi.Secrets;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -50,17 +51,35 @@ final class KafkaSettings {
 
     private static final Set<String> COMPRESSIONS = Set.of("none", "gzip", "snappy", "lz4", "zstd");
 
-    /** Kafka settings Courier's guarantees rest on; a pass-through option may not change them. */
+    /**
+     * Kafka settings Courier's guarantees rest on, with the reason; a pass-through option may not
+     * change them (for every client or for one, whatever the {@code kafka.} prefix).
+     */
     private static final Map<String, String> FIXED = Map.ofEntries(
-            Map.entry("acks", "publishes complete only once every in-sync replica has the message"),
+            Map.entry("acks", "publishes complete only once every in-sync replica has the message (acks=all)"),
             Map.entry("enable.idempotence", "retried publishes must not be duplicated or reordered"),
-            Map.entry("enable.auto.commit", "Courier commits the offsets of handled messages itself"),
+            Map.entry("max.in.flight.requests.per.connection", "per-key order of retried publishes rests on the"
+                    + " idempotent producer, which allows at most 5 (Kafka's default)"),
+            Map.entry("transactional.id", "Courier's producer is not transactional; every publish is confirmed on its own"),
+            Map.entry("partitioner.class", "per-key order needs every message of a key on the key's partition"
+                    + " (Kafka's default partitioner)"),
+            Map.entry("enable.auto.commit", "Courier commits the offsets of handled messages itself, so a message"
+                    + " is never committed before its handler succeeded"),
+            Map.entry("auto.offset.reset", "a new group must start at the earliest retained offset, so messages"
+                    + " published after subscribe returned are delivered (contract rule 2)"),
             Map.entry("group.id", "Courier derives the group id from the topic and group (see the README)"),
+            Map.entry("group.instance.id", "static membership would give every subscription of a group the same"
+                    + " member id, and members would fence each other out"),
+            Map.entry("client.id", "every client needs its own id; use the clientId option for the prefix"),
             Map.entry("key.serializer", "Courier sends bytes"),
             Map.entry("value.serializer", "Courier sends bytes"),
             Map.entry("key.deserializer", "Courier receives bytes"),
             Map.entry("value.deserializer", "Courier receives bytes"),
             Map.entry("bootstrap.servers", "give the servers in the URL: kafka://host1:9092,host2:9092"));
+
+    /** Like {@link #FIXED}, for the producer only (the admin client's own setting of the name may be tuned). */
+    private static final Map<String, String> FIXED_FOR_PRODUCER = Map.of(
+            "retries", "the idempotent producer retries until delivery.timeout.ms; tune that instead");
 
     private final List<String> bootstrapServers;
     private final int partitions;
@@ -68,6 +87,8 @@ final class KafkaSettings {
     private final long maxMessageBytes;
     private final Duration connectTimeout;
     private final String clientId;
+    /** Every secret value given (passwords, JAAS configuration), to scrub from the clients' messages. */
+    private final List<String> secrets;
     private final Map<String, Object> common;
     private final Map<String, Object> producerOnly;
     private final Map<String, Object> consumerOnly;
@@ -75,7 +96,9 @@ final class KafkaSettings {
 
     private KafkaSettings(List<String> bootstrapServers, int partitions, Optional<Short> replicationFactor,
                           long maxMessageBytes, Duration connectTimeout, String clientId, Map<String, Object> common,
-                          Map<String, Object> producerOnly, Map<String, Object> consumerOnly, Map<String, Object> adminOnly) {
+                          Map<String, Object> producerOnly, Map<String, Object> consumerOnly, Map<String, Object> adminOnly,
+                          List<String> secrets) {
+        this.secrets = List.copyOf(secrets);
         this.bootstrapServers = List.copyOf(bootstrapServers);
         this.partitions = partitions;
         this.replicationFactor = replicationFactor;
@@ -106,7 +129,13 @@ final class KafkaSettings {
         Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         String clientId = "courier-" + UUID.randomUUID().toString().substring(0, 8);
 
-        userInfo(url, options, common);
+        List<String> secrets = new ArrayList<>();
+        userInfo(url, options, common, secrets);
+        options.forEach((name, value) -> {
+            if (Secrets.isSecret(name) && value != null && !value.isBlank()) {
+                secrets.add(value);
+            }
+        });
         for (Map.Entry<String, String> option : new java.util.TreeMap<>(options).entrySet()) {
             String name = option.getKey();
             String value = option.getValue();
@@ -136,7 +165,7 @@ final class KafkaSettings {
             }
         }
         return new KafkaSettings(servers, partitions, replication, maxBytes, connectTimeout, clientId,
-                common, producer, consumer, admin);
+                common, producer, consumer, admin, secrets);
     }
 
     private static List<String> servers(URI url) {
@@ -192,7 +221,7 @@ final class KafkaSettings {
     }
 
     /** {@code kafka://user:password@host} sets SASL credentials (PLAIN unless saslMechanism says SCRAM-*). */
-    private static void userInfo(URI url, Map<String, String> options, Map<String, Object> common) {
+    private static void userInfo(URI url, Map<String, String> options, Map<String, Object> common, List<String> secrets) {
         String authority = url.getRawAuthority();
         int at = authority == null ? -1 : authority.lastIndexOf('@');
         if (at < 0) {
@@ -206,17 +235,30 @@ final class KafkaSettings {
         if (options.containsKey("saslJaasConfig") || options.containsKey("kafka.sasl.jaas.config")) {
             throw new IllegalArgumentException("kafka URL has both user:password and saslJaasConfig; give one of them");
         }
-        String user = URLDecoder.decode(info.substring(0, colon), StandardCharsets.UTF_8);
-        String password = URLDecoder.decode(info.substring(colon + 1), StandardCharsets.UTF_8);
+        String user = decode(info.substring(0, colon));
+        String password = decode(info.substring(colon + 1));
+        secrets.add(info.substring(colon + 1));
+        secrets.add(password);
+        secrets.add(jaasEscape(password));
         String mechanism = options.getOrDefault("saslMechanism", "PLAIN");
         String module = mechanism.toUpperCase(Locale.ROOT).startsWith("SCRAM-")
                 ? "org.apache.kafka.common.security.scram.ScramLoginModule"
                 : "org.apache.kafka.common.security.plain.PlainLoginModule";
         common.put("sasl.mechanism", mechanism);
-        common.put("sasl.jaas.config", module + " required username=\"" + jaasEscape(user) + "\" password=\""
-                + jaasEscape(password) + "\";");
+        String jaas = module + " required username=\"" + jaasEscape(user) + "\" password=\"" + jaasEscape(password) + "\";";
+        common.put("sasl.jaas.config", jaas);
+        secrets.add(jaas);
         if (!options.containsKey("securityProtocol") && !options.containsKey("kafka.security.protocol")) {
             common.put("security.protocol", "SASL_PLAINTEXT");
+        }
+    }
+
+    /** Percent-decodes user info; a '+' stays a '+' (it means a space only in HTML form data, not in a URL). */
+    private static String decode(String raw) {
+        try {
+            return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("kafka URL user info has a malformed %-escape; encode '%' as %25");
         }
     }
 
@@ -240,6 +282,9 @@ final class KafkaSettings {
             throw new IllegalArgumentException("option '" + name + "' names no Kafka setting after the prefix");
         }
         String why = FIXED.get(key);
+        if (why == null && (target == common || target == producer)) {
+            why = FIXED_FOR_PRODUCER.get(key);
+        }
         if (why != null) {
             throw new IllegalArgumentException("option '" + name + "' cannot be set: " + why);
         }
@@ -276,7 +321,52 @@ final class KafkaSettings {
     }
 
     private static String redacted(URI url) {
-        return url.toString().replaceAll("(://[^/@:]*:)[^/@]*@", "$1***@");
+        return Secrets.redact(url.toString());
+    }
+
+    /** {@code text} with every secret value given in the URL or the options masked. */
+    String scrub(String text) {
+        return Secrets.scrub(text, secrets);
+    }
+
+    /**
+     * {@code failure} itself when no message in its cause chain shows a secret; else a stand-in
+     * carrying the scrubbed messages and no cause, safe to attach to an exception or a log line.
+     */
+    Throwable safe(Throwable failure) {
+        if (failure == null) {
+            return null;
+        }
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            String message = t.getMessage();
+            if (message != null && !message.equals(scrub(message))) {
+                StringBuilder chain = new StringBuilder();
+                for (Throwable c = failure; c != null; c = c.getCause()) {
+                    chain.append(chain.length() == 0 ? "" : "; caused by ").append(scrub(c.toString()));
+                }
+                Throwable standIn = new org.apache.kafka.common.KafkaException(chain.toString());
+                standIn.setStackTrace(failure.getStackTrace());
+                return standIn;
+            }
+        }
+        return failure;
+    }
+
+    /** The largest record the producer sends ({@code max.request.size}); the broker's own limit may be lower. */
+    long recordLimit() {
+        Object configured = producerConfig().get("max.request.size");
+        return configured == null ? 1_048_576 : Long.parseLong(configured.toString());
+    }
+
+    /** The security protocol the clients use ({@code PLAINTEXT} unless set). */
+    String securityProtocol() {
+        Object protocol = adminConfig().get("security.protocol");
+        return protocol == null ? "PLAINTEXT" : protocol.toString();
+    }
+
+    /** The bootstrap servers, one {@code host:port} each. */
+    List<String> bootstrapServerList() {
+        return bootstrapServers;
     }
 
     /** Bootstrap servers as Kafka takes them: {@code host1:9092,host2:9092}. */
@@ -356,9 +446,6 @@ final class KafkaSettings {
     /** A consumer's configuration for the group {@code groupId}, polling at most {@code maxPollRecords}. */
     Map<String, Object> consumerConfig(String groupId, String clientSuffix, int maxPollRecords) {
         Map<String, Object> config = base(clientSuffix);
-        // A new group starts at the beginning of the log: messages sent to a topic or a queue before the
-        // group's first member joined are kept for it (contract: durable groups and queues).
-        config.put("auto.offset.reset", "earliest");
         config.put("allow.auto.create.topics", false);
         config.put("max.poll.records", maxPollRecords);
         // Members notice a rebalance within a second, so a joining member gets its partitions quickly.
@@ -371,6 +458,9 @@ final class KafkaSettings {
                 config.remove("heartbeat.interval.ms");
             }
         }
+        // A new group starts at the beginning of the log: messages sent to a topic or a queue before the
+        // group's first member joined are kept for it (contract: durable groups and queues).
+        config.put("auto.offset.reset", "earliest");
         config.put("group.id", groupId);
         config.put("enable.auto.commit", false);
         config.put("key.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");

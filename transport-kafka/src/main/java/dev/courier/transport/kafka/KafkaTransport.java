@@ -2,6 +2,7 @@ package dev.courier.transport.kafka;
 
 import dev.courier.api.ConnectionException;
 import dev.courier.api.HealthStatus;
+import dev.courier.api.MessageTooLargeException;
 import dev.courier.api.PublishException;
 import dev.courier.spi.Capabilities;
 import dev.courier.spi.ConnectionState;
@@ -33,6 +34,7 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.slf4j.Logger;
@@ -54,6 +56,8 @@ final class KafkaTransport implements Transport {
     private static final Logger log = LoggerFactory.getLogger(KafkaTransport.class);
     private static final Duration JOIN_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration PRODUCER_CLOSE_TIMEOUT = Duration.ofSeconds(10);
+    private static final Duration CONSUMERS_CLOSE_TIMEOUT = KafkaGroupConsumer.COMMIT_TIMEOUT.plus(KafkaGroupConsumer.CLOSE_TIMEOUT)
+            .plusSeconds(5);
     private static final Duration PROBE_INTERVAL = Duration.ofSeconds(2);
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
 
@@ -84,18 +88,20 @@ final class KafkaTransport implements Transport {
      * @throws IllegalArgumentException when a Kafka client setting is invalid
      */
     static KafkaTransport connect(KafkaSettings settings) {
+        BootstrapProbe.check(settings); // fails at once on a refused port or a peer that is not Kafka
         Admin admin;
         try {
             admin = Admin.create(settings.adminConfig());
         } catch (ConfigException e) {
             if (String.valueOf(e.getMessage()).contains("resolvable bootstrap")) {
                 throw new ConnectionException("could not connect to Kafka at " + settings.bootstrapServers()
-                        + ": no broker address can be resolved", e);
+                        + ": no broker address can be resolved", settings.safe(e));
             }
-            throw new IllegalArgumentException("invalid Kafka client setting for " + settings + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException("invalid Kafka client setting for " + settings + ": "
+                    + settings.scrub(e.getMessage()), settings.safe(e));
         } catch (KafkaException e) {
             throw new ConnectionException("could not connect to Kafka at " + settings.bootstrapServers() + ": "
-                    + rootMessage(e), e);
+                    + why(settings, e), settings.safe(e));
         }
         try {
             long timeout = settings.connectTimeout().toMillis();
@@ -106,11 +112,12 @@ final class KafkaTransport implements Transport {
             return new KafkaTransport(settings, admin, producer);
         } catch (ConfigException e) {
             admin.close(Duration.ZERO);
-            throw new IllegalArgumentException("invalid Kafka client setting for " + settings + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException("invalid Kafka client setting for " + settings + ": "
+                    + settings.scrub(e.getMessage()), settings.safe(e));
         } catch (TimeoutException | ExecutionException | KafkaException e) {
             admin.close(Duration.ZERO);
             throw new ConnectionException("could not connect to Kafka at " + settings.bootstrapServers() + " within "
-                    + settings.connectTimeout().toMillis() + " ms: " + rootMessage(e), e);
+                    + settings.connectTimeout().toMillis() + " ms: " + why(settings, e), settings.safe(e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             admin.close(Duration.ZERO);
@@ -146,7 +153,7 @@ final class KafkaTransport implements Transport {
 
     private ConnectionState unreachable(Throwable failure) {
         return new ConnectionState(HealthStatus.RECONNECTING, "Kafka at " + settings.bootstrapServers()
-                + " does not answer (" + rootMessage(failure) + "); the clients keep reconnecting");
+                + " does not answer (" + why(settings, failure) + "); the clients keep reconnecting");
     }
 
     @Override
@@ -170,7 +177,7 @@ final class KafkaTransport implements Transport {
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
                 throw new ConnectionException("could not create Kafka topic '" + topic + "' for " + destination + " at "
-                        + settings.bootstrapServers() + ": " + rootMessage(e), e.getCause());
+                        + settings.bootstrapServers() + ": " + why(settings, e), settings.safe(e.getCause()));
             }
         } catch (TimeoutException e) {
             throw new ConnectionException("could not create Kafka topic '" + topic + "' for " + destination + " at "
@@ -199,7 +206,8 @@ final class KafkaTransport implements Transport {
             }
         } while (System.nanoTime() - deadline < 0);
         throw new ConnectionException("Kafka topic '" + topic + "' for " + destination + " exists but its metadata could not "
-                + "be loaded from " + settings.bootstrapServers() + (last == null ? "" : ": " + rootMessage(last)), last);
+                + "be loaded from " + settings.bootstrapServers() + (last == null ? "" : ": " + why(settings, last)),
+                settings.safe(last));
     }
 
     @Override
@@ -232,18 +240,28 @@ final class KafkaTransport implements Transport {
                     if (failure instanceof RetriableException) {
                         state = unreachable(failure); // until the next probe says otherwise
                     }
-                    sent.completeExceptionally(refused(envelope, topic, failure));
+                    sent.completeExceptionally(refused(envelope, record, failure));
                 }
             });
         } catch (KafkaException | IllegalStateException e) {
-            sent.completeExceptionally(refused(envelope, topic, e));
+            sent.completeExceptionally(refused(envelope, record, e));
         }
         return sent;
     }
 
-    private PublishException refused(Envelope envelope, String topic, Throwable failure) {
+    private PublishException refused(Envelope envelope, ProducerRecord<byte[], byte[]> record, Throwable failure) {
+        String topic = record.topic();
+        if (failure instanceof RecordTooLargeException) {
+            // The broker (message.max.bytes) or the producer (max.request.size) refused the record's size:
+            // say so in the type, so core can tell "too large" (a dead letter that will never fit) from an outage.
+            MessageTooLargeException tooLarge = new MessageTooLargeException(envelope.destination() + " (topic '" + topic
+                    + "', message " + envelope.id() + ")", KafkaRecords.size(record), settings.recordLimit());
+            tooLarge.initCause(settings.safe(failure));
+            return tooLarge;
+        }
         return new PublishException("Kafka at " + settings.bootstrapServers() + " did not accept message " + envelope.id()
-                + " for " + envelope.destination() + " (topic '" + topic + "'): " + rootMessage(failure), failure);
+                + " for " + envelope.destination() + " (topic '" + topic + "'): " + why(settings, failure),
+                settings.safe(failure));
     }
 
     @Override
@@ -255,7 +273,8 @@ final class KafkaTransport implements Transport {
             consumer = new KafkaGroupConsumer(settings, spec, sink, "-consumer-" + consumerNumbers.incrementAndGet(),
                     this::state, () -> consumers.remove(self[0]));
         } catch (ConfigException e) {
-            throw new IllegalArgumentException("invalid Kafka consumer setting for " + settings + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException("invalid Kafka consumer setting for " + settings + ": "
+                    + settings.scrub(e.getMessage()), settings.safe(e));
         }
         self[0] = consumer;
         consumers.add(consumer);
@@ -274,13 +293,18 @@ final class KafkaTransport implements Transport {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        for (KafkaGroupConsumer consumer : List.copyOf(consumers)) {
-            consumer.close();
+        // Every consumer closes on its own poll thread: start them all, then wait for all, so closing takes
+        // about as long as the slowest consumer whatever their number.
+        List<KafkaGroupConsumer> open = List.copyOf(consumers);
+        open.forEach(KafkaGroupConsumer::beginClose);
+        long deadline = System.nanoTime() + CONSUMERS_CLOSE_TIMEOUT.toNanos();
+        for (KafkaGroupConsumer consumer : open) {
+            consumer.awaitFinished(deadline);
         }
         try {
             producer.close(PRODUCER_CLOSE_TIMEOUT);
         } catch (RuntimeException e) {
-            log.warn("Could not close the Kafka producer for {} cleanly", settings.bootstrapServers(), e);
+            log.warn("Could not close the Kafka producer for {} cleanly: {}", settings.bootstrapServers(), why(settings, e));
         }
         admin.close(Duration.ofSeconds(5));
         log.info("Closed the Kafka connection to {}", settings.bootstrapServers());
@@ -291,6 +315,11 @@ final class KafkaTransport implements Transport {
         return "KafkaTransport[" + settings + "]";
     }
 
+    /** {@link #rootMessage} with every secret of {@code settings} masked. */
+    static String why(KafkaSettings settings, Throwable failure) {
+        return settings.scrub(rootMessage(failure));
+    }
+
     /** The innermost message of a failure, for messages that say what the broker said. */
     static String rootMessage(Throwable failure) {
         Throwable cause = failure;
@@ -299,6 +328,15 @@ final class KafkaTransport implements Transport {
             cause = cause.getCause();
         }
         String message = cause.getMessage();
-        return cause.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+        String shown = cause.getClass().getSimpleName() + (message == null ? "" : ": " + message);
+        Throwable innermost = cause;
+        while (innermost.getCause() != null && innermost.getCause() != innermost) {
+            innermost = innermost.getCause();
+        }
+        if (innermost != cause && innermost.getMessage() != null && !shown.contains(innermost.getMessage())) {
+            // a client wrapper ("Failed to create new KafkaAdminClient") says less than its cause
+            shown += " (" + innermost.getClass().getSimpleName() + ": " + innermost.getMessage() + ")";
+        }
+        return shown;
     }
 }

@@ -96,6 +96,69 @@ class KafkaSettingsTest {
     }
 
     @Test
+    void a_pass_through_auto_offset_reset_is_refused_because_new_groups_must_start_at_the_earliest_offset() {
+        for (String key : new String[] {"kafka.auto.offset.reset", "kafka.consumer.auto.offset.reset"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> parse("kafka://h", Map.of(key, "latest")));
+            assertTrue(e.getMessage().contains(key) && e.getMessage().contains("earliest"), e.getMessage());
+        }
+    }
+
+    @Test
+    void every_client_setting_a_guarantee_rests_on_is_refused_with_the_reason_in_every_scope() {
+        Map<String, String> reasons = Map.ofEntries(
+                Map.entry("acks", "in-sync replica"),
+                Map.entry("enable.idempotence", "duplicated"),
+                Map.entry("max.in.flight.requests.per.connection", "order"),
+                Map.entry("transactional.id", "transactional"),
+                Map.entry("partitioner.class", "per-key order"),
+                Map.entry("enable.auto.commit", "handler succeeded"),
+                Map.entry("auto.offset.reset", "earliest"),
+                Map.entry("group.id", "group id"),
+                Map.entry("group.instance.id", "fence"),
+                Map.entry("client.id", "clientId"),
+                Map.entry("key.serializer", "bytes"),
+                Map.entry("value.serializer", "bytes"),
+                Map.entry("key.deserializer", "bytes"),
+                Map.entry("value.deserializer", "bytes"),
+                Map.entry("bootstrap.servers", "URL"));
+        for (Map.Entry<String, String> setting : reasons.entrySet()) {
+            for (String scope : new String[] {"kafka.", "kafka.producer.", "kafka.consumer.", "kafka.admin."}) {
+                String option = scope + setting.getKey();
+                IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                        () -> parse("kafka://h", Map.of(option, "1")), option);
+                assertTrue(e.getMessage().contains("'" + option + "'"), e.getMessage());
+                assertTrue(e.getMessage().contains(setting.getValue()), option + ": " + e.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void producer_retries_are_refused_but_the_admin_clients_may_be_tuned() {
+        for (String option : new String[] {"kafka.retries", "kafka.producer.retries"}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> parse("kafka://h", Map.of(option, "0")));
+            assertTrue(e.getMessage().contains("delivery.timeout.ms"), e.getMessage());
+        }
+        assertEquals("3", parse("kafka://h", Map.of("kafka.admin.retries", "3")).adminConfig().get("retries"));
+    }
+
+    @Test
+    void settings_courier_does_not_rely_on_still_pass_through() {
+        Map<String, Object> consumer = parse("kafka://h", Map.of("kafka.consumer.isolation.level", "read_committed",
+                "kafka.consumer.max.poll.interval.ms", "600000")).consumerConfig("g", "-c", 10);
+        assertEquals("read_committed", consumer.get("isolation.level"));
+        assertEquals("600000", consumer.get("max.poll.interval.ms"));
+    }
+
+    @Test
+    void a_plus_in_the_url_password_stays_a_plus() {
+        Map<String, Object> admin = parse("kafka://ada:a+b%2Bc@broker:9092", Map.of()).adminConfig();
+        assertEquals("org.apache.kafka.common.security.plain.PlainLoginModule required username=\"ada\" "
+                + "password=\"a+b+c\";", admin.get("sasl.jaas.config"));
+    }
+
+    @Test
     void bad_values_are_rejected_naming_the_option() {
         assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("kafka://h", Map.of("partitions", "zero")))
                 .getMessage().contains("partitions"));
@@ -129,6 +192,33 @@ class KafkaSettingsTest {
                 + "password=\"s\\\"cr3t\";", admin.get("sasl.jaas.config"));
         assertEquals("broker:9092", settings.bootstrapServers());
         assertFalse(settings.toString().contains("cr3t"), settings.toString());
+    }
+
+    @Test
+    void a_malformed_url_is_refused_without_showing_its_password_or_secret_options() {
+        String[] urls = {"kafka://ada:Pw+S3cret@h/path?saslJaasConfig=J4as-S3cret&sslKeyPassword=K3y-S3cret",
+                "kafka://ada:Pw+S3cret@h,/?kafka.ssl.truststore.password=Tru5t-S3cret"};
+        for (String url : urls) {
+            URI uri = URI.create(url);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> KafkaSettings.parse(uri, Map.of()));
+            for (String secret : new String[] {"Pw+S3cret", "J4as-S3cret", "K3y-S3cret", "Tru5t-S3cret"}) {
+                assertFalse(e.getMessage().contains(secret), e.getMessage());
+            }
+        }
+    }
+
+    @Test
+    void client_messages_are_scrubbed_of_every_secret_given() {
+        KafkaSettings settings = parse("kafka://ada:Pw%2BS3cret@h", Map.of("sslKeyPassword", "K3y-S3cret",
+                "kafka.producer.ssl.truststore.password", "Tru5t-S3cret", "securityProtocol", "SASL_SSL"));
+        String scrubbed = settings.scrub("bad: password=\"Pw+S3cret\" K3y-S3cret Tru5t-S3cret Pw%2BS3cret");
+        for (String secret : new String[] {"Pw+S3cret", "K3y-S3cret", "Tru5t-S3cret", "Pw%2BS3cret"}) {
+            assertFalse(scrubbed.contains(secret), scrubbed);
+        }
+        Throwable safe = settings.safe(new RuntimeException("wrapper", new IllegalStateException("K3y-S3cret is wrong")));
+        assertFalse(safe.toString().contains("K3y-S3cret"), safe.toString());
+        assertEquals(null, safe.getCause());
     }
 
     @Test
