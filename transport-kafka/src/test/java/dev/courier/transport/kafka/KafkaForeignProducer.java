@@ -45,6 +45,11 @@ public final class KafkaForeignProducer implements ForeignProducer {
     }
 
     @Override
+    public void publishWithContentType(String topic, String contentType, byte[] body) throws Exception {
+        send(topic, null, Map.of("content-type", contentType), body);
+    }
+
+    @Override
     public void submit(String queue, Map<String, String> headers, byte[] body) throws Exception {
         send(KafkaNames.QUEUE_PREFIX + queue, null, headers, body);
     }

@@ -29,7 +29,7 @@ import java.util.regex.Pattern;
 final class NatsForeignProducer implements ForeignProducer {
 
     /** Room left in the server's max_payload for the few small headers a test adds. */
-    static final int HEADER_ROOM = 4 * 1024;
+    static final int HEADER_ROOM = 128;
     private static final Pattern MAX_PAYLOAD = Pattern.compile("\"max_payload\"\\s*:\\s*(\\d+)");
 
     private final Socket socket;
@@ -78,6 +78,11 @@ final class NatsForeignProducer implements ForeignProducer {
     public synchronized void publish(String topic, String key, Map<String, String> headers, byte[] body) throws IOException {
         // NATS has no ordering field of its own: the key is not sent
         send(NatsNames.subject(Destination.topic(topic)), headers, body);
+    }
+
+    @Override
+    public synchronized void publishWithContentType(String topic, String contentType, byte[] body) throws IOException {
+        send(NatsNames.subject(Destination.topic(topic)), Map.of("content-type", contentType), body);
     }
 
     @Override

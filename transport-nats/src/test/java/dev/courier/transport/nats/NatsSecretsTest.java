@@ -14,6 +14,7 @@ import dev.courier.api.MessageBus;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
 import dev.courier.spi.Transport;
+import dev.courier.testkit.SecretsSuite;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Instant;
@@ -34,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * health detail of the NATS transport, from connecting to closing.
  */
 @Tag("broker")
-class NatsSecretsTest {
+class NatsSecretsTest extends SecretsSuite {
 
     private static final String TOKEN = "s3cr3tT0kenXYZ";
     private static final String TRUST_STORE_PASSWORD = "tRuStPa55word";
@@ -45,6 +46,25 @@ class NatsSecretsTest {
     private Level courierLevel;
     private final List<String> seen = new ArrayList<>();
     private String prefix;
+
+    @Override
+    protected void beforeEachTest() {
+        NatsTestBroker.require();
+    }
+
+    @Override
+    protected List<String> urlsWithSecrets() {
+        String server = NatsSettings.parse(URI.create(NatsTestBroker.URL.replaceAll("\\?.*", "")), Map.of()).servers().get(0);
+        return List.of(
+                "nats://" + TOKEN + "@" + server + "?trustStorePassword=" + TRUST_STORE_PASSWORD,
+                "nats://app:" + TOKEN + "@" + server + "?trustStorePassword=" + TRUST_STORE_PASSWORD,
+                "nats://" + TOKEN + "@127.0.0.1:1?connectTimeout=2s&trustStorePassword=" + TRUST_STORE_PASSWORD);
+    }
+
+    @Override
+    protected List<String> secrets() {
+        return List.of(TOKEN, TRUST_STORE_PASSWORD);
+    }
 
     @BeforeEach
     void captureLogs() {
