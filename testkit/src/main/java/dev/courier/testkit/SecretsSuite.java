@@ -1,6 +1,7 @@
 package dev.courier.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import ch.qos.logback.classic.Level;
@@ -39,11 +40,16 @@ import org.slf4j.LoggerFactory;
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 public abstract class SecretsSuite {
 
-    /** URLs that hold every secret of {@link #secrets()}; each may connect or be refused by the broker. */
+    /**
+     * URLs that hold every secret of {@link #secrets()}; each may connect or be refused by the
+     * broker, and at least one must connect, so that a working bus is checked too.
+     */
     protected abstract List<String> urlsWithSecrets();
 
     /** The secret values in those URLs (as a user would type them, and as the URL encodes them). */
     protected abstract List<String> secrets();
+
+    private final List<String> refusals = new ArrayList<>();
 
     /** Called before each test, for example to check the broker is reachable. */
     protected void beforeEachTest() {
@@ -52,9 +58,13 @@ public abstract class SecretsSuite {
     @Test
     void no_secret_appears_in_logs_exceptions_to_string_or_health() {
         beforeEachTest();
+        int connected = 0;
+        refusals.clear();
         for (String url : urlsWithSecrets()) {
             List<String> shown = new ArrayList<>();
-            List<ILoggingEvent> logged = capturingLogs(() -> exercise(url, shown));
+            boolean[] worked = new boolean[1];
+            List<ILoggingEvent> logged = capturingLogs(() -> worked[0] = exercise(url, shown));
+            connected += worked[0] ? 1 : 0;
             for (ILoggingEvent event : logged) {
                 shown.add(event.getLoggerName() + " " + event.getLevel() + " " + event.getFormattedMessage());
                 shown.add(describe(event.getThrowableProxy()));
@@ -67,15 +77,19 @@ public abstract class SecretsSuite {
                 }
             }
         }
+        assertTrue(connected > 0, "none of the suite's URLs connected, so no working bus was checked; refusals: "
+                + refusals.stream().map(this::masked).toList());
     }
 
-    private static void exercise(String url, List<String> shown) {
+    /** Connects, uses and closes a bus on {@code url}, collecting all it shows; false if it could not connect. */
+    private boolean exercise(String url, List<String> shown) {
         MessageBus bus;
         try {
             bus = MessageBus.connect(url, BusOptions.defaults().withPublishTimeout(Duration.ofSeconds(5)));
         } catch (RuntimeException refused) {
             shown.add(stackTrace(refused));
-            return;
+            refusals.add(refused.toString());
+            return false;
         }
         try {
             shown.add(bus.toString());
@@ -95,6 +109,15 @@ public abstract class SecretsSuite {
         } catch (IllegalStateException closed) {
             shown.add(stackTrace(closed));
         }
+        return true;
+    }
+
+    private String masked(String text) {
+        String out = text;
+        for (String secret : secrets()) {
+            out = out.replace(secret, "<SECRET>");
+        }
+        return out;
     }
 
     /** Runs {@code action} while every log event of Courier (DEBUG up) and of others (INFO up) is kept, not printed. */

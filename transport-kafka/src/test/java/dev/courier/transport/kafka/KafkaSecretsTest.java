@@ -17,11 +17,14 @@ class KafkaSecretsTest extends SecretsSuite {
         String jaas = "org.apache.kafka.common.security.plain.PlainLoginModule%20required%20username%3D%22u%22%20password%3D%22"
                 + JAAS_PASSWORD + "%22%3B";
         return List.of(
-                // a working bus: the PLAINTEXT listener is given every secret and uses none
-                "kafka://ada:" + PASSWORD + "@" + servers + "?securityProtocol=PLAINTEXT&sslKeyPassword=" + KEY_PASSWORD
-                        + "&kafka.sasl.jaas.config=" + jaas,
+                // working buses: the PLAINTEXT listener is given the secrets and uses none
+                "kafka://ada:" + PASSWORD + "@" + servers + "?securityProtocol=PLAINTEXT&saslMechanism=PLAIN&sslKeyPassword="
+                        + KEY_PASSWORD,
+                "kafka://" + servers + "?securityProtocol=PLAINTEXT&kafka.sasl.jaas.config=" + jaas
+                        + "&kafka.ssl.key.password=" + KEY_PASSWORD,
                 // nothing listens
-                "kafka://ada:" + PASSWORD + "@127.0.0.1:1?saslJaasConfig=" + jaas + "&kafka.ssl.key.password=" + KEY_PASSWORD);
+                "kafka://ada:" + PASSWORD + "@127.0.0.1:1?kafka.ssl.key.password=" + KEY_PASSWORD,
+                "kafka://127.0.0.1:1?saslJaasConfig=" + jaas);
     }
 
     @Override
