@@ -367,6 +367,34 @@ public abstract class ConformanceSuite {
     }
 
     @Test
+    void closing_a_whole_bus_gives_its_held_messages_to_another_member_before_any_ack_deadline() {
+        String topic = name("bus-close");
+        CountDownLatch holding = new CountDownLatch(1);
+        MessageBus leaving = connect();
+        leaving.subscribe(topic, "g", String.class, m -> {
+            holding.countDown();
+            new CountDownLatch(1).await(); // held until the bus closes and interrupts the handler
+        }, ConsumerOptions.concurrency(4).withShutdownTimeout(Duration.ofMillis(200)));
+        Inbox<String> staying = new Inbox<>();
+        connect().subscribe(topic, "g", String.class, staying);
+        MessageBus publisher = connect();
+        Set<String> ids = new HashSet<>();
+        for (int i = 0; i < 8; i++) {
+            ids.add(await(publisher.publish(OutgoingMessage.of(topic, "m" + i).withKey("k" + i))).id());
+        }
+        awaitLatch(holding);
+
+        long closedAt = System.nanoTime();
+        leaving.close();
+
+        // 20 s: well under the ack deadlines a broker would otherwise wait out (NATS ackWait 30 s,
+        // Kafka session timeout 45 s), so only a bus close that gives messages back passes
+        staying.awaitIds(ids, Duration.ofSeconds(20));
+        System.out.printf("bus close: the other member had every held message %d ms after close began%n",
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - closedAt));
+    }
+
+    @Test
     void nothing_acked_is_redelivered_after_a_clean_close() {
         String topic = name("acked");
         Inbox<String> first = new Inbox<>();

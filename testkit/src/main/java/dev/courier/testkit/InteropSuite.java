@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.courier.api.BusListener;
 import dev.courier.api.BusOptions;
 import dev.courier.api.ConsumerOptions;
 import dev.courier.api.DeadLetterHeaders;
@@ -16,6 +17,7 @@ import dev.courier.api.HealthStatus;
 import dev.courier.api.Message;
 import dev.courier.api.MessageBus;
 import dev.courier.api.RetryPolicy;
+import dev.courier.api.Route;
 import dev.courier.api.Subscription;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -102,7 +104,11 @@ public abstract class InteropSuite {
 
     /** A new bus on the broker under test, closed after the test. */
     protected MessageBus connect() {
-        MessageBus bus = MessageBus.connect(url(), BusOptions.defaults().withPublishTimeout(Duration.ofSeconds(15)));
+        return connect(BusOptions.defaults().withPublishTimeout(Duration.ofSeconds(15)));
+    }
+
+    private MessageBus connect(BusOptions options) {
+        MessageBus bus = MessageBus.connect(url(), options);
         buses.add(bus);
         return bus;
     }
@@ -317,7 +323,13 @@ public abstract class InteropSuite {
 
     @Test
     void a_body_at_the_limit_that_cannot_be_dead_lettered_holds_only_itself_and_health_says_why() throws Exception {
-        MessageBus bus = connect();
+        List<Throwable> refusals = new CopyOnWriteArrayList<>();
+        MessageBus bus = connect(BusOptions.defaults().withPublishTimeout(Duration.ofSeconds(15)).withListener(new BusListener() {
+            @Override
+            public void deadLetterFailed(Route route, Message<byte[]> message, Throwable failure) {
+                refusals.add(failure);
+            }
+        }));
         String topic = name("undeliverable");
         Inbox<String> inbox = new Inbox<>();
         Subscription subscription = bus.subscribe(topic, "g", String.class, inbox, noRetry().withConcurrency(2));
@@ -334,6 +346,7 @@ public abstract class InteropSuite {
             assertNotEquals(HealthStatus.UP, stuck.status());
             assertTrue(stuck.detail() != null && stuck.detail().contains("dead-letter"),
                     "the detail says a message could not be dead-lettered: " + stuck);
+            assertFalse(refusals.isEmpty(), "the listener heard of the refused dead letter");
         } else {
             Inbox<byte[]> deadLetters = new Inbox<>();
             bus.workQueue(subscription.deadLetterQueue(), byte[].class).work(deadLetters);
