@@ -81,7 +81,11 @@ import org.junit.jupiter.api.Timeout;
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 public abstract class ConformanceSuite {
 
-    private static final String RUN = UUID.randomUUID().toString().substring(0, 8);
+    /**
+     * The start of every name the suite creates in this JVM ({@code ck-<run>-}), so that a
+     * transport's test can delete what the run left on a shared broker.
+     */
+    public static final String RUN_PREFIX = "ck-" + UUID.randomUUID().toString().substring(0, 8) + "-";
     private static final AtomicInteger TEST_NUMBER = new AtomicInteger();
 
     private final List<MessageBus> buses = new CopyOnWriteArrayList<>();
@@ -130,7 +134,7 @@ public abstract class ConformanceSuite {
         beforeEachTest();
         String method = info.getTestMethod().map(m -> m.getName()).orElse("test");
         String shortName = method.length() > 24 ? method.substring(0, 24) : method;
-        prefix = "ck-" + RUN + "-" + TEST_NUMBER.incrementAndGet() + "-" + shortName;
+        prefix = RUN_PREFIX + TEST_NUMBER.incrementAndGet() + "-" + shortName;
     }
 
     @AfterEach

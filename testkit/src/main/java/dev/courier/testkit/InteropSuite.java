@@ -56,7 +56,8 @@ import org.junit.jupiter.api.Timeout;
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 public abstract class InteropSuite {
 
-    private static final String RUN = UUID.randomUUID().toString().substring(0, 8);
+    /** The start of every name the suite creates in this JVM ({@code ik-<run>-}), for clean-up. */
+    public static final String RUN_PREFIX = "ik-" + UUID.randomUUID().toString().substring(0, 8) + "-";
     private static final AtomicInteger TEST_NUMBER = new AtomicInteger();
     private static final String GREETING_JSON = "{\"text\":\"hi\",\"number\":1,\"sentAt\":\"2026-11-29T15:40:01.123Z\",\"tags\":[]}";
 
@@ -83,7 +84,7 @@ public abstract class InteropSuite {
     void setUp(TestInfo info) throws Exception {
         beforeEachTest();
         String method = info.getTestMethod().map(m -> m.getName()).orElse("test");
-        prefix = "ik-" + RUN + "-" + TEST_NUMBER.incrementAndGet() + "-" + (method.length() > 20 ? method.substring(0, 20) : method);
+        prefix = RUN_PREFIX + TEST_NUMBER.incrementAndGet() + "-" + (method.length() > 20 ? method.substring(0, 20) : method);
         producer = foreignProducer();
     }
 

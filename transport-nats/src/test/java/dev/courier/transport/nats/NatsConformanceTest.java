@@ -3,7 +3,6 @@ package dev.courier.transport.nats;
 import dev.courier.testkit.ConformanceSuite;
 import dev.courier.testkit.RestartableBroker;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
@@ -14,8 +13,6 @@ import org.junit.jupiter.api.Assumptions;
 class NatsConformanceTest extends ConformanceSuite {
 
     private static NatsServerProcess ownServer;
-    /** The suite's per-run name prefix ({@code ck-<run>-}), learnt from the first test. */
-    private static volatile String runPrefix;
 
     @Override
     protected String url() {
@@ -47,23 +44,12 @@ class NatsConformanceTest extends ConformanceSuite {
         }
     }
 
-    @AfterEach
-    void rememberTheRunPrefix() {
-        String name = name("x");
-        int third = name.indexOf('-', name.indexOf('-') + 1);
-        if (name.startsWith("ck-") && third > 0) {
-            runPrefix = name.substring(0, third + 1);
-        }
-    }
-
     @AfterAll
     static void stopOwnServerAndCleanUp() throws Exception {
         if (ownServer != null) {
             ownServer.close();
             ownServer = null;
         }
-        if (runPrefix != null) {
-            NatsTestBroker.deleteStreams(NatsTestBroker.URL, runPrefix);
-        }
+        NatsTestBroker.deleteStreams(NatsTestBroker.URL, RUN_PREFIX);
     }
 }

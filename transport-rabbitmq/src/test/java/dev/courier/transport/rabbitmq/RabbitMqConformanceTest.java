@@ -3,9 +3,6 @@ package dev.courier.transport.rabbitmq;
 import dev.courier.testkit.ConformanceSuite;
 import dev.courier.testkit.RestartableBroker;
 import java.io.IOException;
-import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterAll;
 
 /**
@@ -14,9 +11,6 @@ import org.junit.jupiter.api.AfterAll;
  * local node.
  */
 class RabbitMqConformanceTest extends ConformanceSuite {
-
-    /** Name prefixes ({@code ck-<run>-}) of the runs in this JVM, for the clean-up. */
-    private static final Set<String> RUN_PREFIXES = ConcurrentHashMap.newKeySet();
 
     @Override
     protected String url() {
@@ -63,27 +57,9 @@ class RabbitMqConformanceTest extends ConformanceSuite {
                 + TestBroker.SETTINGS.hostAndPort();
     }
 
-    @Override
-    protected String name(String suffix) {
-        String name = super.name(suffix);
-        RUN_PREFIXES.add(name.substring(0, name.indexOf('-', "ck-".length()) + 1));
-        return name;
-    }
-
-    /** Deletes the queues and exchanges of this run (the suite's names all start with {@code ck-<run>-}). */
+    /** Deletes the queues and exchanges of this run. */
     @AfterAll
     static void deleteWhatTheRunCreated() {
-        if (RUN_PREFIXES.isEmpty() || !TestBroker.isLocal() || !RabbitMqCtl.available()) {
-            return;
-        }
-        for (String prefix : RUN_PREFIXES) {
-            try {
-                List<String> queues = RabbitMqCtl.queues(prefix);
-                List<String> exchanges = RabbitMqCtl.exchanges(prefix);
-                TestBroker.delete(queues, exchanges);
-            } catch (IOException e) {
-                System.err.println("could not list the queues and exchanges of run " + prefix + ": " + e.getMessage());
-            }
-        }
+        TestBroker.deleteRun(RUN_PREFIX);
     }
 }

@@ -66,4 +66,19 @@ final class TestBroker {
             System.err.println("could not clean up the test queues and exchanges: " + e);
         }
     }
+
+    /**
+     * Deletes every queue and exchange whose name starts with {@code runPrefix}: what a suite's
+     * run left on the shared local broker. Does nothing for a remote broker or without rabbitmqctl.
+     */
+    static void deleteRun(String runPrefix) {
+        if (!isLocal() || !RabbitMqCtl.available()) {
+            return;
+        }
+        try {
+            delete(RabbitMqCtl.queues(runPrefix), RabbitMqCtl.exchanges(runPrefix));
+        } catch (IOException e) {
+            System.err.println("could not list the queues and exchanges of run " + runPrefix + ": " + e.getMessage());
+        }
+    }
 }
