@@ -16,10 +16,15 @@ import java.util.Optional;
  * @param contentType the payload's media type on the wire, for example {@code application/json}
  * @param timestamp   when it was published, millisecond precision
  * @param attempt     1 on the first attempt; counts in-process retries and broker redeliveries
+ * @param type        the logical event type (the CloudEvents {@code type} attribute, see
+ *                    {@link EventType}), or {@code null} when the message has none: a
+ *                    {@code byte[]} or {@code String} payload published without
+ *                    {@link OutgoingMessage#withType}, or a message from another producer whose
+ *                    type is absent or the topic's name
  * @param <T>         the payload type
  */
 public record Message<T>(String id, String topic, String key, Map<String, String> headers, T payload,
-                         String contentType, Instant timestamp, int attempt) {
+                         String contentType, Instant timestamp, int attempt, String type) {
 
     public Message {
         Objects.requireNonNull(id, "id");
@@ -27,6 +32,17 @@ public record Message<T>(String id, String topic, String key, Map<String, String
         headers = Map.copyOf(Objects.requireNonNull(headers, "headers"));
         Objects.requireNonNull(contentType, "contentType");
         Objects.requireNonNull(timestamp, "timestamp");
+    }
+
+    /** A message without a type. */
+    public Message(String id, String topic, String key, Map<String, String> headers, T payload,
+                   String contentType, Instant timestamp, int attempt) {
+        this(id, topic, key, headers, payload, contentType, timestamp, attempt, null);
+    }
+
+    /** The type, if the message has one. */
+    public Optional<String> optionalType() {
+        return Optional.ofNullable(type);
     }
 
     /** The key, if the message has one. */
@@ -41,11 +57,11 @@ public record Message<T>(String id, String topic, String key, Map<String, String
 
     /** The same message with another payload, for middleware that transforms it. */
     public <R> Message<R> withPayload(R newPayload) {
-        return new Message<>(id, topic, key, headers, newPayload, contentType, timestamp, attempt);
+        return new Message<>(id, topic, key, headers, newPayload, contentType, timestamp, attempt, type);
     }
 
     /** The same message on another attempt. */
     public Message<T> withAttempt(int newAttempt) {
-        return new Message<>(id, topic, key, headers, payload, contentType, timestamp, newAttempt);
+        return new Message<>(id, topic, key, headers, payload, contentType, timestamp, newAttempt, type);
     }
 }

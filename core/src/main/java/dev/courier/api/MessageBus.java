@@ -1,6 +1,7 @@
 package dev.courier.api;
 
 import dev.courier.internal.RealMessageBus;
+import dev.courier.internal.TypeRouter;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -72,8 +73,13 @@ public interface MessageBus extends AutoCloseable {
      * short, or chain blocking work with the {@code ...Async} methods, or the client stalls until
      * the work is done.
      *
+     * <p>The message's event type, {@link OutgoingMessage#type()} or else its payload class's
+     * (see {@link EventType}), travels as the CloudEvents {@code type} attribute and reaches
+     * consumers as {@link Message#type()}.
+     *
      * @throws IllegalStateException when the bus is closed
-     * @throws IllegalArgumentException when a header name is invalid or reserved
+     * @throws IllegalArgumentException when a header name is invalid or reserved, or the event
+     *                                  type (given or from {@link EventType}) is invalid
      */
     CompletionStage<PublishReceipt> publish(OutgoingMessage message);
 
@@ -90,6 +96,25 @@ public interface MessageBus extends AutoCloseable {
      */
     <T> Subscription subscribe(String topic, String group, Class<T> type, MessageHandler<T> handler,
                                ConsumerOptions options);
+
+    /** Subscribes with one handler per event type and {@link ConsumerOptions#defaults()}. */
+    default Subscription subscribe(String topic, String group, TypeRoutes routes) {
+        return subscribe(topic, group, routes, ConsumerOptions.defaults());
+    }
+
+    /**
+     * Joins {@code group} on {@code topic} like {@link #subscribe(String, String, Class, MessageHandler, ConsumerOptions)},
+     * handling each message with the route of its {@linkplain Message#type() event type}, its
+     * payload decoded into that route's class. A message of another type (or of none) is
+     * dead-lettered or acknowledged, as {@link TypeRoutes#unrouted()} says. The routes share
+     * the subscription's retry policy, dead-letter queue, concurrency and per-key order.
+     *
+     * @throws IllegalArgumentException when there is no route, two routes have one type, or a
+     *                                  route's class has no event type and the route names none
+     */
+    default Subscription subscribe(String topic, String group, TypeRoutes routes, ConsumerOptions options) {
+        return subscribe(topic, group, byte[].class, TypeRouter.of(routes, !options.lenientDecoding()), options);
+    }
 
     /** The work queue {@code name}, declared on the broker before this returns. */
     <T> WorkQueue<T> workQueue(String name, Class<T> type);

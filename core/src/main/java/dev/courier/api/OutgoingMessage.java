@@ -18,8 +18,12 @@ import java.util.Objects;
  * @param key     the ordering key: messages with one key reach a group in publish order; or {@code null}
  * @param headers headers to carry; names starting with {@code courier-} are reserved
  * @param id      the message id, or {@code null} to have one generated
+ * @param type    the logical event type (the CloudEvents {@code type} attribute), or {@code null}
+ *                for the payload class's (see {@link EventType}); checked on publish like a topic
+ *                name: 1 to 120 characters of {@code [A-Za-z0-9._-]}
  */
-public record OutgoingMessage(String topic, Object payload, String key, Map<String, String> headers, String id) {
+public record OutgoingMessage(String topic, Object payload, String key, Map<String, String> headers, String id,
+                              String type) {
 
     public OutgoingMessage {
         Objects.requireNonNull(topic, "topic");
@@ -27,14 +31,19 @@ public record OutgoingMessage(String topic, Object payload, String key, Map<Stri
         headers = Map.copyOf(Objects.requireNonNull(headers, "headers"));
     }
 
+    /** A message whose type is its payload class's. */
+    public OutgoingMessage(String topic, Object payload, String key, Map<String, String> headers, String id) {
+        this(topic, payload, key, headers, id, null);
+    }
+
     /** A message with no key and no headers. */
     public static OutgoingMessage of(String topic, Object payload) {
-        return new OutgoingMessage(topic, payload, null, Map.of(), null);
+        return new OutgoingMessage(topic, payload, null, Map.of(), null, null);
     }
 
     /** This message with the ordering key {@code key} ({@code null} for none). */
     public OutgoingMessage withKey(String newKey) {
-        return new OutgoingMessage(topic, payload, newKey, headers, id);
+        return new OutgoingMessage(topic, payload, newKey, headers, id, type);
     }
 
     /** This message with one more header (or a replaced one). */
@@ -43,21 +52,29 @@ public record OutgoingMessage(String topic, Object payload, String key, Map<Stri
         Objects.requireNonNull(value, "value");
         Map<String, String> copy = new LinkedHashMap<>(headers);
         copy.put(name, value);
-        return new OutgoingMessage(topic, payload, key, copy, id);
+        return new OutgoingMessage(topic, payload, key, copy, id, type);
     }
 
     /** This message with {@code newHeaders} instead of its headers. */
     public OutgoingMessage withHeaders(Map<String, String> newHeaders) {
-        return new OutgoingMessage(topic, payload, key, newHeaders, id);
+        return new OutgoingMessage(topic, payload, key, newHeaders, id, type);
     }
 
     /** This message with the given id instead of a generated one. */
     public OutgoingMessage withId(String newId) {
-        return new OutgoingMessage(topic, payload, key, headers, newId);
+        return new OutgoingMessage(topic, payload, key, headers, newId, type);
     }
 
     /** This message addressed to another topic. */
     public OutgoingMessage withTopic(String newTopic) {
-        return new OutgoingMessage(newTopic, payload, key, headers, id);
+        return new OutgoingMessage(newTopic, payload, key, headers, id, type);
+    }
+
+    /**
+     * This message with the event type {@code newType} instead of its payload class's, for
+     * example to type a {@code String} or {@code byte[]} payload ({@code null}: the class's again).
+     */
+    public OutgoingMessage withType(String newType) {
+        return new OutgoingMessage(topic, payload, key, headers, id, newType);
     }
 }

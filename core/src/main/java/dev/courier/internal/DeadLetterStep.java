@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Outermost middleware: a failure that is not retried (any {@link Throwable}, {@link Error}s
  * included) sends the message, with its original payload and headers plus the
- * {@link DeadLetterHeaders}, to the dead-letter queue. It returns normally (so the original is
+ * {@link DeadLetterHeaders}, and its event type, to the dead-letter queue. It returns normally (so the original is
  * acked) only once the dead letter is confirmed; when sending fails it throws
  * {@link DeadLetterFailed}, and the dispatcher sends the same letter again later rather than lose
  * the message or run its handler again.
@@ -83,7 +83,7 @@ final class DeadLetterStep implements Middleware {
             headers.put(DeadLetterHeaders.GROUP, group);
         }
         return new Envelope(message.id(), deadLetters, message.key(), headers, message.payload(),
-                message.contentType(), message.timestamp());
+                message.contentType(), message.timestamp(), message.type());
     }
 
     /** Sends the letter; throws {@link DeadLetterFailed}, able to send it again, when that fails. */

@@ -108,6 +108,27 @@ public final class Names {
         return null;
     }
 
+    /**
+     * Checks an event type name: 1 to {@value #MAX_TOPIC} characters of {@code [A-Za-z0-9._-]},
+     * so that it travels in every broker's headers as is. Unlike a topic it names no broker
+     * object, so {@code amq.} is allowed.
+     */
+    public static String type(String name) {
+        if (name == null) {
+            throw new NullPointerException("type");
+        }
+        if (!isType(name)) {
+            throw new IllegalArgumentException("invalid event type '" + printable(name) + "': use 1 to " + MAX_TOPIC
+                    + " letters, digits, '.', '_' or '-'");
+        }
+        return name;
+    }
+
+    /** True when {@code name} is a valid event type name (see {@link #type}). */
+    static boolean isType(String name) {
+        return !name.isEmpty() && name.length() <= MAX_TOPIC && legal(name);
+    }
+
     /** The dead-letter queue of a group on a topic. */
     public static String deadLetterQueue(String topic, String group) {
         return topic + "." + group + DEAD_LETTER_SUFFIX;

@@ -122,10 +122,14 @@ public final class RealMessageBus implements MessageBus {
 
     CompletionStage<PublishReceipt> send(Destination destination, OutgoingMessage message) {
         Names.headers(message.headers());
+        String type = message.type() != null ? Names.type(message.type()) : EventTypeNames.of(message.payload().getClass());
+        if (type != null && type.equals(destination.name())) {
+            type = null; // what the wire would say for no type: every transport reads it back as none
+        }
         ensureOpen();
         String id = message.id() != null ? message.id() : MessageIds.next();
         long start = System.nanoTime();
-        CompletableFuture<PublishReceipt> sent = encodeAndSend(destination, message, id);
+        CompletableFuture<PublishReceipt> sent = encodeAndSend(destination, message, id, type);
         if (listener == null) {
             return sent;
         }
@@ -139,7 +143,8 @@ public final class RealMessageBus implements MessageBus {
         });
     }
 
-    private CompletableFuture<PublishReceipt> encodeAndSend(Destination destination, OutgoingMessage message, String id) {
+    private CompletableFuture<PublishReceipt> encodeAndSend(Destination destination, OutgoingMessage message, String id,
+                                                            String type) {
         Payloads.Encoded encoded;
         try {
             encoded = payloads.encode(message.payload());
@@ -153,7 +158,7 @@ public final class RealMessageBus implements MessageBus {
         }
         Instant timestamp = Instant.ofEpochMilli(System.currentTimeMillis());
         Envelope envelope = new Envelope(id, destination, message.key(), withTrace(message.headers()), encoded.bytes(),
-                encoded.contentType(), timestamp);
+                encoded.contentType(), timestamp, type);
         return sendEnvelope(envelope, new PublishReceipt(id, destination.name(), timestamp));
     }
 

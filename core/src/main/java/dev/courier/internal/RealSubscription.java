@@ -242,7 +242,7 @@ final class RealSubscription implements Subscription, DeliverySink {
         }
         return new Message<>(envelope.id(), envelope.destination().name(), envelope.key(), envelope.headers(),
                 envelope.payload(), envelope.contentType(), envelope.timestamp(),
-                task.delivery.deliveryCount() - 1 + task.attempt);
+                task.delivery.deliveryCount() - 1 + task.attempt, envelope.type());
     }
 
     private void runAgain(Task task, Duration delay) {

@@ -17,8 +17,8 @@ import java.util.Map;
 /**
  * Reads CloudEvents that arrive in structured content mode ({@code application/cloudevents+json}):
  * the message is the event, with its data under {@code data} or {@code data_base64}. Such a
- * message reaches the handler as the event's data, with the event's id, time and content type,
- * and its other attributes as headers named {@code ce-<attribute>}, exactly as the same event in
+ * message reaches the handler as the event's data, with the event's id, time, content type and
+ * type (unless the type is the destination's name: Courier's "no type"), and its other attributes as headers named {@code ce-<attribute>}, exactly as the same event in
  * binary mode would. Anything else, a malformed event included, passes unchanged (a malformed
  * one then fails decoding and is dead-lettered with the reason).
  */
@@ -68,8 +68,10 @@ final class StructuredCloudEvents {
                 headers.put(HEADER_PREFIX + name, value.isTextual() ? value.asText() : value.toString());
             }
         }
+        String type = event.path(CloudEvents.TYPE).isTextual()
+                ? Envelope.receivedType(event.get(CloudEvents.TYPE).asText(), envelope.destination()) : null;
         return new Envelope(event.get(CloudEvents.ID).asText(), envelope.destination(), envelope.key(), headers, payload,
-                contentType, time != null ? time : envelope.timestamp());
+                contentType, time != null ? time : envelope.timestamp(), type);
     }
 
     private static boolean isStructured(String contentType) {

@@ -16,8 +16,10 @@ import java.util.function.Function;
  * Courier reads CloudEvents produced elsewhere.
  *
  * <p>Mapping: {@code id} = message id, {@code source} = {@code /courier/<destination>},
- * {@code type} = the destination name, {@code specversion} = {@code 1.0}, {@code time} = the
- * publish timestamp (RFC 3339), {@code datacontenttype} = the content type.
+ * {@code type} = the envelope's {@linkplain Envelope#type() type}, or the destination name when it
+ * has none (a receiver reads that back as no type, see {@link Envelope#receivedType}),
+ * {@code specversion} = {@code 1.0}, {@code time} = the publish timestamp (RFC 3339),
+ * {@code datacontenttype} = the content type.
  */
 public final class CloudEvents {
 
@@ -39,7 +41,7 @@ public final class CloudEvents {
         Map<String, String> attributes = new LinkedHashMap<>();
         attributes.put(ID, envelope.id());
         attributes.put(SOURCE, "/courier/" + envelope.destination().name());
-        attributes.put(TYPE, envelope.destination().name());
+        attributes.put(TYPE, envelope.type() != null ? envelope.type() : envelope.destination().name());
         attributes.put(SPECVERSION, SPEC_VERSION);
         attributes.put(TIME, envelope.timestamp().toString());
         attributes.put(DATACONTENTTYPE, envelope.contentType());

@@ -19,9 +19,13 @@ import java.util.Objects;
  * @param payload     the encoded payload, possibly empty, never {@code null}
  * @param contentType the payload's media type, for example {@code application/json}
  * @param timestamp   when the message was published, millisecond precision
+ * @param type        the message's logical event type (the CloudEvents {@code type} attribute),
+ *                    or {@code null} when it has none; a transport writes the destination name
+ *                    as the attribute then, and on receive sets this only when the attribute is
+ *                    not the destination's name
  */
 public record Envelope(String id, Destination destination, String key, Map<String, String> headers,
-                       byte[] payload, String contentType, Instant timestamp) {
+                       byte[] payload, String contentType, Instant timestamp, String type) {
 
     public Envelope {
         Objects.requireNonNull(id, "id");
@@ -32,9 +36,29 @@ public record Envelope(String id, Destination destination, String key, Map<Strin
         Objects.requireNonNull(timestamp, "timestamp");
     }
 
+    /** An envelope without a type. */
+    public Envelope(String id, Destination destination, String key, Map<String, String> headers,
+                    byte[] payload, String contentType, Instant timestamp) {
+        this(id, destination, key, headers, payload, contentType, timestamp, null);
+    }
+
     /** This envelope sent to another destination, everything else unchanged. */
     public Envelope withDestination(Destination other) {
-        return new Envelope(id, other, key, headers, payload, contentType, timestamp);
+        return new Envelope(id, other, key, headers, payload, contentType, timestamp, type);
+    }
+
+    /** This envelope with the type {@code newType} ({@code null} for none), everything else unchanged. */
+    public Envelope withType(String newType) {
+        return new Envelope(id, destination, key, headers, payload, contentType, timestamp, newType);
+    }
+
+    /**
+     * The type a receiving transport sets from the CloudEvents {@code type} attribute it read
+     * ({@code null} when absent): {@code null} also when it is the name of {@code source}, the
+     * type Courier writes for a message without one.
+     */
+    public static String receivedType(String attribute, Destination source) {
+        return attribute == null || attribute.isEmpty() || attribute.equals(source.name()) ? null : attribute;
     }
 
     @Override
@@ -42,17 +66,17 @@ public record Envelope(String id, Destination destination, String key, Map<Strin
         return o instanceof Envelope e && id.equals(e.id) && destination.equals(e.destination)
                 && Objects.equals(key, e.key) && headers.equals(e.headers)
                 && Arrays.equals(payload, e.payload) && contentType.equals(e.contentType)
-                && timestamp.equals(e.timestamp);
+                && timestamp.equals(e.timestamp) && Objects.equals(type, e.type);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(id, destination, key, headers, Arrays.hashCode(payload), contentType, timestamp);
+        return Objects.hash(id, destination, key, headers, Arrays.hashCode(payload), contentType, timestamp, type);
     }
 
     @Override
     public String toString() {
         return "Envelope[id=" + id + ", " + destination + ", key=" + key + ", headers=" + headers.keySet()
-                + ", " + payload.length + " bytes " + contentType + ", timestamp=" + timestamp + "]";
+                + ", " + payload.length + " bytes " + contentType + ", timestamp=" + timestamp + (type == null ? "" : ", type=" + type) + "]";
     }
 }

@@ -15,6 +15,7 @@ import dev.courier.api.BusOptions;
 import dev.courier.api.ConsumerOptions;
 import dev.courier.api.DeadLetterHeaders;
 import dev.courier.api.DecodingException;
+import dev.courier.api.EventType;
 import dev.courier.api.Health;
 import dev.courier.api.HealthStatus;
 import dev.courier.api.Message;
@@ -27,6 +28,8 @@ import dev.courier.api.RetryPolicy;
 import dev.courier.api.Route;
 import dev.courier.api.Subscription;
 import dev.courier.api.TraceContext;
+import dev.courier.api.TypeRoutes;
+import dev.courier.api.UnroutedTypeException;
 import dev.courier.api.WorkQueue;
 import java.time.Duration;
 import java.time.Instant;
@@ -657,6 +660,76 @@ public abstract class ConformanceSuite {
         assertEquals("lost?", deadLetters.awaitCount(1, timeout()).get(0).payload());
     }
 
+    @Test
+    void a_message_of_an_unrouted_type_is_dead_lettered_at_once_naming_its_type() {
+        MessageBus bus = connect();
+        String topic = name("unrouted");
+        Inbox<OrderPlaced> placed = new Inbox<>();
+        Subscription subscription = bus.subscribe(topic, "billing", TypeRoutes.of(OrderPlaced.class, placed), quickRetry(3));
+        Inbox<byte[]> deadLetters = new Inbox<>();
+        bus.workQueue(subscription.deadLetterQueue(), byte[].class).work(deadLetters);
+
+        PublishReceipt receipt = await(bus.publish(OutgoingMessage.of(topic, new OrderCancelled("o1", "changed mind"))
+                .withKey("o1")));
+
+        Message<byte[]> letter = deadLetters.awaitCount(1, timeout()).get(0);
+        assertEquals(receipt.id(), letter.id());
+        assertEquals("ConformanceSuite.OrderCancelled", letter.type());
+        assertEquals(UnroutedTypeException.class.getName(), letter.headers().get(DeadLetterHeaders.ERROR_CLASS));
+        assertTrue(letter.headers().get(DeadLetterHeaders.ERROR_MESSAGE).contains("'ConformanceSuite.OrderCancelled'"),
+                letter.headers().get(DeadLetterHeaders.ERROR_MESSAGE));
+        assertEquals("1", letter.headers().get(DeadLetterHeaders.ATTEMPTS));
+        assertTrue(placed.messages().isEmpty());
+    }
+
+    @Test
+    void a_message_of_an_unrouted_type_is_acknowledged_when_the_subscription_chooses_so() {
+        List<String> succeeded = new CopyOnWriteArrayList<>();
+        List<String> deadLettered = new CopyOnWriteArrayList<>();
+        MessageBus bus = connect(url(), busOptions().withListener(new BusListener() {
+            @Override
+            public void handled(Route route, Message<byte[]> message, Duration duration, Throwable failure) {
+                if (failure == null) {
+                    succeeded.add(message.id());
+                }
+            }
+
+            @Override
+            public void deadLettered(Route route, Message<byte[]> message, Throwable cause) {
+                deadLettered.add(message.id());
+            }
+        }));
+        String topic = name("unroutedack");
+        Inbox<OrderPlaced> placed = new Inbox<>();
+        bus.subscribe(topic, "shipping", TypeRoutes.of(OrderPlaced.class, placed).otherwise(TypeRoutes.Unrouted.ACK));
+
+        String unrouted = await(bus.publish(OutgoingMessage.of(topic, new OrderCancelled("o1", "x")).withKey("o1"))).id();
+        await(bus.publish(OutgoingMessage.of(topic, new OrderPlaced("o1", 100)).withKey("o1")));
+
+        // one key: the second message starts only once the first was settled
+        assertEquals(new OrderPlaced("o1", 100), placed.awaitCount(1, timeout()).get(0).payload());
+        assertTrue(succeeded.contains(unrouted), "the unrouted message was handled without failure: " + succeeded);
+        assertEquals(List.of(), deadLettered);
+    }
+
+    @Test
+    void a_dead_letter_keeps_its_event_type() {
+        MessageBus bus = connect();
+        String topic = name("typeddlq");
+        Subscription subscription = bus.subscribe(topic, "billing", TypeRoutes.of(OrderPlaced.class, m -> {
+            throw new IllegalStateException("cannot bill " + m.payload().orderId());
+        }), quickRetry(1));
+        Inbox<OrderPlaced> deadLetters = new Inbox<>();
+        bus.workQueue(subscription.deadLetterQueue(), OrderPlaced.class).work(deadLetters);
+
+        await(bus.publish(OutgoingMessage.of(topic, new OrderPlaced("o7", 700)).withKey("o7")));
+
+        Message<OrderPlaced> letter = deadLetters.awaitCount(1, timeout()).get(0);
+        assertEquals("ConformanceSuite.OrderPlaced", letter.type());
+        assertEquals(new OrderPlaced("o7", 700), letter.payload());
+        assertEquals("cannot bill o7", letter.headers().get(DeadLetterHeaders.ERROR_MESSAGE));
+    }
+
     // 5. Ordering ----------------------------------------------------------------------------------
 
     @Test
@@ -696,6 +769,39 @@ public abstract class ConformanceSuite {
             assertEquals(sorted, order, "key" + k + " in publish order");
         }
         assertTrue(maxConcurrent.get() <= 8, "at most 8 handlers at once, saw " + maxConcurrent.get());
+    }
+
+    @Test
+    void one_keys_events_of_several_types_arrive_in_publish_order() {
+        MessageBus bus = connect();
+        String topic = name("typeorder");
+        Map<String, List<String>> seen = new ConcurrentHashMap<>();
+        AtomicInteger handled = new AtomicInteger();
+        Inbox<OrderPlaced> placed = new Inbox<>(m -> {
+            LockSupport.parkNanos(ThreadLocalRandom.current().nextInt(500_000)); // simulated work
+            seen.computeIfAbsent(m.payload().orderId(), k -> Collections.synchronizedList(new ArrayList<>())).add("placed");
+            handled.incrementAndGet();
+        });
+        Inbox<OrderCancelled> cancelled = new Inbox<>(m -> {
+            seen.computeIfAbsent(m.payload().orderId(), k -> Collections.synchronizedList(new ArrayList<>())).add("cancelled");
+            handled.incrementAndGet();
+        });
+        bus.subscribe(topic, "g", TypeRoutes.of(OrderPlaced.class, placed).and(OrderCancelled.class, cancelled),
+                ConsumerOptions.concurrency(8));
+
+        int orders = 30;
+        List<CompletableFuture<PublishReceipt>> stages = new ArrayList<>();
+        for (int i = 0; i < orders; i++) {
+            String order = "order-" + i;
+            stages.add(bus.publish(OutgoingMessage.of(topic, new OrderPlaced(order, i)).withKey(order)).toCompletableFuture());
+            stages.add(bus.publish(OutgoingMessage.of(topic, new OrderCancelled(order, "r" + i)).withKey(order)).toCompletableFuture());
+        }
+        stages.forEach(ConformanceSuite::await);
+        placed.awaitUntil(any -> handled.get() == 2 * orders, timeout(), "every handler to finish");
+
+        for (int i = 0; i < orders; i++) {
+            assertEquals(List.of("placed", "cancelled"), seen.get("order-" + i), "order-" + i + " in publish order");
+        }
     }
 
     // 6. Round trip --------------------------------------------------------------------------------
@@ -858,6 +964,50 @@ public abstract class ConformanceSuite {
 
         assertEquals(1000, published.size());
         inbox.awaitIds(published, timeout());
+    }
+
+    @Test
+    void events_of_several_types_on_one_topic_reach_their_handlers_with_their_types() {
+        MessageBus bus = connect();
+        String topic = name("types");
+        Inbox<OrderPlaced> placed = new Inbox<>();
+        Inbox<OrderCancelled> cancelled = new Inbox<>();
+        Inbox<OrderShipped> shipped = new Inbox<>();
+        Inbox<String> notes = new Inbox<>();
+        bus.subscribe(topic, "g", TypeRoutes.of(OrderPlaced.class, placed).and(OrderCancelled.class, cancelled)
+                .and(OrderShipped.class, shipped).and("order.note", String.class, notes));
+
+        await(bus.publish(topic, new OrderPlaced("o1", 500)));
+        await(bus.publish(topic, new OrderCancelled("o2", "changed mind")));
+        await(bus.publish(topic, new OrderShipped("o3")));
+        await(bus.publish(OutgoingMessage.of(topic, "gift wrap").withType("order.note")));
+
+        Message<OrderPlaced> first = placed.awaitCount(1, timeout()).get(0);
+        Message<OrderCancelled> second = cancelled.awaitCount(1, timeout()).get(0);
+        Message<OrderShipped> third = shipped.awaitCount(1, timeout()).get(0);
+        Message<String> fourth = notes.awaitCount(1, timeout()).get(0);
+        assertEquals(new OrderPlaced("o1", 500), first.payload());
+        assertEquals("ConformanceSuite.OrderPlaced", first.type());
+        assertEquals(new OrderCancelled("o2", "changed mind"), second.payload());
+        assertEquals("ConformanceSuite.OrderCancelled", second.type());
+        assertEquals(new OrderShipped("o3"), third.payload());
+        assertEquals("conformance.order.shipped", third.type());
+        assertEquals("gift wrap", fourth.payload());
+        assertEquals("order.note", fourth.type());
+        assertEquals(List.of(1, 1, 1, 1), List.of(placed.messages().size(), cancelled.messages().size(),
+                shipped.messages().size(), notes.messages().size()));
+    }
+
+    @Test
+    void a_message_published_without_a_type_arrives_without_one() {
+        MessageBus bus = connect();
+        String topic = name("untyped");
+        Inbox<String> inbox = new Inbox<>();
+        bus.subscribe(topic, "g", String.class, inbox);
+
+        await(bus.publish(topic, "plain"));
+
+        assertNull(inbox.awaitCount(1, timeout()).get(0).type());
     }
 
     // 7. Validation ---------------------------------------------------------------------------------
@@ -1262,5 +1412,18 @@ public abstract class ConformanceSuite {
             Thread.currentThread().interrupt();
             fail("interrupted");
         }
+    }
+
+    /** An order was placed: one of several event types on one topic. */
+    public record OrderPlaced(String orderId, int cents) {
+    }
+
+    /** An order was cancelled. */
+    public record OrderCancelled(String orderId, String reason) {
+    }
+
+    /** An order was shipped; its type is named explicitly. */
+    @EventType("conformance.order.shipped")
+    public record OrderShipped(String orderId) {
     }
 }

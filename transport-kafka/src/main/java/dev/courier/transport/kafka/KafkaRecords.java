@@ -20,7 +20,8 @@ import org.apache.kafka.common.header.Headers;
  *
  * <p>The attributes follow the Kafka binding's binary mode ({@code ce_id}, {@code ce_source},
  * {@code ce_type}, {@code ce_specversion} and {@code content-type}; the time is the record's
- * timestamp), so CloudEvents SDKs read Courier messages. A record from another producer
+ * timestamp), so CloudEvents SDKs read Courier messages. {@code ce_type} is the envelope's event
+ * type, or the topic name for a message without one (read back as no type). A record from another producer
  * that is a CloudEvent gets its id, time and content type from those attributes; its other
  * {@code ce_} attributes stay as headers. User headers named {@code ce_*} or {@code content-type}
  * are escaped like {@code courier:} ones.
@@ -59,7 +60,7 @@ final class KafkaRecords {
         // and the record timestamp is the publish time. On small messages headers cost more than payloads.
         headers.add(CE_ID, utf8(envelope.id()));
         headers.add(CE_SOURCE, utf8(COURIER_SOURCE + envelope.destination().name()));
-        headers.add(CE_TYPE, utf8(envelope.destination().name()));
+        headers.add(CE_TYPE, utf8(envelope.type() != null ? envelope.type() : envelope.destination().name()));
         headers.add(CE_SPECVERSION, SPEC_VERSION);
         headers.add(CLOUDEVENTS_CONTENT_TYPE, utf8(envelope.contentType()));
         for (Map.Entry<String, String> header : envelope.headers().entrySet()) {
@@ -85,6 +86,7 @@ final class KafkaRecords {
         Instant timestamp = null;
         Map<String, String> headers = new LinkedHashMap<>();
         Map<String, String> cloudEvent = null;
+        String type = null;
         for (Header header : record.headers()) {
             String name = header.key();
             String value = header.value() == null ? "" : new String(header.value(), StandardCharsets.UTF_8);
@@ -107,6 +109,7 @@ final class KafkaRecords {
         }
         if (cloudEvent != null && (id == null || id.isEmpty())) {
             id = cloudEvent.get(CloudEvents.ID);
+            type = Envelope.receivedType(cloudEvent.get(CloudEvents.TYPE), source);
             String sourceAttribute = cloudEvent.get(CloudEvents.SOURCE);
             boolean fromCourier = sourceAttribute != null && sourceAttribute.startsWith(COURIER_SOURCE);
             if (cloudEvent.containsKey(CloudEvents.TIME)) {
@@ -138,7 +141,7 @@ final class KafkaRecords {
         String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
         byte[] payload = record.value() == null ? new byte[0] : record.value();
         return new Envelope(id, source, key, headers, payload, contentType == null ? UNKNOWN_CONTENT_TYPE : contentType,
-                timestamp);
+                timestamp, type);
     }
 
     private static boolean isReserved(String name) {

@@ -31,7 +31,8 @@ import java.util.TreeMap;
  *       attributes in binary content mode: {@code ce-id}, {@code ce-datacontenttype} and
  *       {@code ce-time}, with {@code ce-source}, {@code ce-type} and {@code ce-specversion}, so
  *       CloudEvents SDKs read Courier messages, their values percent-encoded as the NATS binding
- *       says; the id is also the {@code Nats-Msg-Id}, so JetStream drops a retried publish (a
+ *       says ({@code ce-type} is the envelope's event type, or the destination name for a message
+ *       without one, which is read back as no type); the id is also the {@code Nats-Msg-Id}, so JetStream drops a retried publish (a
  *       dead letter's is a digest of the message, see {@link #messageId}); the key travels as
  *       {@code Courier-Key} (absent when {@code null});</li>
  *   <li>{@code Courier-Id}, {@code Courier-Content-Type} and {@code Courier-Timestamp} (epoch
@@ -104,6 +105,7 @@ final class NatsHeaders {
         String natsContentType = null;
         String natsContentTypeName = null;
         Instant timestamp = null;
+        String type = null;
         if (headers != null) {
             for (Map.Entry<String, List<String>> header : headers.entrySet()) {
                 String name = header.getKey();
@@ -141,6 +143,7 @@ final class NatsHeaders {
         }
         CloudEvents.Received event = CloudEvents.read(cloudEvents::get).orElse(null);
         if (event != null) {
+            type = Envelope.receivedType(event.type(), source);
             id = id != null ? id : event.id();
             if (timestamp == null && event.time() != null) {
                 timestamp = event.time().truncatedTo(ChronoUnit.MILLIS);
@@ -171,7 +174,7 @@ final class NatsHeaders {
         }
         byte[] payload = message.getData() == null ? new byte[0] : message.getData();
         return new Envelope(id, source, key, user, payload, contentType == null ? DEFAULT_CONTENT_TYPE : contentType,
-                timestamp);
+                timestamp, type);
     }
 
     /**

@@ -40,7 +40,8 @@ import java.util.UUID;
  *   <li>user headers: the headers table, as UTF-8 long strings;</li>
  *   <li>CloudEvents attributes in binary content mode ({@code cloudEvents_id},
  *       {@code cloudEvents_source}, ...; the content type is the property), so CloudEvents SDKs
- *       read Courier messages;</li>
+ *       read Courier messages; {@code cloudEvents_type} is the envelope's event type, or the
+ *       destination name for a message without one, which is read back as no type;</li>
  *   <li>delivery mode 2 (persistent).</li>
  * </ul>
  *
@@ -140,6 +141,7 @@ final class AmqpMessages {
         Instant arrival = null;
         String id = properties.getMessageId();
         String contentType = properties.getContentType();
+        String type = null;
         for (Map.Entry<String, Object> header : table.entrySet()) {
             String name = header.getKey();
             Object value = header.getValue();
@@ -174,6 +176,7 @@ final class AmqpMessages {
             CloudEvents.Received event = CloudEvents.read(texts::get).orElse(null);
             Set<String> used = new HashSet<>();
             if (event != null) {
+                type = Envelope.receivedType(event.type(), source);
                 id = id != null ? id : event.id();
                 timestamp = timestamp != null || event.time() == null ? timestamp : event.time();
                 contentType = contentType != null || event.dataContentType() == null ? contentType : event.dataContentType();
@@ -211,7 +214,7 @@ final class AmqpMessages {
             id = derivedId(exchange, routingKey, properties, body);
         }
         return new Envelope(id, source, key, headers, body, contentType != null ? contentType : UNKNOWN_CONTENT_TYPE,
-                timestamp.truncatedTo(ChronoUnit.MILLIS));
+                timestamp.truncatedTo(ChronoUnit.MILLIS), type);
     }
 
     /**
