@@ -1,5 +1,8 @@
 package dev.courier.api;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
  * Headers Courier adds to a dead letter, beside the original headers. The same on every broker.
  */
@@ -17,5 +20,23 @@ public final class DeadLetterHeaders {
     public static final String GROUP = "courier-group";
 
     private DeadLetterHeaders() {
+    }
+
+    /**
+     * The headers of the dead letter of {@code message}: its own headers plus the ones above,
+     * in this order. What core writes, and what a test can compare with.
+     *
+     * @param group the group that failed, or {@code null} for a work queue
+     */
+    public static Map<String, String> of(Message<?> message, Throwable failure, String group) {
+        Map<String, String> headers = new LinkedHashMap<>(message.headers());
+        headers.put(ERROR_CLASS, failure.getClass().getName());
+        headers.put(ERROR_MESSAGE, String.valueOf(failure.getMessage()));
+        headers.put(ATTEMPTS, Integer.toString(message.attempt()));
+        headers.put(ORIGINAL_TOPIC, message.topic());
+        if (group != null) {
+            headers.put(GROUP, group);
+        }
+        return headers;
     }
 }

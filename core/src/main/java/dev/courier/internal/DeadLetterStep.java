@@ -7,7 +7,6 @@ import dev.courier.api.Middleware;
 import dev.courier.api.Route;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -74,14 +73,7 @@ final class DeadLetterStep implements Middleware {
     }
 
     private Envelope letter(Message<byte[]> message, Throwable failure) {
-        Map<String, String> headers = new LinkedHashMap<>(message.headers());
-        headers.put(DeadLetterHeaders.ERROR_CLASS, failure.getClass().getName());
-        headers.put(DeadLetterHeaders.ERROR_MESSAGE, String.valueOf(failure.getMessage()));
-        headers.put(DeadLetterHeaders.ATTEMPTS, Integer.toString(message.attempt()));
-        headers.put(DeadLetterHeaders.ORIGINAL_TOPIC, message.topic());
-        if (group != null) {
-            headers.put(DeadLetterHeaders.GROUP, group);
-        }
+        Map<String, String> headers = DeadLetterHeaders.of(message, failure, group);
         return new Envelope(message.id(), deadLetters, message.key(), headers, message.payload(),
                 message.contentType(), message.timestamp(), message.type());
     }

@@ -6,7 +6,6 @@ import dev.courier.api.Message;
 import dev.courier.api.MessageHandler;
 import dev.courier.api.RetryPolicy;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -96,15 +95,7 @@ public final class HandlerRun<T> {
     }
 
     private Map<String, String> letterHeaders(Message<T> message, Throwable failure) {
-        Map<String, String> headers = new LinkedHashMap<>(message.headers());
-        headers.put(DeadLetterHeaders.ERROR_CLASS, failure.getClass().getName());
-        headers.put(DeadLetterHeaders.ERROR_MESSAGE, String.valueOf(failure.getMessage()));
-        headers.put(DeadLetterHeaders.ATTEMPTS, Integer.toString(message.attempt()));
-        headers.put(DeadLetterHeaders.ORIGINAL_TOPIC, message.topic());
-        if (group != null) {
-            headers.put(DeadLetterHeaders.GROUP, group);
-        }
-        return headers;
+        return DeadLetterHeaders.of(message, failure, group);
     }
 
     /** The dead-letter queue of a subscription, as {@link dev.courier.api.Subscription#deadLetterQueue()} documents it. */
