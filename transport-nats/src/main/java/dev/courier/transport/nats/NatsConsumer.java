@@ -37,9 +37,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One member of a group (or one set of workers of a queue): a pull subscription to the durable
- * consumer, on one of the transport's few shared jnats {@link Dispatcher}s, whose single thread
- * hands messages to the sink in the order they arrive (the sink only queues them, so one
- * subscription never holds up the others on its dispatcher).
+ * consumer, bound to its own jnats {@link Dispatcher}, whose single thread hands messages to the
+ * sink in the order they arrive.
  *
  * <p>Flow control: pull requests ask for at most {@code maxInFlight} minus the deliveries not yet
  * settled minus what earlier requests may still bring, so the sink never holds more than
@@ -49,12 +48,9 @@ import org.slf4j.LoggerFactory;
  * reconnect, so consuming resumes by itself after a server restart.
  *
  * <p>Stopping ends pulling at once but keeps the subscription until the open pull requests are
- * filled or expired (at most {@link #MAX_LINGER}, in the background), and then until the shared
- * dispatcher has handled everything the server sent before (a marker sent through the same
- * dispatcher comes back), so no message the server is sending gets dropped on this side, which
- * would leave it unacknowledged for a whole ack wait. Only then is the subscription removed from
- * the dispatcher. Messages arriving after the stop are given back with a delay that outlasts this
- * consumer's open pull requests, so they go to another member rather than back here.
+ * filled or expired (at most {@link #MAX_LINGER}, in the background), so no message the server is
+ * sending gets dropped on this side, which would leave it unacknowledged for a whole ack wait.
+ * Messages arriving after the stop are given back with a short delay, for another member.
  *
  * <p>While a delivery is held, the server is told it is in progress every third of the ack wait, so
  * a slow handler does not cause a redelivery. Thread safe: settling happens on core's threads,
@@ -68,14 +64,10 @@ final class NatsConsumer implements Consumer {
     static final Duration PULL_EXPIRY = Duration.ofSeconds(5);
     /** Extra time before a pull request is taken as expired on this side. */
     private static final Duration PULL_GRACE = Duration.ofSeconds(1);
-    /**
-     * The longest a stopped consumer keeps its subscription for pull requests still open on the
-     * server: as long as the last one may live, since the server may send on it until it expires.
-     */
-    static final Duration MAX_LINGER = PULL_EXPIRY.plus(PULL_GRACE);
-    /** Least delay of the NAK for a message that arrives after stopFetching, so it goes to another member. */
+    /** The longest a stopped consumer keeps its subscription for pull requests still open on the server. */
+    static final Duration MAX_LINGER = Duration.ofSeconds(2);
+    /** Delay of the NAK for a message that arrives after stopFetching, so it goes to another member. */
     private static final Duration LATE_NAK_DELAY = Duration.ofSeconds(1);
-    /** The longest to wait for the dispatcher to hand over what arrived before leaving it. */
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration RETRY_PULL = Duration.ofSeconds(1);
     /** The pull status of a consumer deleted while pulls were waiting ("409 Consumer Deleted"). */
@@ -90,7 +82,6 @@ final class NatsConsumer implements Consumer {
     private final Duration ackWait;
     private final Connection connection;
     private final JetStream jetStream;
-    private final NatsTransport.SharedDispatcher shared;
     private final ScheduledExecutorService timers;
     private final Supplier<ConnectionState> connectionState;
 
@@ -103,19 +94,19 @@ final class NatsConsumer implements Consumer {
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private final AtomicBoolean unsubscribed = new AtomicBoolean();
-    private final AtomicBoolean left = new AtomicBoolean();
     /** Completed once the subscription is gone from the server and what was on its way is handled. */
     private final CompletableFuture<Void> gone = new CompletableFuture<>();
     private volatile long stoppedAt;
 
+    private volatile Dispatcher dispatcher;
     private volatile JetStreamSubscription subscription;
     /** Why the server ended this consumer, or {@code null}. */
     private volatile String failure;
     private volatile ScheduledFuture<?> refresher;
 
     NatsConsumer(ConsumerSpec spec, DeliverySink sink, String stream, String durable, int maxInFlight, Duration ackWait,
-                 Connection connection, JetStream jetStream, NatsTransport.SharedDispatcher shared,
-                 ScheduledExecutorService timers, Supplier<ConnectionState> connectionState) {
+                 Connection connection, JetStream jetStream, ScheduledExecutorService timers,
+                 Supplier<ConnectionState> connectionState) {
         this.spec = spec;
         this.sink = sink;
         this.stream = stream;
@@ -125,15 +116,15 @@ final class NatsConsumer implements Consumer {
         this.ackWait = ackWait;
         this.connection = connection;
         this.jetStream = jetStream;
-        this.shared = shared;
         this.timers = timers;
         this.connectionState = connectionState;
     }
 
     /** Subscribes and makes the first pull request. */
     void start() throws IOException, JetStreamApiException {
-        subscription = jetStream.subscribe(null, shared.dispatcher(), this::onMessage,
-                PullSubscribeOptions.bind(stream, durable));
+        Dispatcher created = connection.createDispatcher();
+        dispatcher = created;
+        subscription = jetStream.subscribe(null, created, this::onMessage, PullSubscribeOptions.bind(stream, durable));
         long period = Math.max(100, ackWait.toMillis() / 3);
         refresher = timers.scheduleAtFixedRate(this::refreshUnsettled, period, period, TimeUnit.MILLISECONDS);
         log.debug("Consuming {} through consumer {} of stream {}, {} in flight at most", spec, durable, stream, maxInFlight);
@@ -145,8 +136,6 @@ final class NatsConsumer implements Consumer {
      * filled or expired (at most {@link #MAX_LINGER}), since the server may be sending on one of them
      * at this very moment: unsubscribing then would drop that message on the client while the server
      * waits out the ack wait before redelivering it. Whatever arrives meanwhile is given back.
-     * (A shared dispatcher cannot drain one subscription: jnats' drain of a subscription removes it
-     * as soon as the server confirms the unsubscribe, dropping what still waits in the queue.)
      */
     @Override
     public void stopFetching() {
@@ -183,53 +172,32 @@ final class NatsConsumer implements Consumer {
         }
     }
 
-    /**
-     * Removes the subscription from the shared dispatcher once the server sends nothing more on it
-     * (every pull request is filled or expired) and the dispatcher has handed what it sent before
-     * to onMessage, which gives it back.
-     */
+    /** Unsubscribes on the server, then hands what is already on its way to onMessage, which gives it back. */
     private void unsubscribe() {
         if (!unsubscribed.compareAndSet(false, true)) {
             return;
         }
-        JetStreamSubscription current = subscription;
+        Dispatcher current = dispatcher;
         if (current == null) {
             gone.complete(null);
             return;
         }
         if (connection.getStatus() != Connection.Status.CONNECTED) {
-            // the marker needs the server; while it is away, what it sent is lost anyway and comes
-            // back after the ack wait
-            leave(current);
-            return;
-        }
-        if (!shared.afterQueued(() -> leave(current))) {
-            leave(current);
+            // Draining needs the server; while it is away, what it sent is lost anyway and comes
+            // back after the ack wait.
+            closeDispatcher(current);
+            gone.complete(null);
             return;
         }
         try {
-            timers.schedule(() -> {
-                if (!left.get()) {
-                    log.debug("No marker back from the dispatcher of {} within {} ms; leaving it anyway", spec,
-                            DRAIN_TIMEOUT.toMillis());
-                    leave(current);
-                }
-            }, DRAIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException transportClosed) {
-            // the transport closes the connection, and the subscription with it, after a bounded wait
-        }
-    }
-
-    /** Takes the subscription off the shared dispatcher (and the server), once. */
-    private void leave(JetStreamSubscription current) {
-        if (!left.compareAndSet(false, true)) {
-            return;
-        }
-        try {
-            shared.dispatcher().unsubscribe(current);
+            current.drain(DRAIN_TIMEOUT).whenComplete((drained, failed) -> gone.complete(null));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            closeDispatcher(current);
+            gone.complete(null);
         } catch (RuntimeException e) {
-            log.debug("Could not unsubscribe {} (the connection is closing)", spec, e);
-        } finally {
+            log.debug("Could not drain the subscription of {}; closing it", spec, e);
+            closeDispatcher(current);
             gone.complete(null);
         }
     }
@@ -376,7 +344,6 @@ final class NatsConsumer implements Consumer {
         NatsDelivery delivery;
         boolean stopped;
         boolean allPullsDone;
-        long pullsEnd = System.nanoTime();
         synchronized (lock) {
             Pull oldest = pulls.peekFirst();
             if (oldest != null && --oldest.remaining <= 0) {
@@ -384,9 +351,6 @@ final class NatsConsumer implements Consumer {
             }
             stopped = !fetching.get();
             allPullsDone = pulls.isEmpty();
-            for (Pull p : pulls) {
-                pullsEnd = Math.max(pullsEnd, p.deadline);
-            }
             if (envelope == null || stopped || unsettled.size() >= maxInFlight) {
                 delivery = null;
             } else {
@@ -395,7 +359,7 @@ final class NatsConsumer implements Consumer {
             }
         }
         if (delivery == null) {
-            giveBack(message, stopped ? Duration.ofNanos(pullsEnd - System.nanoTime()).plus(LATE_NAK_DELAY) : null);
+            giveBack(message, stopped);
             if (stopped && allPullsDone) {
                 unsubscribeSoon();
             }
@@ -407,7 +371,7 @@ final class NatsConsumer implements Consumer {
         sink.deliver(delivery);
     }
 
-    /** Unsubscribes off the dispatcher thread, which the consumer shares with others. */
+    /** Unsubscribes off the dispatcher thread: draining waits for it. */
     private void unsubscribeSoon() {
         try {
             timers.execute(this::unsubscribeWhenQuiet);
@@ -417,14 +381,13 @@ final class NatsConsumer implements Consumer {
     }
 
     /**
-     * Gives back a message this consumer will not hand over: after stopFetching with {@code delay},
-     * so it does not come straight back to a pull request of this consumer still open on the server
-     * (each return would count as another delivery); otherwise ({@code null}) at once.
+     * Gives back a message this consumer will not hand over: after stopFetching with a delay, so it
+     * does not come straight back to a pull request of this consumer still open on the server.
      */
-    private void giveBack(Message message, Duration delay) {
+    private void giveBack(Message message, boolean stopped) {
         try {
-            if (delay != null) {
-                message.nakWithDelay(delay);
+            if (stopped) {
+                message.nakWithDelay(LATE_NAK_DELAY);
             } else {
                 message.nak();
             }
@@ -457,6 +420,14 @@ final class NatsConsumer implements Consumer {
                     log.debug("Could not signal progress on {}", delivery, e);
                 }
             }
+        }
+    }
+
+    private void closeDispatcher(Dispatcher current) {
+        try {
+            connection.closeDispatcher(current);
+        } catch (RuntimeException e) {
+            log.debug("Could not close the dispatcher of {}", spec, e);
         }
     }
 

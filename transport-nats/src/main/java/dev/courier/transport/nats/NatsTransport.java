@@ -13,12 +13,10 @@ import dev.courier.spi.Envelope;
 import dev.courier.spi.TlsTrust;
 import dev.courier.spi.Transport;
 import io.nats.client.Connection;
-import io.nats.client.Dispatcher;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.JetStreamOptions;
-import io.nats.client.Message;
 import io.nats.client.Nats;
 import io.nats.client.Options;
 import io.nats.client.PublishOptions;
@@ -33,11 +31,8 @@ import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
 import io.nats.client.impl.Headers;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
@@ -52,7 +47,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
@@ -71,8 +65,7 @@ import org.slf4j.LoggerFactory;
  * in messages: client messages go through {@link NatsSettings#scrub}.
  *
  * <p>The connection reconnects by itself, forever; consumers pull again as soon as their
- * subscriptions are restored. Consumers share {@link #DISPATCHERS} jnats dispatchers (one thread
- * each), so the transport's threads do not grow with the number of subscriptions. Thread safe.
+ * subscriptions are restored. Thread safe.
  */
 final class NatsTransport implements Transport {
 
@@ -89,10 +82,8 @@ final class NatsTransport implements Transport {
     /** How often a connected connection is pinged, and how long the answer may take. */
     static final Duration LIVENESS_PERIOD = Duration.ofSeconds(5);
     static final Duration LIVENESS_TIMEOUT = Duration.ofSeconds(5);
-    /** How many jnats dispatchers (one thread each) the consumers of one transport share, round robin. */
-    static final int DISPATCHERS = 2;
-    /** The longest close waits for consumers to finish their linger (6 s) and leave their dispatcher. */
-    private static final Duration CLOSE_LINGER = NatsConsumer.MAX_LINGER.plusSeconds(4);
+    /** The longest close waits for consumers to finish their linger (2 s) and drain. */
+    private static final Duration CLOSE_LINGER = Duration.ofSeconds(8);
     private static final int STREAM_NOT_FOUND = 10059;
     private static final int STREAM_NAME_IN_USE = 10058;
     private static final int CONSUMER_NOT_FOUND = 10014;
@@ -105,9 +96,6 @@ final class NatsTransport implements Transport {
     private final ScheduledExecutorService timers;
     private final Set<String> knownStreams = ConcurrentHashMap.newKeySet();
     private final Set<NatsConsumer> consumers = ConcurrentHashMap.newKeySet();
-    /** Created on first use, so a bus that only publishes has no dispatcher thread. Guarded by itself. */
-    private final List<SharedDispatcher> dispatchers = new ArrayList<>();
-    private final AtomicInteger nextDispatcher = new AtomicInteger();
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Pings the server while connected, so health does not say UP for a connection that no longer reads. */
     private final ScheduledExecutorService watch;
@@ -270,7 +258,7 @@ final class NatsTransport implements Transport {
         long serverBound = info.getConsumerConfiguration().getMaxAckPending();
         int maxInFlight = serverBound > 0 ? (int) Math.min(spec.maxInFlight(), serverBound) : spec.maxInFlight();
         NatsConsumer consumer = new NatsConsumer(spec, sink, NatsNames.stream(spec.source()), info.getName(),
-                maxInFlight, settings.ackWait(), connection, jetStream, nextDispatcher(), timers, this::state);
+                maxInFlight, settings.ackWait(), connection, jetStream, timers, this::state);
         consumers.add(consumer);
         consumer.gone().whenComplete((done, failed) -> consumers.remove(consumer));
         try {
@@ -281,17 +269,6 @@ final class NatsTransport implements Transport {
                     + ": " + settings.scrub(e.getMessage()), e);
         }
         return consumer;
-    }
-
-    /** The shared dispatcher for the next consumer: the next of {@link #DISPATCHERS}, created on first use. */
-    private SharedDispatcher nextDispatcher() {
-        int index = Math.floorMod(nextDispatcher.getAndIncrement(), DISPATCHERS);
-        synchronized (dispatchers) {
-            while (dispatchers.size() <= index) {
-                dispatchers.add(new SharedDispatcher(connection));
-            }
-            return dispatchers.get(index);
-        }
     }
 
     @Override
@@ -540,60 +517,6 @@ final class NatsTransport implements Transport {
         return "{ackPolicy=" + c.getAckPolicy() + ", deliverPolicy=" + c.getDeliverPolicy() + ", ackWait=" + NatsSettings.format(c.getAckWait())
                 + (c.getFilterSubject() == null || c.getFilterSubject().isEmpty() ? "" : ", filter=" + c.getFilterSubject())
                 + "}";
-    }
-
-    /**
-     * A jnats dispatcher many consumers share: one thread hands each subscription's messages over in
-     * the order they arrive. jnats cannot drain one subscription of a shared dispatcher without
-     * dropping what still waits in its queue, so {@link #afterQueued} offers the barrier a consumer
-     * needs before it leaves: a marker published to this dispatcher's own inbox comes back through
-     * the same socket and queue after everything the server sent before it.
-     */
-    static final class SharedDispatcher {
-
-        private final Connection connection;
-        private final Dispatcher dispatcher;
-        private final String marker;
-        private final Map<String, Runnable> waiting = new ConcurrentHashMap<>();
-        private final AtomicLong markers = new AtomicLong();
-
-        SharedDispatcher(Connection connection) {
-            this.connection = connection;
-            this.dispatcher = connection.createDispatcher();
-            // no client-side limit: a full dispatcher would drop messages silently (back after the
-            // ack wait); what it queues is bounded by the consumers' pull requests (maxInFlight each)
-            dispatcher.setPendingLimits(0, 0);
-            this.marker = connection.createInbox();
-            dispatcher.subscribe(marker, this::onMarker);
-        }
-
-        Dispatcher dispatcher() {
-            return dispatcher;
-        }
-
-        /**
-         * Runs {@code action} on the dispatcher thread once everything the server sent to this
-         * connection before now has been handed over; {@code false} when the marker cannot be sent.
-         */
-        boolean afterQueued(Runnable action) {
-            String id = Long.toString(markers.incrementAndGet());
-            waiting.put(id, action);
-            try {
-                connection.publish(marker, id.getBytes(StandardCharsets.US_ASCII));
-                return true;
-            } catch (RuntimeException e) {
-                waiting.remove(id);
-                log.debug("Could not send a marker through a shared dispatcher", e);
-                return false;
-            }
-        }
-
-        private void onMarker(Message message) {
-            Runnable action = waiting.remove(new String(message.getData(), StandardCharsets.US_ASCII));
-            if (action != null) {
-                action.run();
-            }
-        }
     }
 
     private static void closeQuietly(Connection connection) {
