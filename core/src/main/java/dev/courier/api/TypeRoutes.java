@@ -76,7 +76,11 @@ public final class TypeRoutes {
         return with(new Entry<>(null, payloadType, handler));
     }
 
-    /** These routes and one for event type {@code type}, decoded as {@code payloadType}. */
+    /**
+     * These routes and one for event type {@code type}, decoded as {@code payloadType}. The type
+     * may be any non-blank text another producer writes ({@code com.example:order/placed}), not
+     * only names Courier publishes.
+     */
     public <T> TypeRoutes and(String type, Class<T> payloadType, MessageHandler<T> handler) {
         Objects.requireNonNull(type, "type");
         return with(new Entry<>(type, payloadType, handler));

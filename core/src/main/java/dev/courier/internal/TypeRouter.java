@@ -55,7 +55,12 @@ public final class TypeRouter implements MessageHandler<byte[]> {
 
     private static String typeOf(TypeRoutes.Entry<?> entry) {
         if (entry.type() != null) {
-            return Names.type(entry.type());
+            // any type another producer may write ("com.example:order/placed"); only Courier's own
+            // publishes keep to the name rule, so that they travel in every broker's headers
+            if (entry.type().isBlank()) {
+                throw new IllegalArgumentException("a route's event type must not be blank in " + entry);
+            }
+            return entry.type();
         }
         String type = EventTypeNames.of(entry.payloadType());
         if (type == null) {

@@ -117,6 +117,17 @@ class EventTypesTest {
     }
 
     @Test
+    void a_route_matches_a_foreign_type_outside_courier_s_name_rule() throws Exception {
+        List<Object> seen = new CopyOnWriteArrayList<>();
+        var router = TypeRouter.of(TypeRoutes.of("com.example:order/placed v2", String.class, m -> seen.add(m.payload())), true);
+
+        router.handle(message("com.example:order/placed v2", "{\"orderId\":\"o1\"}"));
+
+        assertEquals(List.of("{\"orderId\":\"o1\"}"), seen);
+        assertThrows(IllegalArgumentException.class, () -> TypeRouter.of(TypeRoutes.of(" ", String.class, m -> { }), true));
+    }
+
+    @Test
     void two_routes_for_one_type_are_refused() {
         assertThrows(IllegalArgumentException.class, () -> TypeRouter.of(
                 TypeRoutes.of(Cancelled.class, m -> { }).and("order.cancelled", String.class, m -> { }), true));
