@@ -120,6 +120,23 @@ public interface MessageBus extends AutoCloseable {
     <T> WorkQueue<T> workQueue(String name, Class<T> type);
 
     /**
+     * A new work queue that lives as long as this bus, for example a per-process reply inbox: its
+     * name is generated ({@code tmp.<16 hex digits of this bus>.<n>}), unique to this bus and
+     * different from any other bus's, declared on the broker before this returns, and the queue
+     * (its messages and its dead-letter queue with it) is deleted from the broker when this bus
+     * closes. Its {@link WorkQueue#name()} reaches other processes as any queue name does: they
+     * can {@link #workQueue workQueue(name, ...)}{@code .submit} to it while this bus is open.
+     * Every transport Courier ships offers it; a transport that does not
+     * throws {@link UnsupportedOperationException}.
+     *
+     * @throws UnsupportedOperationException when the transport has no ephemeral destinations
+     * @throws IllegalStateException         when this bus is closed
+     */
+    default <T> WorkQueue<T> temporaryQueue(Class<T> type) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no temporary queues");
+    }
+
+    /**
      * The state of the connection and of every open subscription; cheap enough for a readiness
      * probe. Never throws; a closed bus reports {@link HealthStatus#CLOSED}.
      */

@@ -15,14 +15,22 @@ import dev.courier.api.PublishException;
 import dev.courier.api.PublishReceipt;
 import dev.courier.api.Subscription;
 import dev.courier.api.WorkQueue;
+import dev.courier.spi.AckDeadline;
+import dev.courier.spi.Capabilities;
 import dev.courier.spi.ConnectionState;
+import dev.courier.spi.Delivery;
+import dev.courier.spi.DeliverySink;
+import dev.courier.spi.NameRule;
 import dev.courier.spi.ConsumerSpec;
 import dev.courier.spi.Consumer;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
 import dev.courier.spi.Transport;
 import java.time.Duration;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -59,7 +67,15 @@ public final class RealMessageBus implements MessageBus {
     private final ListenerFanout listener;
     private final TraceHook traceHook;
     private final Transport transport;
+    private final Capabilities capabilities;
     private final long maxMessageBytes;
+    /** The broker's name rule, or {@code null} when every Courier name fits it. */
+    private final NameRule nameRule;
+    /** This bus's part of temporary queue names: 16 random hex digits. */
+    private final String busId = HexFormat.of().formatHex(new SecureRandom().generateSeed(8));
+    private final AtomicInteger temporaryQueues = new AtomicInteger();
+    /** The ephemeral destinations this bus declared (broker names), removed on close. */
+    private final Set<Destination> ephemerals = ConcurrentHashMap.newKeySet();
     private final Payloads payloads = new Payloads();
     private final ScheduledExecutorService timers;
     /** Each destination's declaration: done, in flight (shared by the publishes waiting for it), or failed. */
@@ -80,7 +96,9 @@ public final class RealMessageBus implements MessageBus {
         this.listener = ListenerFanout.of(options.listeners());
         this.traceHook = options.traceHook() != null ? options.traceHook() : W3cTraceHook.INSTANCE;
         this.transport = transport;
-        this.maxMessageBytes = transport.capabilities().maxMessageBytes();
+        this.capabilities = transport.capabilities();
+        this.maxMessageBytes = capabilities.maxMessageBytes();
+        this.nameRule = capabilities.names().equals(NameRule.COURIER) ? null : capabilities.names();
         this.timers = Executors.newSingleThreadScheduledExecutor(new NamedThreads("courier-timer"));
         this.declarer = new ThreadPoolExecutor(DECLARING_THREADS, DECLARING_THREADS, 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), new NamedThreads("courier-declare"));
@@ -114,14 +132,66 @@ public final class RealMessageBus implements MessageBus {
     private Destination topic(String name) {
         Destination topic = topics.get(name);
         if (topic == null) {
-            topic = Destination.topic(Names.topic(name));
+            topic = onBroker(Destination.topic(Names.topic(name)));
             topics.put(name, topic);
         }
         return topic;
     }
 
+    /**
+     * {@code destination} (named as in Courier) under the name the broker holds: itself, unless the
+     * transport's {@link NameRule} needs another (see {@link NameRule#map}).
+     */
+    Destination onBroker(Destination destination) {
+        return nameRule == null ? destination : destination.withName(nameRule.map(destination.name()));
+    }
+
+    /** The spec in Courier names, in broker names. */
+    private ConsumerSpec onBroker(ConsumerSpec spec) {
+        if (nameRule == null) {
+            return spec;
+        }
+        return new ConsumerSpec(onBroker(spec.source()), spec.group() == null ? null : nameRule.map(spec.group()),
+                spec.maxInFlight());
+    }
+
+    /**
+     * Checks the headers against the transport's limits (count, total bytes of names and values
+     * in UTF-8), before any I/O.
+     */
+    private void checkHeaderLimits(Destination destination, Map<String, String> headers) {
+        if (headers.size() > capabilities.maxHeaders()) {
+            throw new IllegalArgumentException("a message to " + destination + " has " + headers.size()
+                    + " headers (trace headers included); " + scheme + " carries at most " + capabilities.maxHeaders());
+        }
+        if (capabilities.maxHeaderBytes() == Capabilities.UNLIMITED_HEADER_BYTES) {
+            return;
+        }
+        long bytes = 0;
+        for (Map.Entry<String, String> header : headers.entrySet()) {
+            bytes += utf8Length(header.getKey()) + utf8Length(header.getValue());
+        }
+        if (bytes > capabilities.maxHeaderBytes()) {
+            throw new IllegalArgumentException("the headers of a message to " + destination + " take " + bytes
+                    + " bytes (names and values, UTF-8, trace headers included); " + scheme + " carries at most "
+                    + capabilities.maxHeaderBytes());
+        }
+    }
+
+    private static long utf8Length(String text) {
+        long length = text.length();
+        for (int i = 0; i < text.length(); i++) {
+            if (text.charAt(i) >= 0x80) {
+                return text.getBytes(StandardCharsets.UTF_8).length;
+            }
+        }
+        return length;
+    }
+
     CompletionStage<PublishReceipt> send(Destination destination, OutgoingMessage message) {
         Names.headers(message.headers());
+        Map<String, String> headers = withTrace(message.headers());
+        checkHeaderLimits(destination, headers);
         String type = message.type() != null ? Names.type(message.type()) : EventTypeNames.of(message.payload().getClass());
         if (type != null && type.equals(destination.name())) {
             type = null; // what the wire would say for no type: every transport reads it back as none
@@ -129,7 +199,7 @@ public final class RealMessageBus implements MessageBus {
         ensureOpen();
         String id = message.id() != null ? message.id() : MessageIds.next();
         long start = System.nanoTime();
-        CompletableFuture<PublishReceipt> sent = encodeAndSend(destination, message, id, type);
+        CompletableFuture<PublishReceipt> sent = encodeAndSend(destination, message, headers, id, type);
         if (listener == null) {
             return sent;
         }
@@ -143,8 +213,8 @@ public final class RealMessageBus implements MessageBus {
         });
     }
 
-    private CompletableFuture<PublishReceipt> encodeAndSend(Destination destination, OutgoingMessage message, String id,
-                                                            String type) {
+    private CompletableFuture<PublishReceipt> encodeAndSend(Destination destination, OutgoingMessage message,
+                                                            Map<String, String> headers, String id, String type) {
         Payloads.Encoded encoded;
         try {
             encoded = payloads.encode(message.payload());
@@ -157,7 +227,7 @@ public final class RealMessageBus implements MessageBus {
                     new MessageTooLargeException(destination.toString(), encoded.bytes().length, maxMessageBytes));
         }
         Instant timestamp = Instant.ofEpochMilli(System.currentTimeMillis());
-        Envelope envelope = new Envelope(id, destination, message.key(), withTrace(message.headers()), encoded.bytes(),
+        Envelope envelope = new Envelope(id, destination, message.key(), headers, encoded.bytes(),
                 encoded.contentType(), timestamp, type);
         return sendEnvelope(envelope, new PublishReceipt(id, destination.name(), timestamp));
     }
@@ -265,7 +335,7 @@ public final class RealMessageBus implements MessageBus {
         try {
             declarer.execute(() -> {
                 try {
-                    transport.declare(destination);
+                    declareOnBroker(destination);
                     declared.complete(null);
                 } catch (RuntimeException | Error e) {
                     declared.completeExceptionally(e);
@@ -283,8 +353,16 @@ public final class RealMessageBus implements MessageBus {
         if (known != null && known.isDone() && !known.isCompletedExceptionally()) {
             return;
         }
-        transport.declare(destination);
+        declareOnBroker(destination);
         declarations.put(destination, CompletableFuture.completedFuture(null));
+    }
+
+    /** Declares on the broker; an ephemeral destination is remembered, to be removed on close. */
+    private void declareOnBroker(Destination destination) {
+        if (destination.ephemeral()) {
+            ephemerals.add(destination);
+        }
+        transport.declare(destination);
     }
 
     @Override
@@ -301,20 +379,25 @@ public final class RealMessageBus implements MessageBus {
         Objects.requireNonNull(handler, "handler");
         Objects.requireNonNull(options, "options");
         ensureOpen();
-        declare(Destination.topic(topic));
+        declare(onBroker(Destination.topic(topic)));
         return consume(new ConsumerSpec(Destination.topic(topic), group, options.maxInFlight()),
                 Names.deadLetterQueue(topic, group), type, handler, options);
     }
 
     <T> Subscription consume(ConsumerSpec spec, String deadLetterQueue, Class<T> type, MessageHandler<T> handler,
                              ConsumerOptions consumerOptions) {
-        Destination deadLetters = Destination.queue(deadLetterQueue);
+        // the dead letters of a temporary queue go to a temporary queue too: nothing outlives the bus
+        Destination deadLetters = onBroker(new Destination(deadLetterQueue, Destination.Kind.QUEUE,
+                spec.source().ephemeral()));
         declare(deadLetters);
         Route route = new Route(scheme, spec.source().name(), spec.group());
         RealSubscription[] self = new RealSubscription[1];
         RealSubscription subscription = new RealSubscription(route, deadLetterQueue, consumerOptions, timers, listener,
                 () -> subscriptions.remove(self[0]));
         self[0] = subscription;
+        if (capabilities.ackDeadline().rule() == AckDeadline.Rule.CORE_EXTENDS) {
+            subscription.extendAckDeadlines(capabilities.ackDeadline().deadline());
+        }
         DeadLetterStep deadLetter = new DeadLetterStep(deadLetters, spec.group(), this::sendAndWait,
                 subscription::isClosing, route, listener);
         subscription.chain(HandlerChain.assemble(deadLetter, new RetryStep(consumerOptions.retry(), route, listener),
@@ -322,7 +405,10 @@ public final class RealMessageBus implements MessageBus {
                 new DecodeStep<>(payloads, type, handler, !consumerOptions.lenientDecoding())));
         subscriptions.add(subscription);
         try {
-            Consumer consumer = transport.consume(spec, subscription);
+            ConsumerSpec onBroker = onBroker(spec);
+            DeliverySink sink = onBroker.equals(spec) ? subscription
+                    : delivery -> subscription.deliver(new RenamedDelivery(delivery, spec.source()));
+            Consumer consumer = transport.consume(onBroker, sink);
             subscription.attach(consumer);
         } catch (RuntimeException e) {
             subscription.close();
@@ -346,9 +432,27 @@ public final class RealMessageBus implements MessageBus {
         Names.queue(name);
         Objects.requireNonNull(type, "type");
         ensureOpen();
-        Destination queue = Destination.queue(name);
+        Destination queue = onBroker(Destination.queue(name));
         declare(queue);
-        return new RealWorkQueue<>(this, queue, type);
+        return new RealWorkQueue<>(this, name, queue, type);
+    }
+
+    /**
+     * A work queue named {@code tmp.<bus id>.<n>}, declared ephemeral, so the transport deletes it
+     * when this bus closes.
+     */
+    @Override
+    public <T> WorkQueue<T> temporaryQueue(Class<T> type) {
+        Objects.requireNonNull(type, "type");
+        ensureOpen();
+        if (!capabilities.has(Capabilities.Feature.EPHEMERAL_DESTINATIONS)) {
+            throw new UnsupportedOperationException("the " + scheme + " transport has no ephemeral destinations,"
+                    + " so it offers no temporary queues");
+        }
+        String name = Names.queue("tmp." + busId + "." + temporaryQueues.incrementAndGet());
+        Destination queue = onBroker(Destination.temporaryQueue(name));
+        declare(queue);
+        return new RealWorkQueue<>(this, name, queue, type);
     }
 
     @Override
@@ -384,6 +488,7 @@ public final class RealMessageBus implements MessageBus {
         }
         closeSubscriptions();
         awaitPendingPublishes();
+        removeEphemerals();
         timers.shutdownNow();
         declarer.shutdownNow();
         transport.close();
@@ -419,6 +524,20 @@ public final class RealMessageBus implements MessageBus {
         all.forEach(RealSubscription::awaitClosed); // those closing on another thread too
     }
 
+    /** Deletes the ephemeral destinations this bus declared; a failure is logged, not thrown. */
+    private void removeEphemerals() {
+        for (Destination destination : ephemerals) {
+            try {
+                transport.remove(destination);
+                log.debug("Removed {} from {}", destination, url);
+            } catch (RuntimeException e) {
+                log.warn("Could not remove {} from {}; delete it on the broker: {}", destination, url,
+                        DeadLetterStep.oneLine(e));
+            }
+        }
+        ephemerals.clear();
+    }
+
     private void awaitPendingPublishes() {
         long deadline = System.nanoTime() + options.publishTimeout().toNanos();
         synchronized (pendingLock) {
@@ -443,13 +562,38 @@ public final class RealMessageBus implements MessageBus {
         return "MessageBus[" + url + "]";
     }
 
-    /** A work queue on this bus. */
-    private record RealWorkQueue<T>(RealMessageBus bus, Destination destination, Class<T> type) implements WorkQueue<T> {
+    /** A delivery from a destination whose broker name differs, shown under its Courier name. */
+    private record RenamedDelivery(Delivery delivery, Destination source) implements Delivery {
 
         @Override
-        public String name() {
-            return destination.name();
+        public Envelope envelope() {
+            return delivery.envelope().withDestination(source);
         }
+
+        @Override
+        public int deliveryCount() {
+            return delivery.deliveryCount();
+        }
+
+        @Override
+        public void ack() {
+            delivery.ack();
+        }
+
+        @Override
+        public void reject() {
+            delivery.reject();
+        }
+
+        @Override
+        public void inProgress() {
+            delivery.inProgress();
+        }
+    }
+
+    /** A work queue on this bus; {@code name} is its Courier name, {@code destination} its broker one. */
+    private record RealWorkQueue<T>(RealMessageBus bus, String name, Destination destination, Class<T> type)
+            implements WorkQueue<T> {
 
         @Override
         public CompletionStage<PublishReceipt> submit(T job) {
@@ -473,7 +617,7 @@ public final class RealMessageBus implements MessageBus {
             Objects.requireNonNull(handler, "handler");
             Objects.requireNonNull(options, "options");
             bus.ensureOpen();
-            return bus.consume(new ConsumerSpec(destination, null, options.maxInFlight()),
+            return bus.consume(new ConsumerSpec(destination.withName(name), null, options.maxInFlight()),
                     Names.deadLetterQueue(name()), type, handler, options);
         }
 

@@ -71,6 +71,8 @@ final class RealSubscription implements Subscription, DeliverySink {
     private final AtomicBoolean closeStarted = new AtomicBoolean();
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile boolean closing;
+    /** Calls {@link Delivery#inProgress()} on unsettled deliveries, when the transport needs core to. */
+    private volatile ScheduledFuture<?> keepAlive;
 
     RealSubscription(Route route, String deadLetterQueue, ConsumerOptions options, ScheduledExecutorService timers,
                      ListenerFanout listener, Runnable onClosed) {
@@ -92,6 +94,26 @@ final class RealSubscription implements Subscription, DeliverySink {
     /** Sets the handler chain; called once, before {@link #attach}. */
     void chain(MessageHandler<byte[]> handlerChain) {
         this.chain = handlerChain;
+    }
+
+    /**
+     * Keeps every unsettled delivery alive on a broker that redelivers after {@code deadline}
+     * ({@link dev.courier.spi.AckDeadline.Rule#CORE_EXTENDS}): every third of it, while a handler
+     * runs or a retry waits, {@link Delivery#inProgress()} is called on each. Called once, before
+     * {@link #attach}; without it core never calls {@code inProgress}.
+     */
+    void extendAckDeadlines(Duration deadline) {
+        long period = Math.max(1, deadline.toNanos() / 3);
+        keepAlive = timers.scheduleWithFixedDelay(() -> {
+            for (Task task : unsettled) {
+                try {
+                    task.delivery.inProgress();
+                } catch (RuntimeException e) {
+                    log.debug("Could not extend the ack deadline of message {} on {}", task.delivery.envelope().id(),
+                            describe(), e);
+                }
+            }
+        }, period, period, TimeUnit.NANOSECONDS);
     }
 
     /** Records the transport's consumer feeding this subscription. */
@@ -249,7 +271,6 @@ final class RealSubscription implements Subscription, DeliverySink {
         if (closing) {
             return;
         }
-        task.delivery.inProgress();
         task.timer = timers.schedule(() -> start(task), delay.toNanos(), TimeUnit.NANOSECONDS);
     }
 
@@ -366,6 +387,10 @@ final class RealSubscription implements Subscription, DeliverySink {
                 if (settle(task, false)) {
                     returned++;
                 }
+            }
+            ScheduledFuture<?> extending = keepAlive;
+            if (extending != null) {
+                extending.cancel(false);
             }
             Consumer source = consumer;
             if (source != null) {

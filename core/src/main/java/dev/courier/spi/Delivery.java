@@ -24,7 +24,10 @@ public interface Delivery {
 
     /**
      * Tells the broker the message is still being worked on, for brokers that redeliver after an
-     * acknowledgement timeout. Core calls it while a handler retries; the default does nothing.
+     * acknowledgement timeout. Core calls it, from a timer thread, on every unsettled delivery at
+     * a third of the deadline when the transport's {@link Capabilities#ackDeadline()} says
+     * {@link AckDeadline.Rule#CORE_EXTENDS}, and never otherwise. Must not block for long; the
+     * default does nothing.
      */
     default void inProgress() {
     }

@@ -15,7 +15,10 @@ public interface Transport extends AutoCloseable {
 
     /**
      * Makes sure {@code destination} exists: a topic can be published to, a queue keeps what is
-     * sent to it until a consumer takes it. Idempotent; blocks until the broker confirms.
+     * sent to it until a consumer takes it. Idempotent; blocks until the broker confirms. An
+     * {@linkplain Destination#ephemeral() ephemeral} destination (only declared when the transport
+     * offers {@link Capabilities.Feature#EPHEMERAL_DESTINATIONS}) is created so that
+     * {@link #remove} can delete it; its dead-letter queue is ephemeral too.
      *
      * @throws dev.courier.api.CourierException when the broker refuses or cannot be reached
      */
@@ -36,6 +39,20 @@ public interface Transport extends AutoCloseable {
      * @throws dev.courier.api.CourierException when the broker refuses or cannot be reached
      */
     Consumer consume(ConsumerSpec spec, DeliverySink sink);
+
+    /**
+     * Deletes the {@linkplain Destination#ephemeral() ephemeral} destination {@code destination}
+     * from the broker, with the messages it holds (and, for a queue, what the transport created to
+     * consume it). Core calls it when the bus closes, after every consumer closed, for each
+     * ephemeral destination the bus declared. Idempotent: a destination already gone is not an
+     * error. Blocks until the broker confirms. The default refuses: a transport offering
+     * {@link Capabilities.Feature#EPHEMERAL_DESTINATIONS} overrides it.
+     *
+     * @throws dev.courier.api.CourierException when the broker refuses or cannot be reached
+     */
+    default void remove(Destination destination) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " has no ephemeral destinations");
+    }
 
     /**
      * The connection's state, cheap to call (a readiness probe may call it often). The default

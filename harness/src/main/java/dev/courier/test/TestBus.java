@@ -162,6 +162,11 @@ public final class TestBus implements MessageBus {
     }
 
     @Override
+    public <T> WorkQueue<T> temporaryQueue(Class<T> type) {
+        return new RecordingQueue<>(bus.temporaryQueue(type));
+    }
+
+    @Override
     public Health health() {
         return bus.health();
     }

@@ -107,6 +107,20 @@ final class MemoryBroker {
         }
     }
 
+    /** Deletes an ephemeral destination with its messages; consumers still attached get nothing more. */
+    void remove(Destination destination) {
+        if (destination.isQueue()) {
+            queues.remove(destination.name());
+        } else {
+            topics.remove(destination.name());
+        }
+    }
+
+    /** True when {@code destination} was declared and not removed. */
+    boolean exists(Destination destination) {
+        return destination.isQueue() ? queues.containsKey(destination.name()) : topics.containsKey(destination.name());
+    }
+
     MemoryQueue queue(String name) {
         return queues.computeIfAbsent(name, n -> new MemoryQueue(this));
     }

@@ -42,6 +42,11 @@ public final class MemoryBrokerControl {
         MemoryBroker.named(name).acceptSends(destination);
     }
 
+    /** True when the broker {@code name} holds {@code destination}: declared, and not removed since. */
+    public static boolean exists(String name, dev.courier.spi.Destination destination) {
+        return MemoryBroker.named(name).exists(destination);
+    }
+
     /** How many declarations the broker {@code name} received, held ones included. */
     public static long declarations(String name) {
         return MemoryBroker.named(name).declarations();

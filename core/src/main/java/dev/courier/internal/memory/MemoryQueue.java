@@ -8,7 +8,11 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.PriorityQueue;
+import java.time.Duration;
 import java.util.Set;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -41,8 +45,12 @@ final class MemoryQueue {
         drain();
     }
 
-    Consumer attach(int maxInFlight, DeliverySink sink) {
-        MemoryConsumer consumer = new MemoryConsumer(maxInFlight, sink);
+    /**
+     * Attaches a consumer; with an {@code ackDeadline}, a delivery it neither settles nor marks in
+     * progress for that long is given back and delivered again (its late ack is then ignored).
+     */
+    Consumer attach(int maxInFlight, DeliverySink sink, Duration ackDeadline, ScheduledExecutorService deadlines) {
+        MemoryConsumer consumer = new MemoryConsumer(maxInFlight, sink, ackDeadline, deadlines);
         synchronized (lock) {
             consumers.add(consumer);
         }
@@ -75,6 +83,9 @@ final class MemoryQueue {
                     consumer.unsettled.add(delivery);
                     consumer.inFlight.incrementAndGet();
                 }
+                if (delivery.consumer.ackDeadline != null) {
+                    watch(delivery, delivery.consumer.ackDeadline.toNanos());
+                }
                 delivery.consumer.sink.deliver(delivery);
             }
             missed = drainRequests.addAndGet(-missed);
@@ -90,6 +101,29 @@ final class MemoryQueue {
             }
         }
         return null;
+    }
+
+    /** Gives {@code delivery} back once it was neither settled nor in progress for the ack deadline. */
+    private void watch(MemoryDelivery delivery, long delayNanos) {
+        try {
+            delivery.consumer.deadlines.schedule(() -> {
+                long left = delivery.touched + delivery.consumer.ackDeadline.toNanos() - System.nanoTime();
+                if (left > 0) {
+                    watch(delivery, left);
+                    return;
+                }
+                boolean expired;
+                synchronized (lock) {
+                    expired = delivery.consumer.unsettled.contains(delivery);
+                    giveBackLocked(delivery);
+                }
+                if (expired) {
+                    drain();
+                }
+            }, delayNanos, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException closed) {
+            // the transport closed: its consumers gave everything back
+        }
     }
 
     /** Like a broker losing its connections: every unsettled message becomes ready again. */
@@ -160,9 +194,14 @@ final class MemoryQueue {
         volatile boolean fetching = true;
         final AtomicBoolean closed = new AtomicBoolean();
 
-        MemoryConsumer(int maxInFlight, DeliverySink sink) {
+        final Duration ackDeadline;
+        final ScheduledExecutorService deadlines;
+
+        MemoryConsumer(int maxInFlight, DeliverySink sink, Duration ackDeadline, ScheduledExecutorService deadlines) {
             this.maxInFlight = maxInFlight;
             this.sink = sink;
+            this.ackDeadline = ackDeadline;
+            this.deadlines = deadlines;
         }
 
         @Override
@@ -187,6 +226,13 @@ final class MemoryQueue {
     private final class MemoryDelivery extends SettleOnceDelivery {
         final Entry entry;
         final MemoryConsumer consumer;
+        /** When the consumer last showed progress ({@link System#nanoTime()}). */
+        volatile long touched = System.nanoTime();
+
+        @Override
+        public void inProgress() {
+            touched = System.nanoTime();
+        }
 
         MemoryDelivery(Entry entry, MemoryConsumer consumer, int count) {
             super(entry.envelope, count);

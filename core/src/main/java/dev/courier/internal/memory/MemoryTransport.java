@@ -9,12 +9,19 @@ import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
 import dev.courier.spi.Transport;
+import dev.courier.spi.AckDeadline;
 import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** A connection to a {@link MemoryBroker}. Sends are stored at once; nothing is copied. */
+/**
+ * A connection to a {@link MemoryBroker}. Sends are stored at once; nothing is copied. It refuses
+ * names its {@link Capabilities#names() name rule} does not allow, like a stricter broker would,
+ * and with an ack deadline it redelivers what is held too long without a sign of progress.
+ */
 final class MemoryTransport implements Transport {
 
     private final MemoryBroker broker;
@@ -22,9 +29,18 @@ final class MemoryTransport implements Transport {
     private final Set<Consumer> consumers = ConcurrentHashMap.newKeySet();
     private volatile boolean closed;
 
-    MemoryTransport(MemoryBroker broker, long maxMessageBytes) {
+    /** Expires deliveries held past the ack deadline; {@code null} without one. */
+    private final ScheduledExecutorService deadlines;
+
+    MemoryTransport(MemoryBroker broker, Capabilities capabilities) {
         this.broker = broker;
-        this.capabilities = new Capabilities(maxMessageBytes);
+        this.capabilities = capabilities;
+        this.deadlines = capabilities.ackDeadline().rule() == AckDeadline.Rule.NONE ? null
+                : Executors.newSingleThreadScheduledExecutor(task -> {
+                    Thread thread = new Thread(task, "courier-memory-deadlines");
+                    thread.setDaemon(true);
+                    return thread;
+                });
     }
 
     @Override
@@ -40,7 +56,23 @@ final class MemoryTransport implements Transport {
         if (!broker.isUp()) {
             throw new ConnectionException("the memory broker is down; cannot declare " + destination);
         }
+        checkName(destination.name());
         broker.declare(destination);
+    }
+
+    @Override
+    public void remove(Destination destination) {
+        if (!destination.ephemeral()) {
+            throw new IllegalArgumentException(destination + " is durable; only ephemeral destinations are removed");
+        }
+        broker.remove(destination);
+    }
+
+    private void checkName(String name) {
+        if (!capabilities.names().allows(name)) {
+            throw new IllegalArgumentException("the memory broker (playing a stricter broker) cannot hold the name '"
+                    + name + "': " + capabilities.names());
+        }
     }
 
     @Override
@@ -63,10 +95,15 @@ final class MemoryTransport implements Transport {
 
     @Override
     public Consumer consume(ConsumerSpec spec, DeliverySink sink) {
+        checkName(spec.source().name());
+        if (spec.group() != null) {
+            checkName(spec.group());
+        }
         MemoryQueue queue = spec.source().isQueue()
                 ? broker.queue(spec.source().name())
                 : broker.group(spec.source().name(), spec.group());
-        Consumer consumer = queue.attach(spec.maxInFlight(), sink);
+        Consumer consumer = queue.attach(spec.maxInFlight(), sink,
+                deadlines == null ? null : capabilities.ackDeadline().deadline(), deadlines);
         consumers.add(consumer);
         return new Consumer() {
             @Override
@@ -87,5 +124,8 @@ final class MemoryTransport implements Transport {
         closed = true;
         consumers.forEach(Consumer::close);
         consumers.clear();
+        if (deadlines != null) {
+            deadlines.shutdownNow();
+        }
     }
 }
