@@ -124,8 +124,8 @@ public interface MessageBus extends AutoCloseable {
      * name is generated ({@code tmp.<16 hex digits of this bus>.<n>}), unique to this bus and
      * different from any other bus's, declared on the broker before this returns, and the queue
      * (its messages and its dead-letter queue with it) is deleted from the broker when this bus
-     * closes. Its {@link WorkQueue#name()} reaches other processes as any queue name does: they
-     * can {@link #workQueue workQueue(name, ...)}{@code .submit} to it while this bus is open.
+     * closes. It is for this bus's own producers and workers: opening it by name on another bus
+     * with {@link #workQueue} is not supported (brokers keep durable and temporary queues apart).
      * Every transport Courier ships offers it; a transport that does not
      * throws {@link UnsupportedOperationException}.
      *

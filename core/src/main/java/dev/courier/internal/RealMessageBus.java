@@ -28,9 +28,8 @@ import dev.courier.spi.Envelope;
 import dev.courier.spi.Transport;
 import java.time.Duration;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Instant;
-import java.util.HexFormat;
+import java.util.UUID;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -72,7 +71,7 @@ public final class RealMessageBus implements MessageBus {
     /** The broker's name rule, or {@code null} when every Courier name fits it. */
     private final NameRule nameRule;
     /** This bus's part of temporary queue names: 16 random hex digits. */
-    private final String busId = HexFormat.of().formatHex(new SecureRandom().generateSeed(8));
+    private final String busId = UUID.randomUUID().toString().replace("-", "").substring(0, 16);
     private final AtomicInteger temporaryQueues = new AtomicInteger();
     /** The ephemeral destinations this bus declared (broker names), removed on close. */
     private final Set<Destination> ephemerals = ConcurrentHashMap.newKeySet();
