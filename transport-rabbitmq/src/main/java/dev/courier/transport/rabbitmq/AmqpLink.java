@@ -152,6 +152,22 @@ final class AmqpLink implements AutoCloseable {
         declare("queue " + queue, channel -> channel.queueDeclare(queue, true, false, false, queueArguments()));
     }
 
+    /**
+     * Declares the temporary queue {@code queue}: a classic, non-durable queue (a broker restart
+     * drops it; quorum queues cannot be non-durable), deleted by {@link #deleteQueue}. It is
+     * neither exclusive nor auto-delete: a bus publishes and consumes on two connections, and its
+     * workers may stop and start again while the bus is open.
+     */
+    void declareTemporaryQueue(String queue) {
+        declare("temporary queue " + queue, channel -> channel.queueDeclare(queue, false, false, false,
+                Map.of("x-queue-type", "classic")));
+    }
+
+    /** Deletes {@code queue} with its messages; a queue already gone is not an error. */
+    void deleteQueue(String queue) {
+        declare("the deletion of queue " + queue, channel -> channel.queueDelete(queue));
+    }
+
     /** Declares the topic's exchange and the group's durable queue {@code <topic>:<group>} bound to it. */
     void declareGroup(String topic, String queue) {
         declare("group queue " + queue + " of topic " + topic, channel -> {

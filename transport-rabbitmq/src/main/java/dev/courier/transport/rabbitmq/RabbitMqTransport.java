@@ -48,6 +48,13 @@ final class RabbitMqTransport implements Transport {
     /** RabbitMQ's ceiling for a message body, whatever {@code max_message_size} says. */
     private static final int MAX_INBOUND_BODY = (int) RabbitMqSettings.MAX_MESSAGE_BYTES_CEILING;
     private static final Duration CLOSE_CONFIRM_WAIT = Duration.ofSeconds(10);
+    /**
+     * RabbitMQ sends a message's properties, headers included, in one frame of at most
+     * {@code frame_max} (128 KiB by default): users get half of it, in at most 1024 headers (each
+     * costs up to 6 bytes of table framing), leaving room for Courier's own headers.
+     */
+    static final int MAX_HEADERS = 1024;
+    static final long MAX_HEADER_BYTES = 64 * 1024;
     /** Threads handing deliveries to Courier, per bus: the amqp-client's default for its consumer pool. */
     static final int DISPATCH_THREADS = Math.max(2, 2 * Runtime.getRuntime().availableProcessors());
 
@@ -68,7 +75,9 @@ final class RabbitMqTransport implements Transport {
     private RabbitMqTransport(RabbitMqSettings settings, ConnectionFactory factory, ExecutorService dispatch,
                               ExecutorService completions, AmqpLink publishing) {
         this.settings = settings;
-        this.capabilities = new Capabilities(settings.maxMessageBytes());
+        this.capabilities = new Capabilities(settings.maxMessageBytes())
+                .withHeaderLimits(MAX_HEADERS, MAX_HEADER_BYTES)
+                .withFeatures(Capabilities.Feature.EPHEMERAL_DESTINATIONS);
         this.factory = factory;
         this.dispatch = dispatch;
         this.completions = completions;
@@ -162,11 +171,23 @@ final class RabbitMqTransport implements Transport {
     @Override
     public void declare(Destination destination) {
         ensureOpen();
-        if (destination.isQueue()) {
+        if (destination.ephemeral() && destination.isQueue()) {
+            publishing.declareTemporaryQueue(destination.name());
+        } else if (destination.isQueue()) {
             publishing.declareQueue(destination.name());
         } else {
             publishing.declareTopic(destination.name());
         }
+    }
+
+    /** Deletes a temporary queue with its messages (its consumers are closed by then). */
+    @Override
+    public void remove(Destination destination) {
+        ensureOpen();
+        if (!destination.ephemeral() || !destination.isQueue()) {
+            throw new IllegalArgumentException(destination + " is not a temporary queue; only those are removed");
+        }
+        publishing.deleteQueue(destination.name());
     }
 
     @Override
@@ -185,7 +206,11 @@ final class RabbitMqTransport implements Transport {
         String queue;
         if (spec.source().isQueue()) {
             queue = spec.source().name();
-            link.declareQueue(queue);
+            if (spec.source().ephemeral()) {
+                link.declareTemporaryQueue(queue);
+            } else {
+                link.declareQueue(queue);
+            }
         } else {
             queue = groupQueue(spec.source().name(), spec.group());
             link.declareGroup(spec.source().name(), queue);

@@ -45,6 +45,31 @@ final class TestBroker {
         return factory.newConnection("courier-tests-admin");
     }
 
+    /**
+     * True when the broker holds {@code destination}: a passive declare of its queue (or, for a
+     * topic, its exchange) on a channel of its own, which the broker closes when it is missing.
+     */
+    static boolean exists(dev.courier.spi.Destination destination) throws IOException, TimeoutException {
+        try (Connection connection = adminConnection()) {
+            Channel channel = connection.createChannel();
+            try {
+                if (destination.isQueue()) {
+                    channel.queueDeclarePassive(destination.name());
+                } else {
+                    channel.exchangeDeclarePassive(destination.name());
+                }
+                channel.close();
+                return true;
+            } catch (IOException e) {
+                if (e.getCause() instanceof com.rabbitmq.client.ShutdownSignalException signal
+                        && String.valueOf(signal.getReason()).contains("404")) {
+                    return false;
+                }
+                throw e;
+            }
+        }
+    }
+
     /** Deletes the queues and exchanges named in {@code names}; missing ones are ignored. */
     static void delete(Iterable<String> queues, Iterable<String> exchanges) {
         try (Connection connection = adminConnection()) {
