@@ -3,6 +3,7 @@ package dev.courier.transport.nats;
 import dev.courier.api.ConnectionException;
 import dev.courier.api.PublishException;
 import dev.courier.api.HealthStatus;
+import dev.courier.spi.AckDeadline;
 import dev.courier.spi.Capabilities;
 import dev.courier.spi.ConnectionState;
 import dev.courier.spi.Consumer;
@@ -75,6 +76,8 @@ final class NatsTransport implements Transport {
     static final int MAX_ACK_PENDING = 10_000;
     /** Room left in the server's max_payload for headers; at most a quarter of it. */
     static final long HEADER_MARGIN = 64 * 1024;
+    /** The most user headers a message carries (a bound on their framing in the header room). */
+    static final int MAX_HEADERS = 1024;
     /** How long a publish may wait for its PubAck (core usually gives up earlier). */
     static final Duration PUBLISH_ACK_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(10);
@@ -109,7 +112,13 @@ final class NatsTransport implements Transport {
         this.jetStream = connection.jetStream(jsOptions);
         this.management = connection.jetStreamManagement(jsOptions);
         long maxPayload = connection.getServerInfo().getMaxPayload();
-        this.capabilities = new Capabilities(maxPayload - Math.min(HEADER_MARGIN, maxPayload / 4));
+        long headerRoom = Math.min(HEADER_MARGIN, maxPayload / 4);
+        // users get half the header room: values outside printable ASCII travel base64-encoded (4/3),
+        // each header costs a few bytes of framing, and Courier's own headers need the rest
+        this.capabilities = new Capabilities(maxPayload - headerRoom)
+                .withHeaderLimits(MAX_HEADERS, headerRoom / 2)
+                .withFeatures(Capabilities.Feature.EPHEMERAL_DESTINATIONS, Capabilities.Feature.NATIVE_DEDUPLICATION)
+                .withAckDeadline(AckDeadline.transportExtends(settings.ackWait()));
         AtomicInteger threads = new AtomicInteger();
         this.timers = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "courier-nats-timer-" + threads.incrementAndGet());
@@ -218,6 +227,29 @@ final class NatsTransport implements Transport {
     public void declare(Destination destination) {
         ensureOpen();
         ensureStream(destination);
+    }
+
+    /** Deletes the stream of a temporary queue, with its messages and its consumer. */
+    @Override
+    public void remove(Destination destination) {
+        ensureOpen();
+        if (!destination.ephemeral()) {
+            throw new IllegalArgumentException(destination + " is durable; only ephemeral destinations are removed");
+        }
+        String stream = NatsNames.stream(destination);
+        knownStreams.remove(stream);
+        try {
+            management.deleteStream(stream);
+            log.info("Deleted stream {} of {} on {}", stream, destination, settings.address());
+        } catch (JetStreamApiException e) {
+            if (e.getApiErrorCode() != STREAM_NOT_FOUND) {
+                throw new ConnectionException("NATS at " + settings.address() + " refused to delete stream " + stream
+                        + " of " + destination + ": " + settings.scrub(e.getMessage()), e);
+            }
+        } catch (IOException e) {
+            throw new ConnectionException("could not delete stream " + stream + " of " + destination + " on NATS at "
+                    + settings.address() + ": " + settings.scrub(e.getMessage()), e);
+        }
     }
 
     @Override
@@ -376,7 +408,7 @@ final class NatsTransport implements Transport {
         }
         StreamConfiguration wanted = StreamConfiguration.builder()
                 .name(stream)
-                .description("Courier " + destination)
+                .description("Courier " + destination + (destination.ephemeral() ? " (deleted when its bus closes)" : ""))
                 .subjects(NatsNames.subject(destination))
                 .retentionPolicy(destination.isQueue() ? RetentionPolicy.WorkQueue : RetentionPolicy.Interest)
                 .storageType(settings.storage() == NatsSettings.Storage.MEMORY ? StorageType.Memory : StorageType.File)

@@ -72,6 +72,22 @@ final class NatsTestBroker {
         }
     }
 
+    /** True when the server holds the stream of {@code destination} (stream info answers). */
+    static boolean exists(String url, dev.courier.spi.Destination destination) throws Exception {
+        Connection connection = connect(url);
+        try {
+            connection.jetStreamManagement().getStreamInfo(NatsNames.stream(destination));
+            return true;
+        } catch (io.nats.client.JetStreamApiException e) {
+            if (e.getApiErrorCode() == 10059) { // stream not found
+                return false;
+            }
+            throw e;
+        } finally {
+            connection.close();
+        }
+    }
+
     /** Deletes one durable consumer, as an operator might. */
     static void deleteConsumer(String url, String stream, String consumer) throws Exception {
         Connection connection = connect(url);
