@@ -29,6 +29,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
@@ -78,7 +79,9 @@ final class KafkaTransport implements Transport {
         this.settings = settings;
         this.admin = admin;
         this.producer = producer;
-        this.capabilities = new Capabilities(settings.maxMessageBytes());
+        // headers count toward the record's size, checked with the payload; no limit of their own
+        this.capabilities = new Capabilities(settings.maxMessageBytes())
+                .withFeatures(Capabilities.Feature.EPHEMERAL_DESTINATIONS);
     }
 
     /**
@@ -187,6 +190,47 @@ final class KafkaTransport implements Transport {
             throw new ConnectionException("interrupted while declaring " + destination, e);
         }
         partitionCounts.put(topic, loadMetadata(topic, destination, deadline));
+    }
+
+    /**
+     * Deletes the Kafka topic of a temporary queue with its records, and its workers' consumer
+     * group (closed by then; a group still in use is left to expire).
+     */
+    @Override
+    public void remove(Destination destination) {
+        ensureOpen();
+        if (!destination.ephemeral()) {
+            throw new IllegalArgumentException(destination + " is durable; only ephemeral destinations are removed");
+        }
+        String topic = KafkaNames.topic(destination);
+        long timeout = settings.connectTimeout().toMillis();
+        try {
+            admin.deleteTopics(List.of(topic)).all().get(timeout + 1_000, TimeUnit.MILLISECONDS);
+            log.info("Deleted Kafka topic '{}' of {}", topic, destination);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+                throw new ConnectionException("could not delete Kafka topic '" + topic + "' of " + destination + " at "
+                        + settings.bootstrapServers() + ": " + why(settings, e), settings.safe(e.getCause()));
+            }
+        } catch (TimeoutException e) {
+            throw new ConnectionException("could not delete Kafka topic '" + topic + "' of " + destination + " at "
+                    + settings.bootstrapServers() + " within " + timeout + " ms", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConnectionException("interrupted while removing " + destination, e);
+        }
+        partitionCounts.remove(topic);
+        if (destination.isQueue()) {
+            String group = KafkaNames.groupId(destination, null);
+            try {
+                admin.deleteConsumerGroups(List.of(group)).all().get(timeout + 1_000, TimeUnit.MILLISECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                log.debug("Could not delete consumer group '{}' of {} (it expires by itself): {}", group, destination,
+                        why(settings, e));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** Waits until the producer knows the topic's partitions, so later sends never wait for metadata. */
