@@ -3,6 +3,7 @@ package dev.courier.transport.kafka;
 import dev.courier.spi.CloudEvents;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
+import dev.courier.spi.HeaderEscape;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -15,8 +16,10 @@ import org.apache.kafka.common.header.Headers;
 /**
  * Converts between envelopes and Kafka records. The record key is the Courier key (UTF-8); the
  * value is the payload; the record timestamp is the publish time; Kafka headers carry the user
- * headers unchanged plus the CloudEvents attributes, which are also Courier's id and content type. A user header whose name starts with {@code courier:} travels as
- * {@code courier:user:<name>}, so it can never be taken for a reserved one.
+ * headers unchanged plus the CloudEvents attributes, which are also Courier's id and content type. A user header whose name
+ * starts with {@code courier:} or {@code ce_}, or is {@code content-type}, travels escaped as Courier's one
+ * {@link HeaderEscape} says ({@code Courier-Hdr-<base64url>}), so it can never be taken for a reserved one;
+ * {@code courier:user:<name>}, the escape Courier 0.1 snapshots wrote, is still read.
  *
  * <p>The attributes follow the Kafka binding's binary mode ({@code ce_id}, {@code ce_source},
  * {@code ce_type}, {@code ce_specversion} and {@code content-type}; the time is the record's
@@ -24,7 +27,7 @@ import org.apache.kafka.common.header.Headers;
  * type, or the topic name for a message without one (read back as no type). A record from another producer
  * that is a CloudEvent gets its id, time and content type from those attributes; its other
  * {@code ce_} attributes stay as headers. User headers named {@code ce_*} or {@code content-type}
- * are escaped like {@code courier:} ones.
+ * are escaped too.
  *
  * <p>Records written by other producers are read too: without the reserved headers the id is
  * {@code <topic>-<partition>-<offset>}, the content type {@code application/octet-stream} and the
@@ -36,7 +39,10 @@ final class KafkaRecords {
     static final String CONTENT_TYPE = "courier:content-type";
     static final String TIMESTAMP = "courier:timestamp";
     private static final String RESERVED_PREFIX = "courier:";
+    /** How Courier 0.1 snapshots escaped a reserved name; still read. */
     private static final String ESCAPED_PREFIX = "courier:user:";
+    /** Courier's one header escape, with the names this transport reserves. */
+    private static final HeaderEscape ESCAPE = new HeaderEscape(KafkaRecords::isReserved);
     private static final String UNKNOWN_CONTENT_TYPE = "application/octet-stream";
     static final String CLOUDEVENTS_PREFIX = "ce_";
     static final String CLOUDEVENTS_CONTENT_TYPE = "content-type";
@@ -64,8 +70,7 @@ final class KafkaRecords {
         headers.add(CE_SPECVERSION, SPEC_VERSION);
         headers.add(CLOUDEVENTS_CONTENT_TYPE, utf8(envelope.contentType()));
         for (Map.Entry<String, String> header : envelope.headers().entrySet()) {
-            String name = isReserved(header.getKey()) ? ESCAPED_PREFIX + header.getKey() : header.getKey();
-            headers.add(name, utf8(header.getValue()));
+            headers.add(ESCAPE.toWire(header.getKey()), utf8(header.getValue()));
         }
         return record;
     }
@@ -102,7 +107,8 @@ final class KafkaRecords {
                         }
                         cloudEvent.put(name.substring(CLOUDEVENTS_PREFIX.length()), value);
                     } else {
-                        headers.put(name.startsWith(ESCAPED_PREFIX) ? name.substring(ESCAPED_PREFIX.length()) : name, value);
+                        headers.put(name.startsWith(ESCAPED_PREFIX) ? name.substring(ESCAPED_PREFIX.length())
+                                : HeaderEscape.fromWire(name), value);
                     }
                 }
             }

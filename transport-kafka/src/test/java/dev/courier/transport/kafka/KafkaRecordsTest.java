@@ -39,6 +39,27 @@ class KafkaRecordsTest {
     }
 
     @Test
+    void a_reserved_name_travels_escaped_as_every_transport_escapes_it() {
+        Envelope envelope = new Envelope("id-1", Destination.topic("t"), null, Map.of("ce_id", "user's"), new byte[0],
+                "text/plain", Instant.ofEpochMilli(1_700_000_000_123L));
+
+        ProducerRecord<byte[], byte[]> record = KafkaRecords.toRecord(envelope, "t", null);
+
+        assertEquals("user's", new String(record.headers().lastHeader(new dev.courier.spi.HeaderEscape(name -> true)
+                .toWire("ce_id")).value(), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void a_header_escaped_the_way_courier_0_1_escaped_it_still_arrives_under_its_own_name() {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add("courier:user:ce_id", "old".getBytes(StandardCharsets.UTF_8));
+        ConsumerRecord<byte[], byte[]> old = new ConsumerRecord<>("t", 0, 1L, 1234L, TimestampType.CREATE_TIME, -1, -1,
+                null, new byte[0], headers, Optional.empty());
+
+        assertEquals(Map.of("ce_id", "old"), KafkaRecords.toEnvelope(old, Destination.topic("t")).headers());
+    }
+
+    @Test
     void a_record_from_another_producer_gets_an_id_from_its_position_and_its_own_timestamp() {
         ConsumerRecord<byte[], byte[]> foreign = new ConsumerRecord<>("raw", 2, 7L, 1234L, TimestampType.CREATE_TIME,
                 -1, -1, null, null, new RecordHeaders(), Optional.empty());

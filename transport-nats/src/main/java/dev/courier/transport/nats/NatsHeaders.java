@@ -4,6 +4,7 @@ import dev.courier.api.DeadLetterHeaders;
 import dev.courier.spi.CloudEvents;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
+import dev.courier.spi.HeaderEscape;
 import io.nats.client.Message;
 import io.nats.client.impl.Headers;
 import java.io.ByteArrayOutputStream;
@@ -40,8 +41,8 @@ import java.util.TreeMap;
  *       attributes;</li>
  *   <li>a user header whose name is printable ASCII without {@code :} and starts with none of
  *       {@code Courier-} (this case), {@code Nats-} (any case, the server's) and {@code ce-} (any
- *       case, CloudEvents') travels under its own name; any other name travels as
- *       {@code Courier-Hdr-<base64url of its UTF-8>};</li>
+ *       case, CloudEvents') travels under its own name; any other name travels escaped, as
+ *       Courier's one {@link HeaderEscape} says ({@code Courier-Hdr-<base64url of its UTF-8>});</li>
  *   <li>a value that is non-empty printable ASCII without surrounding spaces, and does not start with
  *       {@value #ENCODED_PREFIX}, travels as it is; any other value travels as
  *       {@code =?UTF-8?B?<base64 of its UTF-8>?=} (the RFC 2047 form) and is decoded on receipt.</li>
@@ -55,7 +56,10 @@ final class NatsHeaders {
     static final String KEY = "Courier-Key";
     static final String CONTENT_TYPE = "Courier-Content-Type";
     static final String TIMESTAMP = "Courier-Timestamp";
-    static final String ENCODED_NAME_PREFIX = "Courier-Hdr-";
+    static final String ENCODED_NAME_PREFIX = HeaderEscape.PREFIX;
+    /** Courier's one header escape, with the names NATS reserves or cannot carry. */
+    private static final HeaderEscape ESCAPE = new HeaderEscape(
+            name -> name.isEmpty() || !isPrintableToken(name) || isReserved(name));
     static final String MSG_ID = "Nats-Msg-Id";
     static final String ENCODED_PREFIX = "=?UTF-8?B?";
     static final String ENCODED_SUFFIX = "?=";
@@ -118,7 +122,7 @@ final class NatsHeaders {
                     case TIMESTAMP -> timestamp = parseMillis(raw);
                     default -> {
                         if (name.startsWith(ENCODED_NAME_PREFIX)) {
-                            user.put(decodeName(name.substring(ENCODED_NAME_PREFIX.length())), decodeValue(raw));
+                            user.put(HeaderEscape.fromWire(name), decodeValue(raw));
                         } else if (name.regionMatches(true, 0, CLOUD_EVENTS_PREFIX, 0, CLOUD_EVENTS_PREFIX.length())) {
                             cloudEvents.put(name.substring(CLOUD_EVENTS_PREFIX.length()).toLowerCase(Locale.ROOT),
                                     decodeAttribute(raw));
@@ -292,11 +296,7 @@ final class NatsHeaders {
     }
 
     static String encodeName(String name) {
-        if (!name.isEmpty() && isPrintableToken(name) && !isReserved(name)) {
-            return name;
-        }
-        return ENCODED_NAME_PREFIX
-                + Base64.getUrlEncoder().withoutPadding().encodeToString(name.getBytes(StandardCharsets.UTF_8));
+        return ESCAPE.toWire(name);
     }
 
     static String encodeValue(String value) {
@@ -320,13 +320,6 @@ final class NatsHeaders {
         return raw;
     }
 
-    private static String decodeName(String encoded) {
-        try {
-            return new String(Base64.getUrlDecoder().decode(encoded), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException notOurs) {
-            return ENCODED_NAME_PREFIX + encoded;
-        }
-    }
 
     /** Ours ({@code Courier-}, case-sensitive like jnats), the server's ({@code Nats-}) or CloudEvents' ({@code ce-}). */
     private static boolean isReserved(String name) {

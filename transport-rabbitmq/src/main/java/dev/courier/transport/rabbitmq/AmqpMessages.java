@@ -5,6 +5,7 @@ import com.rabbitmq.client.LongString;
 import dev.courier.spi.CloudEvents;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
+import dev.courier.spi.HeaderEscape;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
@@ -37,7 +38,13 @@ import java.util.UUID;
  *       the AMQP {@code timestamp} property, in seconds, is set too, for tools; a
  *       {@code courier-timestamp} header (epoch milliseconds, written by Courier 0.1 snapshots)
  *       is still read and wins;</li>
- *   <li>user headers: the headers table, as UTF-8 long strings;</li>
+ *   <li>user headers: the headers table, as UTF-8 long strings; a name this mapping or RabbitMQ
+ *       reads ({@code courier-key}, {@code courier-timestamp}, {@code courier-id},
+ *       {@code courier-content-type}, {@code x-delivery-count}, {@code x-death},
+ *       {@code x-first-death-*}, {@code x-last-death-*}, {@code CC}, {@code BCC} in any case)
+ *       travels escaped, as Courier's one {@link HeaderEscape} says, and arrives under its own
+ *       name; the CloudEvents attributes of an event from elsewhere, passed on (a dead letter),
+ *       travel as they are, so it stays that event;</li>
  *   <li>CloudEvents attributes in binary content mode ({@code cloudEvents_id},
  *       {@code cloudEvents_source}, ...; the content type is the property), so CloudEvents SDKs
  *       read Courier messages; {@code cloudEvents_type} is the envelope's event type, or the
@@ -85,6 +92,11 @@ final class AmqpMessages {
     private static final Set<String> WRITTEN = Set.of(CloudEvents.ID, CloudEvents.SOURCE, CloudEvents.TYPE,
             CloudEvents.SPECVERSION, CloudEvents.TIME);
 
+    /** Courier's one header escape, with the names this mapping or the broker reads. */
+    private static final HeaderEscape ESCAPE = new HeaderEscape(name -> name.equals(KEY) || name.equals(TIMESTAMP)
+            || name.equals(LONG_ID) || name.equals(LONG_CONTENT_TYPE) || addedByBroker(name)
+            || name.equalsIgnoreCase("CC") || name.equalsIgnoreCase("BCC"));
+
     private static final int SHORT_STRING_MAX_BYTES = 255;
     private static final int PERSISTENT = 2;
 
@@ -94,7 +106,7 @@ final class AmqpMessages {
     /** The properties carrying everything of {@code envelope} but its payload. */
     static AMQP.BasicProperties properties(Envelope envelope) {
         Map<String, Object> headers = new HashMap<>(envelope.headers().size() + 4);
-        headers.putAll(envelope.headers());
+        envelope.headers().forEach((name, value) -> headers.put(ESCAPE.toWire(name), value));
         if (envelope.key() != null) {
             headers.put(KEY, envelope.key());
         }
@@ -159,7 +171,7 @@ final class AmqpMessages {
                         if (name.equals(TIMESTAMP_IN_MS)) {
                             arrival = epochMillis(value);
                         }
-                        headers.put(name, text(value));
+                        headers.put(HeaderEscape.fromWire(name), text(value));
                     }
                 }
             }

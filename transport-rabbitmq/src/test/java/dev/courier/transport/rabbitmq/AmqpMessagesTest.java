@@ -46,4 +46,18 @@ class AmqpMessagesTest {
                 .headers(Map.of("region", "eu")).build(), BODY));
         assertNotEquals(id, AmqpMessages.derivedId("", "other", withHeaders(Map.of("region", "eu")), BODY));
     }
+
+    @Test
+    void headers_the_broker_would_act_on_travel_escaped_and_arrive_under_their_own_names() {
+        dev.courier.spi.Envelope passedOn = new dev.courier.spi.Envelope("id-1", dev.courier.spi.Destination.queue("jobs.dlq"),
+                null, Map.of("CC", "other-queue", "x-death", "[]", "courier-key", "not the key", "region", "eu"), BODY,
+                "application/json", java.time.Instant.ofEpochMilli(1_700_000_000_123L));
+
+        AMQP.BasicProperties properties = AmqpMessages.properties(passedOn);
+        dev.courier.spi.Envelope back = AmqpMessages.envelope(passedOn.destination(), "", "jobs.dlq", properties, BODY, false);
+
+        assertEquals(false, properties.getHeaders().containsKey("CC"), "RabbitMQ would route a CC header to other queues");
+        assertEquals(passedOn.headers(), back.headers());
+        assertEquals(null, back.key());
+    }
 }
