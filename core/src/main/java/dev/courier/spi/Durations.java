@@ -60,14 +60,17 @@ public final class Durations {
         if (duration.getNano() % 1_000_000 != 0) {
             return duration.toString();
         }
-        long millis = duration.toMillis();
-        long[] sizes = {86_400_000L, 3_600_000L, 60_000L, 1000L};
-        String[] units = {"d", "h", "m", "s"};
+        if (duration.getNano() != 0) {
+            return duration.toMillis() + "ms";
+        }
+        long seconds = duration.getSeconds();
+        long[] sizes = {86_400, 3_600, 60};
+        String[] units = {"d", "h", "m"};
         for (int i = 0; i < sizes.length; i++) {
-            if (millis % sizes[i] == 0) {
-                return millis / sizes[i] + units[i];
+            if (seconds % sizes[i] == 0) {
+                return seconds / sizes[i] + units[i];
             }
         }
-        return millis + "ms";
+        return seconds + "s";
     }
 }

@@ -161,8 +161,11 @@ public final class TransportOptions {
         } catch (IllegalArgumentException e) {
             throw invalid(option.get(), "must be " + e.getMessage());
         }
-        if (parsed.compareTo(min) < 0 || parsed.compareTo(max) > 0) {
-            throw invalid(option.get(), "must be from " + Durations.format(min) + " to " + Durations.format(max));
+        if (parsed.compareTo(min) < 0) {
+            throw invalid(option.get(), "must be at least " + Durations.format(min));
+        }
+        if (parsed.compareTo(max) > 0) {
+            throw invalid(option.get(), "must be at most " + Durations.format(max));
         }
         return parsed;
     }

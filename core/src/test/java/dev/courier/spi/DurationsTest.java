@@ -64,6 +64,7 @@ class DurationsTest {
         assertEquals("30s", Durations.format(Duration.ofSeconds(30)));
         assertEquals("5m", Durations.format(Duration.ofMinutes(5)));
         assertEquals("7d", Durations.format(Duration.ofDays(7)));
+        assertEquals(Long.MAX_VALUE + "s", Durations.format(Duration.ofSeconds(Long.MAX_VALUE)));
         for (String text : new String[] {"1500ms", "90s", "2h", "3d"}) {
             assertEquals(text, Durations.format(Durations.parse(text)));
         }

@@ -74,8 +74,10 @@ class TransportOptionsTest {
 
     @Test
     void a_duration_outside_its_range_or_in_another_syntax_is_refused_naming_the_option() {
-        assertEquals("option ackWait must be from 1ms to 1d: '0s'",
+        assertEquals("option ackWait must be at least 1ms: '0s'",
                 refusal(options("ackWait", "0s"), o -> o.duration("ackWait", null, MS, DAY)));
+        assertEquals("option ackWait must be at most 1d: '25h'",
+                refusal(options("ackWait", "25h"), o -> o.duration("ackWait", null, MS, DAY)));
         String bare = refusal(options("ackWait", "30"), o -> o.duration("ackWait", null, MS, DAY));
         assertTrue(bare.startsWith("option ackWait must be a duration") && bare.endsWith(": '30'"), bare);
     }
