@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * <pre>{@code
  * TransportOptions options = new TransportOptions("amqp", given).renamed("prefetchCount", "prefetch");
  * int prefetch = options.integer("prefetch", 1000, 1, 65_535);
- * Duration timeout = options.duration("confirmTimeout", Duration.ofSeconds(30), Duration.ofMillis(1), MAX);
+ * Duration timeout = options.duration("confirmTimeout", Duration.ofSeconds(30), Duration.ofMillis(1), Duration.ofHours(1));
  * options.requireAllKnown();
  * }</pre>
  *
@@ -62,7 +62,7 @@ public final class TransportOptions {
         options.forEach((name, value) -> given.put(name, value == null ? "" : value));
     }
 
-    /** Keeps {@code oldName} working as {@code newName}, with the same value; see {@link #renamed(String, String, UnaryOperator)}. */
+    /** Keeps {@code oldName} working as {@code newName}, same value; see {@link #renamed(String, String, UnaryOperator)}. */
     public TransportOptions renamed(String oldName, String newName) {
         return renamed(oldName, newName, UnaryOperator.identity());
     }
@@ -133,7 +133,7 @@ public final class TransportOptions {
         return parsed;
     }
 
-    /** {@code true} or {@code false} (any case; nothing else: not {@code yes}, {@code 1} or {@code on}), or {@code defaultValue}. */
+    /** {@code true} or {@code false} in any case (not {@code yes}, {@code 1} or {@code on}), or {@code defaultValue}. */
     public boolean bool(String name, boolean defaultValue) {
         Optional<Given> option = lookup(name);
         if (option.isEmpty()) {

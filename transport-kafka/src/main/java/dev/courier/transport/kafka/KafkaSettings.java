@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
 
 /**
@@ -126,17 +127,17 @@ final class KafkaSettings {
         List<String> secrets = new ArrayList<>(given.secrets());
         userInfo(parsed, given, common, secrets);
         given.prefixed("kafka.").forEach((name, value) -> passThrough(name, value, common, producer, consumer, admin));
-        CLIENT_OPTIONS.forEach((name, setting) -> given.string(name).ifPresent(value -> common.put(setting, value)));
+        new TreeMap<>(CLIENT_OPTIONS).forEach((name, setting) ->
+                given.string(name).ifPresent(value -> common.put(setting, value)));
         int partitions = given.integer("partitions", DEFAULT_PARTITIONS, 1, 1_000_000);
-        Optional<Short> replication = given.has("replicationFactor")
-                ? Optional.of((short) given.integer("replicationFactor", 1, 1, Short.MAX_VALUE)) : Optional.empty();
+        Optional<Short> replication = given.string("replicationFactor")
+                .map(value -> (short) given.integer("replicationFactor", 1, 1, Short.MAX_VALUE));
         Duration linger = given.duration("linger", null, Duration.ZERO, Duration.ofMillis(Integer.MAX_VALUE));
         if (linger != null) {
             producer.put("linger.ms", (int) linger.toMillis());
         }
-        if (given.has("batchSize")) {
-            producer.put("batch.size", given.integer("batchSize", 0, 0, Integer.MAX_VALUE));
-        }
+        given.string("batchSize")
+                .ifPresent(value -> producer.put("batch.size", given.integer("batchSize", 0, 0, Integer.MAX_VALUE)));
         given.choice("compression", COMPRESSIONS).ifPresent(compression -> producer.put("compression.type", compression));
         String clientId = given.string("clientId", "courier-" + UUID.randomUUID().toString().substring(0, 8)).trim();
         if (clientId.isEmpty()) {
