@@ -114,7 +114,8 @@ public record ConsumerOptions(int concurrency, int maxInFlight, RetryPolicy retr
      * at most {@code concurrency} handlers at once and keeps each key's order; it hands the
      * executor one task per attempt and never shuts it down (closing the subscription waits for
      * its running handlers, and interrupts them after the shutdown timeout). The executor must
-     * run each task eventually and, for concurrency above 1, on more than one thread.
+     * run each task eventually, on a thread of its own: not on the caller's (no direct executor,
+     * no caller-runs policy), since tasks are handed over on the transport's delivery thread.
      */
     public ConsumerOptions withExecutor(Executor handlers) {
         return new ConsumerOptions(concurrency, maxInFlight, retry, shutdownTimeout, interceptors, lenientDecoding,

@@ -8,7 +8,8 @@ import java.util.concurrent.CompletionStage;
  *
  * <ol>
  *   <li>stamp: checks the headers and event type and chooses the id; the message passed on
- *       carries its final id ({@link OutgoingMessage#id()} is never {@code null} after it);</li>
+ *       carries its final id and event type ({@link OutgoingMessage#id()} is never {@code null}
+ *       after it; the type is {@code null} only for a payload without one);</li>
  *   <li>trace: adds the current trace context's headers, unless the message carries one;</li>
  *   <li>observe: listeners see the publish confirmed or failed;</li>
  *   <li>user interceptors, in the order added;</li>
