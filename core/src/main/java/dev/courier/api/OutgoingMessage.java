@@ -63,7 +63,7 @@ public record OutgoingMessage(String topic, Object payload, String key, Map<Stri
      * The faithful copy of a received message for {@code topic}: its payload, id, key, headers,
      * type, content type and timestamp, for example to re-send a dead letter or a stored message.
      */
-    public static OutgoingMessage of(String topic, Message<?> received) {
+    public static OutgoingMessage copyOf(String topic, Message<?> received) {
         Objects.requireNonNull(received, "received");
         return new OutgoingMessage(topic, received.payload(), received.key(), received.headers(), received.id(),
                 received.type(), received.contentType(), received.timestamp());

@@ -107,11 +107,11 @@ class OutgoingMessageTest {
     }
 
     @Test
-    void of_a_received_message_copies_every_attribute() throws Exception {
+    void copy_of_a_received_message_has_every_attribute() throws Exception {
         Message<byte[]> received = new Message<>("id-1", "orders", "c-1", Map.of("tenant", "acme"), new byte[] {1},
                 "application/x-protobuf", STORED_AT, 3, "order.placed");
 
-        OutgoingMessage copy = OutgoingMessage.of("orders.replay", received);
+        OutgoingMessage copy = OutgoingMessage.copyOf("orders.replay", received);
 
         assertEquals(new OutgoingMessage("orders.replay", received.payload(), "c-1", Map.of("tenant", "acme"), "id-1",
                 "order.placed", "application/x-protobuf", STORED_AT), copy);
