@@ -5,6 +5,7 @@ import dev.courier.api.Health;
 import dev.courier.api.HealthStatus;
 import dev.courier.api.Route;
 import dev.courier.api.TraceHook;
+import dev.courier.api.TypeRoutes;
 import dev.courier.api.ConsumerOptions;
 import dev.courier.api.MessageBus;
 import dev.courier.api.MessageHandler;
@@ -57,7 +58,7 @@ public final class RealMessageBus implements MessageBus {
     private final TraceHook traceHook;
     private final Transport transport;
     private final long maxMessageBytes;
-    private final Payloads payloads = new Payloads();
+    private final Payloads payloads;
     private final ScheduledExecutorService timers;
     private final PublishPipeline publishPipeline;
     /** Each destination's declaration: done, in flight (shared by the publishes waiting for it), or failed. */
@@ -77,6 +78,7 @@ public final class RealMessageBus implements MessageBus {
         this.options = options;
         this.listener = ListenerFanout.of(options.listeners());
         this.traceHook = options.traceHook() != null ? options.traceHook() : W3cTraceHook.INSTANCE;
+        this.payloads = new Payloads(options.codec(), options.codecs());
         this.transport = transport;
         this.maxMessageBytes = transport.capabilities().maxMessageBytes();
         this.timers = Executors.newSingleThreadScheduledExecutor(new NamedThreads("courier-timer"));
@@ -157,9 +159,10 @@ public final class RealMessageBus implements MessageBus {
             return CompletableFuture.failedFuture(
                     new MessageTooLargeException(destination.toString(), encoded.bytes().length, maxMessageBytes));
         }
-        Instant timestamp = Instant.ofEpochMilli(System.currentTimeMillis());
+        Instant timestamp = message.timestamp() != null ? message.timestamp() : Instant.ofEpochMilli(System.currentTimeMillis());
+        String contentType = message.contentType() != null ? message.contentType() : encoded.contentType();
         Envelope envelope = new Envelope(id, destination, message.key(), message.headers(), encoded.bytes(),
-                encoded.contentType(), timestamp, type);
+                contentType, timestamp, type);
         return sendEnvelope(envelope, new PublishReceipt(id, destination.name(), timestamp));
     }
 
@@ -291,6 +294,13 @@ public final class RealMessageBus implements MessageBus {
         declare(Destination.topic(topic));
         return consume(new ConsumerSpec(Destination.topic(topic), group, options.maxInFlight()),
                 Names.deadLetterQueue(topic, group), type, handler, options);
+    }
+
+    /** Like the interface's, decoding with this bus's codecs. */
+    @Override
+    public Subscription subscribe(String topic, String group, TypeRoutes routes, ConsumerOptions options) {
+        Objects.requireNonNull(options, "options");
+        return subscribe(topic, group, byte[].class, TypeRouter.of(routes, payloads, !options.lenientDecoding()), options);
     }
 
     <T> Subscription consume(ConsumerSpec spec, String deadLetterQueue, Class<T> type, MessageHandler<T> handler,
