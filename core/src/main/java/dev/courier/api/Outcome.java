@@ -25,7 +25,11 @@ public sealed interface Outcome permits Outcome.Handled, Outcome.Failed, Outcome
         return new Failed(cause);
     }
 
-    /** Run the message again after {@code delay}; {@code cause} is why this attempt failed. */
+    /**
+     * Run the message again after {@code delay}; {@code cause} is why this attempt failed. A retry
+     * asked for inside the retry step uses up the policy's attempts like any failure: after the
+     * last one it becomes {@link #failed failed} and is dead-lettered.
+     */
     static Outcome retry(Duration delay, Throwable cause) {
         return new Retry(delay, cause);
     }

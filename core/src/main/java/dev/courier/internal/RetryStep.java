@@ -12,7 +12,9 @@ import org.slf4j.LoggerFactory;
  * Turns a failed attempt into {@link Outcome#retry another attempt later} while the
  * {@link RetryPolicy} allows one: attempts remain and the failure's class is not one the policy
  * dead-letters at once. Other failures, and every other outcome, pass on unchanged to the
- * dead-letter step. Any {@link Throwable} is a failure, {@link Error}s included.
+ * dead-letter step. Any {@link Throwable} is a failure, {@link Error}s included. A retry that a
+ * step inside asks for counts against the same attempts: after the last one it is a failure, so
+ * no interceptor can keep a message looping.
  */
 final class RetryStep implements ConsumeInterceptor {
 
@@ -31,6 +33,9 @@ final class RetryStep implements ConsumeInterceptor {
     @Override
     public Outcome intercept(Message<byte[]> message, Chain next) {
         Outcome outcome = next.proceed(message);
+        if (outcome instanceof Outcome.Retry asked && !policy.allowsRetryAfter(message.attempt())) {
+            return Outcome.failed(asked.cause());
+        }
         if (!(outcome instanceof Outcome.Failed failed) || !policy.allowsRetryAfter(message.attempt(), failed.cause())) {
             return outcome;
         }

@@ -135,6 +135,23 @@ class ConsumePipelineTest {
     }
 
     @Test
+    void a_retry_an_interceptor_asks_for_ends_in_the_dead_letter_queue_after_the_last_attempt() {
+        AtomicInteger attempts = new AtomicInteger();
+        Subscription subscription = bus.subscribe("orders", "billing", String.class, message -> { },
+                ConsumerOptions.defaults().withRetry(THREE_QUICK).withInterceptor((message, next) -> {
+                    attempts.incrementAndGet();
+                    return Outcome.retry(Duration.ofMillis(1), new IllegalStateException("not yet"));
+                }));
+        readDeadLetters(subscription);
+
+        bus.publish("orders", "o-1");
+
+        await(() -> deadLetters.size() == 1, WAIT, "the dead letter");
+        assertEquals(3, attempts.get());
+        assertEquals(IllegalStateException.class.getName(), deadLetters.get(0).headers().get(DeadLetterHeaders.ERROR_CLASS));
+    }
+
+    @Test
     void an_interceptor_may_settle_a_message_without_running_the_handler() {
         AtomicInteger handled = new AtomicInteger();
         Subscription subscription = bus.subscribe("orders", "billing", String.class, message -> handled.incrementAndGet(),
