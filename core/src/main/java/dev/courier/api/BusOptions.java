@@ -1,5 +1,6 @@
 package dev.courier.api;
 
+import dev.courier.spi.Secrets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -125,5 +126,13 @@ public record BusOptions(Duration publishTimeout, Map<String, String> transportO
         List<PublishInterceptor> copy = new ArrayList<>(interceptors);
         copy.add(Objects.requireNonNull(interceptor, "interceptor"));
         return new BusOptions(publishTimeout, transportOptions, listeners, traceHook, codec, codecs, copy);
+    }
+
+    /** These options for a log line: secret transport options (passwords, tokens) are masked. */
+    @Override
+    public String toString() {
+        return "BusOptions[publishTimeout=" + publishTimeout + ", transportOptions="
+                + Secrets.redact(transportOptions) + ", listeners=" + listeners + ", traceHook="
+                + traceHook + ", codec=" + codec + ", codecs=" + codecs + ", interceptors=" + interceptors + "]";
     }
 }
