@@ -28,7 +28,7 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>Delivery is at-least-once. Names (topics, groups, queues) use {@code [A-Za-z0-9._-]}; topics
  * and queues up to 120 characters, groups up to 100. Payloads of type {@code byte[]} and
- * {@code String} travel as they are, others as JSON.
+ * {@code String} travel as they are, others through the bus's {@link Codec} (JSON by default).
  *
  * <p>Thread safety: a bus is thread safe and meant to be shared by the whole application. Invalid
  * arguments fail at once ({@link NullPointerException}, {@link IllegalArgumentException}), before

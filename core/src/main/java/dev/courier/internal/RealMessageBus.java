@@ -4,8 +4,8 @@ import dev.courier.api.BusOptions;
 import dev.courier.api.Health;
 import dev.courier.api.HealthStatus;
 import dev.courier.api.Route;
-import dev.courier.api.TraceContext;
 import dev.courier.api.TraceHook;
+import dev.courier.api.TypeRoutes;
 import dev.courier.api.ConsumerOptions;
 import dev.courier.api.MessageBus;
 import dev.courier.api.MessageHandler;
@@ -26,11 +26,9 @@ import dev.courier.spi.Consumer;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
 import dev.courier.spi.Transport;
-import java.time.Duration;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.UUID;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -75,8 +73,9 @@ public final class RealMessageBus implements MessageBus {
     private final AtomicInteger temporaryQueues = new AtomicInteger();
     /** The ephemeral destinations this bus declared (broker names), removed on close. */
     private final Set<Destination> ephemerals = ConcurrentHashMap.newKeySet();
-    private final Payloads payloads = new Payloads();
+    private final Payloads payloads;
     private final ScheduledExecutorService timers;
+    private final PublishPipeline publishPipeline;
     /** Each destination's declaration: done, in flight (shared by the publishes waiting for it), or failed. */
     private final Map<Destination, CompletableFuture<Void>> declarations = new ConcurrentHashMap<>();
     /** Declares for publishes, so that no publish blocks on broker I/O. */
@@ -94,6 +93,7 @@ public final class RealMessageBus implements MessageBus {
         this.options = options;
         this.listener = ListenerFanout.of(options.listeners());
         this.traceHook = options.traceHook() != null ? options.traceHook() : W3cTraceHook.INSTANCE;
+        this.payloads = new Payloads(options.codec(), options.codecs());
         this.transport = transport;
         this.capabilities = transport.capabilities();
         this.maxMessageBytes = capabilities.maxMessageBytes();
@@ -102,6 +102,7 @@ public final class RealMessageBus implements MessageBus {
         this.declarer = new ThreadPoolExecutor(DECLARING_THREADS, DECLARING_THREADS, 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), new NamedThreads("courier-declare"));
         this.declarer.allowCoreThreadTimeOut(true);
+        this.publishPipeline = PublishPipeline.of(scheme, listener, traceHook, options.interceptors(), this::encodeAndSend);
     }
 
     /** Opens the transport for {@code url}; see {@link MessageBus#connect(String, BusOptions)}. */
@@ -156,7 +157,9 @@ public final class RealMessageBus implements MessageBus {
 
     /**
      * Checks the headers against the transport's limits (count, total bytes of names and values
-     * in UTF-8), before any I/O.
+     * in UTF-8; trace headers included, as the publish pipeline added them), before any I/O.
+     * Thrown from {@code publish} itself (wrapped in the failed stage when a user publish
+     * interceptor ran before).
      */
     private void checkHeaderLimits(Destination destination, Map<String, String> headers) {
         if (headers.size() > capabilities.maxHeaders()) {
@@ -187,33 +190,36 @@ public final class RealMessageBus implements MessageBus {
         return length;
     }
 
+    /** Publishes {@code message} to {@code destination} through the publish pipeline. */
     CompletionStage<PublishReceipt> send(Destination destination, OutgoingMessage message) {
-        Names.headers(message.headers());
-        Map<String, String> headers = withTrace(message.headers());
-        checkHeaderLimits(destination, headers);
-        String type = message.type() != null ? Names.type(message.type()) : EventTypeNames.of(message.payload().getClass());
+        ensureOpen();
+        return publishPipeline.publish(destination, message);
+    }
+
+    /**
+     * The innermost publish step: encodes, checks the size, declares and sends. The message comes
+     * stamped (final id, type checked) and traced; it is checked again when user interceptors,
+     * which may have changed it, ran before, and sent to another topic if they changed its topic.
+     */
+    private CompletionStage<PublishReceipt> encodeAndSend(Destination addressed, OutgoingMessage message) {
+        Destination destination = addressed;
+        if (!options.interceptors().isEmpty()) {
+            Names.headers(message.headers());
+            if (message.type() != null) {
+                Names.type(message.type());
+            }
+            if (!message.topic().equals(addressed.name())
+                    && !onBroker(addressed.withName(message.topic())).equals(addressed)) {
+                destination = addressed.isQueue() ? onBroker(Destination.queue(Names.queue(message.topic())))
+                        : topic(message.topic());
+            }
+        }
+        checkHeaderLimits(destination, message.headers());
+        String id = message.id() != null ? message.id() : MessageIds.next();
+        String type = message.type() != null ? message.type() : EventTypeNames.of(message.payload().getClass());
         if (type != null && type.equals(destination.name())) {
             type = null; // what the wire would say for no type: every transport reads it back as none
         }
-        ensureOpen();
-        String id = message.id() != null ? message.id() : MessageIds.next();
-        long start = System.nanoTime();
-        CompletableFuture<PublishReceipt> sent = encodeAndSend(destination, message, headers, id, type);
-        if (listener == null) {
-            return sent;
-        }
-        Route route = new Route(scheme, destination.name(), null);
-        return sent.whenComplete((receipt, failure) -> {
-            if (failure != null) {
-                listener.publishFailed(route, id, failure instanceof CompletionException ? failure.getCause() : failure);
-            } else {
-                listener.published(route, id, Duration.ofNanos(System.nanoTime() - start));
-            }
-        });
-    }
-
-    private CompletableFuture<PublishReceipt> encodeAndSend(Destination destination, OutgoingMessage message,
-                                                            Map<String, String> headers, String id, String type) {
         Payloads.Encoded encoded;
         try {
             encoded = payloads.encode(message.payload());
@@ -225,24 +231,11 @@ public final class RealMessageBus implements MessageBus {
             return CompletableFuture.failedFuture(
                     new MessageTooLargeException(destination.toString(), encoded.bytes().length, maxMessageBytes));
         }
-        Instant timestamp = Instant.ofEpochMilli(System.currentTimeMillis());
-        Envelope envelope = new Envelope(id, destination, message.key(), headers, encoded.bytes(),
-                encoded.contentType(), timestamp, type);
+        Instant timestamp = message.timestamp() != null ? message.timestamp() : Instant.ofEpochMilli(System.currentTimeMillis());
+        String contentType = message.contentType() != null ? message.contentType() : encoded.contentType();
+        Envelope envelope = new Envelope(id, destination, message.key(), message.headers(), encoded.bytes(),
+                contentType, timestamp, type);
         return sendEnvelope(envelope, new PublishReceipt(id, destination.name(), timestamp));
-    }
-
-    /** The headers plus the current trace context, unless they carry one already. */
-    private Map<String, String> withTrace(Map<String, String> headers) {
-        if (headers.containsKey(TraceContext.TRACEPARENT)) {
-            return headers;
-        }
-        Map<String, String> trace = traceHook.inject();
-        if (trace.isEmpty()) {
-            return headers;
-        }
-        Map<String, String> all = new HashMap<>(headers);
-        trace.forEach(all::putIfAbsent);
-        return all;
     }
 
     /**
@@ -383,6 +376,13 @@ public final class RealMessageBus implements MessageBus {
                 Names.deadLetterQueue(topic, group), type, handler, options);
     }
 
+    /** Like the interface's, decoding with this bus's codecs. */
+    @Override
+    public Subscription subscribe(String topic, String group, TypeRoutes routes, ConsumerOptions options) {
+        Objects.requireNonNull(options, "options");
+        return subscribe(topic, group, byte[].class, TypeRouter.of(routes, payloads, !options.lenientDecoding()), options);
+    }
+
     <T> Subscription consume(ConsumerSpec spec, String deadLetterQueue, Class<T> type, MessageHandler<T> handler,
                              ConsumerOptions consumerOptions) {
         // the dead letters of a temporary queue go to a temporary queue too: nothing outlives the bus
@@ -399,8 +399,8 @@ public final class RealMessageBus implements MessageBus {
         }
         DeadLetterStep deadLetter = new DeadLetterStep(deadLetters, spec.group(), this::sendAndWait,
                 subscription::isClosing, route, listener);
-        subscription.chain(HandlerChain.assemble(deadLetter, new RetryStep(consumerOptions.retry(), route, listener),
-                new ObserveStep(route, listener, traceHook), consumerOptions.middleware(),
+        subscription.pipeline(ConsumePipeline.of(deadLetter, new RetryStep(consumerOptions.retry(), route, listener),
+                new ObserveStep(route, listener, traceHook), consumerOptions.interceptors(),
                 new DecodeStep<>(payloads, type, handler, !consumerOptions.lenientDecoding())));
         subscriptions.add(subscription);
         try {

@@ -26,8 +26,8 @@ public interface Delivery {
      * Tells the broker the message is still being worked on, for brokers that redeliver after an
      * acknowledgement timeout. Core calls it, from a timer thread, on every unsettled delivery at
      * a third of the deadline when the transport's {@link Capabilities#ackDeadline()} says
-     * {@link AckDeadline.Rule#CORE_EXTENDS}, and never otherwise. Must not block for long; the
-     * default does nothing.
+     * {@link AckDeadline.Rule#CORE_EXTENDS}; under any rule, also once when it schedules a retry.
+     * Must not block for long; the default does nothing.
      */
     default void inProgress() {
     }

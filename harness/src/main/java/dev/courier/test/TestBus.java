@@ -8,6 +8,7 @@ import dev.courier.api.MessageHandler;
 import dev.courier.api.OutgoingMessage;
 import dev.courier.api.PublishReceipt;
 import dev.courier.api.Subscription;
+import dev.courier.api.TypeRoutes;
 import dev.courier.api.WorkQueue;
 import java.time.Duration;
 import java.util.List;
@@ -154,6 +155,12 @@ public final class TestBus implements MessageBus {
     public <T> Subscription subscribe(String topic, String group, Class<T> type, MessageHandler<T> handler,
                                       ConsumerOptions options) {
         return bus.subscribe(topic, group, type, handler, options);
+    }
+
+    /** Delegated, so that routed payloads decode with the bus's codecs. */
+    @Override
+    public Subscription subscribe(String topic, String group, TypeRoutes routes, ConsumerOptions options) {
+        return bus.subscribe(topic, group, routes, options);
     }
 
     @Override

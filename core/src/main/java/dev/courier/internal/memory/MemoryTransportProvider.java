@@ -4,6 +4,7 @@ import dev.courier.spi.AckDeadline;
 import dev.courier.spi.Capabilities;
 import dev.courier.spi.NameRule;
 import dev.courier.spi.Transport;
+import dev.courier.spi.TransportOptions;
 import dev.courier.spi.TransportProvider;
 import java.net.URI;
 import java.time.Duration;
@@ -36,43 +37,19 @@ public final class MemoryTransportProvider implements TransportProvider {
     @Override
     public Transport open(URI url, Map<String, String> options) {
         String name = url.getHost() != null ? url.getHost() : url.getAuthority() != null ? url.getAuthority() : "default";
-        long maxBytes = DEFAULT_MAX_MESSAGE_BYTES;
-        int maxHeaders = Capabilities.UNLIMITED_HEADERS;
-        long maxHeaderBytes = Capabilities.UNLIMITED_HEADER_BYTES;
-        int maxNameLength = NameRule.COURIER.maxLength();
-        String nameCharacters = NameRule.COURIER.otherCharacters();
-        Duration ackDeadline = null;
-        for (Map.Entry<String, String> option : options.entrySet()) {
-            String value = option.getValue();
-            switch (option.getKey()) {
-                case "maxMessageBytes" -> maxBytes = positive("maxMessageBytes", value, Long.MAX_VALUE);
-                case "maxHeaders" -> maxHeaders = (int) positive("maxHeaders", value, Integer.MAX_VALUE);
-                case "maxHeaderBytes" -> maxHeaderBytes = positive("maxHeaderBytes", value, Long.MAX_VALUE);
-                case "maxNameLength" -> maxNameLength = (int) positive("maxNameLength", value, Integer.MAX_VALUE);
-                case "nameCharacters" -> nameCharacters = value;
-                case "ackDeadlineMs" -> ackDeadline = Duration.ofMillis(positive("ackDeadlineMs", value, Long.MAX_VALUE));
-                default -> throw new IllegalArgumentException("unknown option '" + option.getKey() + "' for memory://; known: "
-                        + "maxMessageBytes, maxHeaders, maxHeaderBytes, maxNameLength, nameCharacters, ackDeadlineMs");
-            }
-        }
+        TransportOptions given = new TransportOptions("memory", options);
+        long maxBytes = given.longValue("maxMessageBytes", DEFAULT_MAX_MESSAGE_BYTES, 1, Long.MAX_VALUE);
+        int maxHeaders = given.integer("maxHeaders", Capabilities.UNLIMITED_HEADERS, 0, Integer.MAX_VALUE);
+        long maxHeaderBytes = given.longValue("maxHeaderBytes", Capabilities.UNLIMITED_HEADER_BYTES, 0, Long.MAX_VALUE);
+        int maxNameLength = given.integer("maxNameLength", NameRule.COURIER.maxLength(), 16, Integer.MAX_VALUE);
+        String nameCharacters = given.string("nameCharacters", NameRule.COURIER.otherCharacters());
+        long ackDeadlineMs = given.longValue("ackDeadlineMs", 0, 0, Long.MAX_VALUE);
+        given.requireAllKnown();
         Capabilities capabilities = new Capabilities(maxBytes)
                 .withHeaderLimits(maxHeaders, maxHeaderBytes)
                 .withNames(new NameRule(maxNameLength, nameCharacters))
                 .withFeatures(Capabilities.Feature.EPHEMERAL_DESTINATIONS)
-                .withAckDeadline(ackDeadline == null ? AckDeadline.none() : AckDeadline.coreExtends(ackDeadline));
+                .withAckDeadline(ackDeadlineMs == 0 ? AckDeadline.none() : AckDeadline.coreExtends(Duration.ofMillis(ackDeadlineMs)));
         return new MemoryTransport(MemoryBroker.named(name), capabilities);
-    }
-
-    private static long positive(String option, String value, long max) {
-        long number;
-        try {
-            number = Long.parseLong(value);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("option " + option + " must be a number: '" + value + "'");
-        }
-        if (number <= 0 || number > max) {
-            throw new IllegalArgumentException("option " + option + " must be positive: " + number);
-        }
-        return number;
     }
 }
