@@ -1,5 +1,7 @@
 package dev.courier.jdbc;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import dev.courier.testkit.Brokers;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -18,7 +20,9 @@ record Database(String name, String host, int port, String urlFormat) {
 
     static Database postgres() {
         return new Database("PostgreSQL", env("COURIER_POSTGRES_HOST", "127.0.0.1"), 5432,
-                "jdbc:postgresql://%s:%d/test?user=" + env("COURIER_POSTGRES_USER", "postgres"));
+                "jdbc:postgresql://%s:%d/test?user=" + env("COURIER_POSTGRES_USER", "postgres")
+                        // the tests crash relays, not the server: commits need not wait for the disk
+                        + "&options=-c%%20synchronous_commit%%3Doff");
     }
 
     static Database mariadb() {
@@ -46,8 +50,30 @@ record Database(String name, String host, int port, String urlFormat) {
         return String.format(urlFormat, viaHost, viaPort);
     }
 
-    DataSource dataSource() {
-        return new UrlDataSource(url());
+    /** A pool of connections, as applications use (PostgreSQL forks a process per new connection). */
+    PooledDataSource dataSource() {
+        return dataSource(url());
+    }
+
+    static PooledDataSource dataSource(String jdbcUrl) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(jdbcUrl);
+        config.setMaximumPoolSize(20);
+        config.setMinimumIdle(0);
+        config.setConnectionTimeout(10_000);
+        return new PooledDataSource(new HikariDataSource(config));
+    }
+
+    /** A pooled data source to close when done. */
+    record PooledDataSource(HikariDataSource pool) implements AutoCloseable {
+        DataSource get() {
+            return pool;
+        }
+
+        @Override
+        public void close() {
+            pool.close();
+        }
     }
 
     /** A table name no other test or run uses. */
@@ -57,7 +83,8 @@ record Database(String name, String host, int port, String urlFormat) {
 
     /** Drops {@code tables} if they exist. */
     void drop(List<String> tables) throws SQLException {
-        try (Connection connection = dataSource().getConnection(); Statement statement = connection.createStatement()) {
+        try (Connection connection = java.sql.DriverManager.getConnection(url());
+             Statement statement = connection.createStatement()) {
             for (String table : tables) {
                 statement.execute("DROP TABLE IF EXISTS " + table);
             }

@@ -29,7 +29,7 @@ final class Fixture implements AutoCloseable {
 
     Fixture(Database db, OutboxOptions options) throws SQLException {
         this.db = db;
-        this.dataSource = db.dataSource();
+        this.dataSource = closeLater(db.dataSource()).get();
         this.outbox = Outbox.create(dataSource, dev.courier.api.BusOptions.defaults(), options.withTable(outboxTable));
         this.outbox.createTables();
         this.inbox = closeLater(Inbox.create(dataSource, InboxOptions.defaults().withTable(inboxTable)));
