@@ -55,11 +55,11 @@ public final class OutboxBenchmark {
             for (int relays : new int[] {1, 4}) {
                 double perSecond = throughput(dataSource, broker, rows, relays);
                 System.out.printf("| %s | %s | %,d committed rows drained by %d relay(s) | %,.0f rows/s |%n",
-                        name, broker.replaceAll("\\?.*", ""), rows, relays, perSecond);
+                        name, broker.replaceAll("://.*", "://"), rows, relays, perSecond);
             }
             long[] micros = latency(dataSource, broker, 500, Duration.ofMillis(20));
             System.out.printf("| %s | %s | commit to handler, 500 single-row transactions 20 ms apart | p50 %,d µs, p90 %,d µs, p99 %,d µs, max %,d µs |%n",
-                    name, broker.replaceAll("\\?.*", ""), percentile(micros, 50), percentile(micros, 90),
+                    name, broker.replaceAll("://.*", "://"), percentile(micros, 50), percentile(micros, 90),
                     percentile(micros, 99), micros[micros.length - 1]);
         }
     }
