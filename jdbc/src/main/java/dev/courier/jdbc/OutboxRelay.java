@@ -2,6 +2,7 @@ package dev.courier.jdbc;
 
 import dev.courier.api.HealthStatus;
 import dev.courier.api.MessageBus;
+import dev.courier.api.MessageTooLargeException;
 import dev.courier.api.OutgoingMessage;
 import dev.courier.api.PublishReceipt;
 import java.sql.Connection;
@@ -25,6 +26,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
@@ -70,6 +72,7 @@ public final class OutboxRelay implements AutoCloseable {
     private volatile HealthStatus status = HealthStatus.UP;
     private volatile String detail = "";
     private Connection connection;
+    private String lastLogged;
     private PostgresWakeups wakeups;
     private Dialect dialect;
 
@@ -122,17 +125,17 @@ public final class OutboxRelay implements AutoCloseable {
         while (running) {
             try {
                 Round round = relayOnce();
-                if (round.failure() != null) {
+                if (round.brokerFailed()) { // the broker may be down: wait before trying again
                     status = HealthStatus.DEGRADED;
                     detail = round.failure();
                     pause(backoff);
                     backoff = Math.min(backoff * 2, options.maxBackoff().toMillis());
                     continue;
                 }
-                status = HealthStatus.UP;
-                detail = "";
                 backoff = FIRST_BACKOFF_MILLIS;
-                if (round.taken() < options.batchSize()) {
+                status = round.failure() != null ? HealthStatus.DEGRADED : HealthStatus.UP; // a refused row waits
+                detail = round.failure() != null ? round.failure() : "";
+                if (round.taken() < options.batchSize() || round.published() == 0) {
                     idle();
                 }
             } catch (SQLException | RuntimeException e) {
@@ -150,8 +153,11 @@ public final class OutboxRelay implements AutoCloseable {
         disconnect();
     }
 
-    /** What one round did: rows taken, and the first publish failure or null. */
-    private record Round(int taken, String failure) {
+    /**
+     * What one round did: rows taken and published, the first publish failure or null, and
+     * whether a failure was the broker's (worth a backoff) rather than a row the bus refuses.
+     */
+    private record Round(int taken, int published, String failure, boolean brokerFailed) {
     }
 
     private record Row(long seq, String id, String topic, String key, String headers, String type, String contentType,
@@ -182,17 +188,18 @@ public final class OutboxRelay implements AutoCloseable {
             if (rows.isEmpty()) {
                 c.commit();
                 done = true;
-                return new Round(0, null);
+                return new Round(0, 0, null, false);
             }
             rows.addAll(followers(c, rows));
             rows.sort(Comparator.comparingLong(Row::seq));
             AtomicReference<String> failure = new AtomicReference<>();
-            List<Long> confirmed = publish(rows, failure);
+            AtomicBoolean brokerFailed = new AtomicBoolean();
+            List<Long> confirmed = publish(rows, failure, brokerFailed);
             delete(c, confirmed);
             c.commit();
             done = true;
             relayed.addAndGet(confirmed.size());
-            return new Round(rows.size(), failure.get());
+            return new Round(rows.size(), confirmed.size(), failure.get(), brokerFailed.get());
         } finally {
             if (!done) {
                 try {
@@ -285,7 +292,7 @@ public final class OutboxRelay implements AutoCloseable {
     }
 
     /** Publishes each key's rows in order, keys at once; returns the confirmed rows' seqs (a prefix of each key's). */
-    private List<Long> publish(List<Row> rows, AtomicReference<String> failure) {
+    private List<Long> publish(List<Row> rows, AtomicReference<String> failure, AtomicBoolean brokerFailed) {
         Map<Object, List<Row>> chains = new LinkedHashMap<>();
         for (Row row : rows) {
             chains.computeIfAbsent(row.key() != null ? row.key() : (Object) row.seq(), k -> new ArrayList<>()).add(row);
@@ -300,20 +307,30 @@ public final class OutboxRelay implements AutoCloseable {
             }
             all.add(next.exceptionally(e -> {
                 Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
-                failure.compareAndSet(null, "broker: " + cause);
+                if (cause instanceof IllegalArgumentException || cause instanceof MessageTooLargeException) {
+                    failure.compareAndSet(null, "refused (its key waits until the row is fixed or deleted): "
+                            + cause.getMessage());
+                } else {
+                    brokerFailed.set(true);
+                    failure.compareAndSet(null, "broker: " + cause);
+                }
                 return null;
             }));
         }
         try {
             CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(ROUND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         } catch (TimeoutException e) {
+            brokerFailed.set(true);
             failure.compareAndSet(null, "broker: no confirmation within " + ROUND_TIMEOUT_SECONDS + " s");
         } catch (Exception e) {
+            brokerFailed.set(true);
             failure.compareAndSet(null, "broker: " + e);
         }
-        if (failure.get() != null) {
-            log.warn("Outbox relay on {}: {} (the rows stay and are published again)", table, failure.get());
+        String text = failure.get();
+        if (text != null && !text.equals(lastLogged)) { // once per distinct failure, not once per round
+            log.warn("Outbox relay on {}: {} (the rows stay and are published again)", table, text);
         }
+        lastLogged = text;
         return new ArrayList<>(confirmed);
     }
 
@@ -321,7 +338,12 @@ public final class OutboxRelay implements AutoCloseable {
         OutgoingMessage message = new OutgoingMessage(row.topic(), row.payload(), row.key(),
                 Encoding.headers(row.headers()), row.id(), row.type(), row.contentType(),
                 Instant.ofEpochMilli(row.createdAt()));
-        return bus.publish(message).toCompletableFuture();
+        try {
+            return bus.publish(message).toCompletableFuture();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("message " + row.id() + " (outbox row " + row.seq() + "): "
+                    + e.getMessage(), e);
+        }
     }
 
     private void delete(Connection c, List<Long> seqs) throws SQLException {

@@ -107,4 +107,29 @@ class OutboxTest {
             assertEquals("user.created", message.type());
         }
     }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.courier.jdbc.Database#all")
+    void a_row_the_bus_refuses_holds_back_only_its_key_and_degrades_the_relay(Database db) throws Exception {
+        try (Fixture f = new Fixture(db)) {
+            MessageBus bus = f.bus("memory://" + f.topic);
+            dev.courier.testkit.Inbox<Signup> received = new dev.courier.testkit.Inbox<>();
+            bus.subscribe(f.topic, "g", Signup.class, received);
+            OutboxRelay relay = f.relay(bus);
+
+            f.write(1, i -> OutgoingMessage.of(f.topic, new Signup("bad", 1)).withKey("bad")
+                    .withHeader("courier-mine", "reserved"), true);
+            f.write(1, i -> OutgoingMessage.of(f.topic, new Signup("bad", 2)).withKey("bad"), true);
+            List<String> good = f.write(1, i -> OutgoingMessage.of(f.topic, new Signup("good", 1)).withKey("good"), true);
+
+            received.awaitIds(Set.copyOf(good), WAIT);
+            Await.until(() -> relay.health().status() == dev.courier.api.HealthStatus.DEGRADED, WAIT,
+                    "the relay to report the refused row");
+            assertEquals(1, received.messages().size(), "the key of the refused row waits");
+            assertEquals(2, f.outbox.pending());
+            String detail = relay.health().detail();
+            assertEquals(true, detail.startsWith("refused (its key waits until the row is fixed or deleted): message "), detail);
+            assertEquals(true, detail.contains("courier-"), detail);
+        }
+    }
 }
