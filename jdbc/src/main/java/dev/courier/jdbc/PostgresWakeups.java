@@ -31,8 +31,14 @@ final class PostgresWakeups implements AutoCloseable {
         return notifications != null && notifications.length > 0;
     }
 
+    /** Stops listening (a pooled connection goes back clean) and closes the connection. */
     @Override
     public void close() {
+        try (Statement unlisten = connection.createStatement()) {
+            unlisten.execute("UNLISTEN *");
+        } catch (SQLException ignored) {
+            // a broken connection listens no more
+        }
         try {
             connection.close();
         } catch (SQLException ignored) {
