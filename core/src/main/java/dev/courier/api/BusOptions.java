@@ -1,5 +1,6 @@
 package dev.courier.api;
 
+import dev.courier.spi.Secrets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -24,9 +25,12 @@ import java.util.Objects;
  *                         specific registered type wins; among unrelated ones, the first
  *                         registered); default none. {@code byte[]} and {@code String} payloads
  *                         never go through a codec
+ * @param interceptors     user publish interceptors, outermost first, run inside Courier's stamp,
+ *                         trace and observe steps (see {@link PublishInterceptor}); default none
  */
 public record BusOptions(Duration publishTimeout, Map<String, String> transportOptions, List<BusListener> listeners,
-                         TraceHook traceHook, Codec codec, Map<Class<?>, Codec> codecs) {
+                         TraceHook traceHook, Codec codec, Map<Class<?>, Codec> codecs,
+                         List<PublishInterceptor> interceptors) {
 
     private static final BusOptions DEFAULTS = new BusOptions(Duration.ofSeconds(30), Map.of(), List.of(), null);
 
@@ -41,12 +45,19 @@ public record BusOptions(Duration publishTimeout, Map<String, String> transportO
         Map<Class<?>, Codec> ordered = new LinkedHashMap<>();
         codecs.forEach((type, typeCodec) -> ordered.put(codecType(type), Objects.requireNonNull(typeCodec, "codec")));
         codecs = Collections.unmodifiableMap(ordered);
+        interceptors = List.copyOf(interceptors);
+    }
+
+    /** Options without publish interceptors (the components before them). */
+    public BusOptions(Duration publishTimeout, Map<String, String> transportOptions, List<BusListener> listeners,
+                      TraceHook traceHook, Codec codec, Map<Class<?>, Codec> codecs) {
+        this(publishTimeout, transportOptions, listeners, traceHook, codec, codecs, List.of());
     }
 
     /** Options with JSON for every payload type. */
     public BusOptions(Duration publishTimeout, Map<String, String> transportOptions, List<BusListener> listeners,
                       TraceHook traceHook) {
-        this(publishTimeout, transportOptions, listeners, traceHook, JsonCodec.defaults(), Map.of());
+        this(publishTimeout, transportOptions, listeners, traceHook, JsonCodec.defaults(), Map.of(), List.of());
     }
 
     private static Class<?> codecType(Class<?> type) {
@@ -65,27 +76,27 @@ public record BusOptions(Duration publishTimeout, Map<String, String> transportO
 
     /** These options with another publish timeout. */
     public BusOptions withPublishTimeout(Duration timeout) {
-        return new BusOptions(timeout, transportOptions, listeners, traceHook, codec, codecs);
+        return new BusOptions(timeout, transportOptions, listeners, traceHook, codec, codecs, interceptors);
     }
 
     /** These options with one more transport option. */
     public BusOptions withTransportOption(String name, String value) {
         Map<String, String> copy = new LinkedHashMap<>(transportOptions);
         copy.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(value, "value"));
-        return new BusOptions(publishTimeout, copy, listeners, traceHook, codec, codecs);
+        return new BusOptions(publishTimeout, copy, listeners, traceHook, codec, codecs, interceptors);
     }
 
     /** These options with one more listener. */
     public BusOptions withListener(BusListener listener) {
         List<BusListener> copy = new ArrayList<>(listeners);
         copy.add(Objects.requireNonNull(listener, "listener"));
-        return new BusOptions(publishTimeout, transportOptions, copy, traceHook, codec, codecs);
+        return new BusOptions(publishTimeout, transportOptions, copy, traceHook, codec, codecs, interceptors);
     }
 
     /** These options with a tracing library's hook instead of the built-in propagation. */
     public BusOptions withTraceHook(TraceHook hook) {
         return new BusOptions(publishTimeout, transportOptions, listeners, Objects.requireNonNull(hook, "hook"), codec,
-                codecs);
+                codecs, interceptors);
     }
 
     /**
@@ -94,7 +105,7 @@ public record BusOptions(Duration publishTimeout, Map<String, String> transportO
      */
     public BusOptions withCodec(Codec defaultCodec) {
         return new BusOptions(publishTimeout, transportOptions, listeners, traceHook,
-                Objects.requireNonNull(defaultCodec, "codec"), codecs);
+                Objects.requireNonNull(defaultCodec, "codec"), codecs, interceptors);
     }
 
     /**
@@ -107,6 +118,21 @@ public record BusOptions(Duration publishTimeout, Map<String, String> transportO
     public BusOptions withCodec(Class<?> type, Codec typeCodec) {
         Map<Class<?>, Codec> copy = new LinkedHashMap<>(codecs);
         copy.put(codecType(type), Objects.requireNonNull(typeCodec, "codec"));
-        return new BusOptions(publishTimeout, transportOptions, listeners, traceHook, codec, copy);
+        return new BusOptions(publishTimeout, transportOptions, listeners, traceHook, codec, copy, interceptors);
+    }
+
+    /** These options with one more publish interceptor, inside those added before. */
+    public BusOptions withInterceptor(PublishInterceptor interceptor) {
+        List<PublishInterceptor> copy = new ArrayList<>(interceptors);
+        copy.add(Objects.requireNonNull(interceptor, "interceptor"));
+        return new BusOptions(publishTimeout, transportOptions, listeners, traceHook, codec, codecs, copy);
+    }
+
+    /** These options for a log line: secret transport options (passwords, tokens) are masked. */
+    @Override
+    public String toString() {
+        return "BusOptions[publishTimeout=" + publishTimeout + ", transportOptions="
+                + Secrets.redact(transportOptions) + ", listeners=" + listeners + ", traceHook="
+                + traceHook + ", codec=" + codec + ", codecs=" + codecs + ", interceptors=" + interceptors + "]";
     }
 }

@@ -1,9 +1,9 @@
 package dev.courier.internal;
 
+import dev.courier.api.ConsumeInterceptor;
 import dev.courier.api.DeadLetterHeaders;
 import dev.courier.api.Message;
-import dev.courier.api.MessageHandler;
-import dev.courier.api.Middleware;
+import dev.courier.api.Outcome;
 import dev.courier.api.Route;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
@@ -13,16 +13,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Outermost middleware: a failure that is not retried (any {@link Throwable}, {@link Error}s
- * included) sends the message, with its original payload and headers plus the
- * {@link DeadLetterHeaders}, and its event type, to the dead-letter queue. It returns normally (so the original is
- * acked) only once the dead letter is confirmed; when sending fails it throws
- * {@link DeadLetterFailed}, and the dispatcher sends the same letter again later rather than lose
- * the message or run its handler again.
+ * The outermost step: a {@link Outcome.Failed failure} that comes back (any {@link Throwable},
+ * {@link Error}s included) sends the message, with its original payload and headers plus the
+ * {@link DeadLetterHeaders}, and its event type, to the dead-letter queue, and becomes
+ * {@link Outcome.DeadLettered} (so the original is acked) once the dead letter is confirmed.
+ * When sending fails the outcome stays failed, with a {@link DeadLetterRefused} as its cause: the
+ * dispatcher sends the same letter again later rather than lose the message or run its handler
+ * again.
  *
  * <p>Each dead letter is logged as one WARN line; the failure's stack trace is logged at DEBUG.
  */
-final class DeadLetterStep implements Middleware {
+final class DeadLetterStep implements ConsumeInterceptor {
 
     private static final Logger log = LoggerFactory.getLogger(DeadLetterStep.class);
 
@@ -53,23 +54,23 @@ final class DeadLetterStep implements Middleware {
     }
 
     @Override
-    public void handle(Message<byte[]> message, MessageHandler<byte[]> next) throws Exception {
-        try {
-            next.handle(message);
-        } catch (RetryLater signal) {
-            throw signal;
-        } catch (Throwable failure) {
-            if (stopping.getAsBoolean()) {
-                throw failure;
-            }
-            Envelope letter;
-            try {
-                letter = letter(message, failure);
-            } catch (RuntimeException e) {
-                throw new DeadLetterFailed(e, () -> send(message, letter(message, failure), failure));
-            }
-            send(message, letter, failure);
+    public Outcome intercept(Message<byte[]> message, Chain next) {
+        Outcome outcome = next.proceed(message);
+        if (!(outcome instanceof Outcome.Failed failed) || stopping.getAsBoolean()) {
+            return outcome;
         }
+        return deadLetter(message, failed.cause());
+    }
+
+    /** Builds and sends the dead letter; on failure returns one that can build and send it again. */
+    private Outcome deadLetter(Message<byte[]> message, Throwable failure) {
+        Envelope letter;
+        try {
+            letter = letter(message, failure);
+        } catch (RuntimeException e) {
+            return Outcome.failed(new DeadLetterRefused(e, () -> deadLetter(message, failure)));
+        }
+        return send(message, letter, failure);
     }
 
     private Envelope letter(Message<byte[]> message, Throwable failure) {
@@ -78,12 +79,12 @@ final class DeadLetterStep implements Middleware {
                 message.contentType(), message.timestamp(), message.type());
     }
 
-    /** Sends the letter; throws {@link DeadLetterFailed}, able to send it again, when that fails. */
-    private void send(Message<byte[]> message, Envelope letter, Throwable failure) {
+    /** Sends the letter: dead-lettered, or failed with a {@link DeadLetterRefused} able to send it again. */
+    private Outcome send(Message<byte[]> message, Envelope letter, Throwable failure) {
         try {
             sender.sendAndWait(letter);
         } catch (Exception | Error e) {
-            throw new DeadLetterFailed(e, () -> send(message, letter, failure));
+            return Outcome.failed(new DeadLetterRefused(e, () -> send(message, letter, failure)));
         }
         if (listener != null) {
             listener.deadLettered(route, message, failure);
@@ -92,11 +93,17 @@ final class DeadLetterStep implements Middleware {
                 message.topic(), group == null ? "" : " (group " + group + ")", message.attempt(),
                 deadLetters.name(), oneLine(failure));
         log.debug("Failure of dead-lettered message {}", message.id(), failure);
+        return Outcome.deadLettered(deadLetters.name(), failure);
     }
 
     /** The throwable's class and message on one line, for a log line that stays one line. */
     static String oneLine(Throwable failure) {
         String text = failure.toString();
         return text.indexOf('\n') < 0 && text.indexOf('\r') < 0 ? text : text.replaceAll("\\s*[\\r\\n]+\\s*", " | ");
+    }
+
+    @Override
+    public String toString() {
+        return "dead-letter";
     }
 }

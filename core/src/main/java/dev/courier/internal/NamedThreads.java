@@ -1,22 +1,19 @@
 package dev.courier.internal;
 
+import dev.courier.spi.NamedThreadFactory;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicInteger;
 
-/** Daemon threads named {@code <prefix>-<n>}, so thread dumps and logs say whose they are. */
+/** Daemon threads named {@code <prefix>-<n>}, so thread dumps and logs say whose they are; see {@link NamedThreadFactory}. */
 final class NamedThreads implements ThreadFactory {
 
-    private final String prefix;
-    private final AtomicInteger count = new AtomicInteger();
+    private final ThreadFactory threads;
 
     NamedThreads(String prefix) {
-        this.prefix = prefix;
+        this.threads = new NamedThreadFactory(prefix);
     }
 
     @Override
     public Thread newThread(Runnable task) {
-        Thread thread = new Thread(task, prefix + "-" + count.incrementAndGet());
-        thread.setDaemon(true);
-        return thread;
+        return threads.newThread(task);
     }
 }

@@ -1,18 +1,19 @@
 package dev.courier.internal;
 
+import dev.courier.api.ConsumeInterceptor;
 import dev.courier.api.Message;
-import dev.courier.api.MessageHandler;
-import dev.courier.api.Middleware;
+import dev.courier.api.Outcome;
 import dev.courier.api.Route;
 import dev.courier.api.TraceContext;
 import dev.courier.api.TraceHook;
 import java.time.Duration;
 
 /**
- * Middleware around each attempt: makes the message's trace context current and reports the
- * attempt's duration and outcome to the listeners.
+ * Around each attempt: makes the message's trace context current and reports the attempt's
+ * duration and outcome to the listeners (the outcome's cause as the failure, {@code null} when
+ * handled).
  */
-final class ObserveStep implements Middleware {
+final class ObserveStep implements ConsumeInterceptor {
 
     private static final TraceContext.Scope NO_SCOPE = () -> { };
 
@@ -27,27 +28,30 @@ final class ObserveStep implements Middleware {
     }
 
     @Override
-    public void handle(Message<byte[]> message, MessageHandler<byte[]> next) throws Exception {
+    public Outcome intercept(Message<byte[]> message, Chain next) {
         if (listener == null) {
-            withTrace(message, next);
-            return;
+            return withTrace(message, next);
         }
         long start = System.nanoTime();
-        Throwable failure = null;
+        Outcome outcome;
         try {
-            withTrace(message, next);
-        } catch (Exception | Error e) {
-            failure = e;
-            throw e;
-        } finally {
-            listener.handled(route, message, Duration.ofNanos(System.nanoTime() - start), failure);
+            outcome = withTrace(message, next);
+        } catch (Throwable failure) { // a trace hook's failure is the attempt's
+            outcome = Outcome.failed(failure);
+        }
+        listener.handled(route, message, Duration.ofNanos(System.nanoTime() - start), outcome.cause());
+        return outcome;
+    }
+
+    private Outcome withTrace(Message<byte[]> message, Chain next) {
+        try (TraceContext.Scope courier = W3cTraceHook.INSTANCE.open(message.headers());
+             TraceContext.Scope library = traceHook == W3cTraceHook.INSTANCE ? NO_SCOPE : traceHook.open(message.headers())) {
+            return next.proceed(message);
         }
     }
 
-    private void withTrace(Message<byte[]> message, MessageHandler<byte[]> next) throws Exception {
-        try (TraceContext.Scope courier = W3cTraceHook.INSTANCE.open(message.headers());
-             TraceContext.Scope library = traceHook == W3cTraceHook.INSTANCE ? NO_SCOPE : traceHook.open(message.headers())) {
-            next.handle(message);
-        }
+    @Override
+    public String toString() {
+        return "observe";
     }
 }

@@ -4,7 +4,6 @@ import dev.courier.api.BusOptions;
 import dev.courier.api.Health;
 import dev.courier.api.HealthStatus;
 import dev.courier.api.Route;
-import dev.courier.api.TraceContext;
 import dev.courier.api.TraceHook;
 import dev.courier.api.TypeRoutes;
 import dev.courier.api.ConsumerOptions;
@@ -22,9 +21,7 @@ import dev.courier.spi.Consumer;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
 import dev.courier.spi.Transport;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -63,6 +60,7 @@ public final class RealMessageBus implements MessageBus {
     private final long maxMessageBytes;
     private final Payloads payloads;
     private final ScheduledExecutorService timers;
+    private final PublishPipeline publishPipeline;
     /** Each destination's declaration: done, in flight (shared by the publishes waiting for it), or failed. */
     private final Map<Destination, CompletableFuture<Void>> declarations = new ConcurrentHashMap<>();
     /** Declares for publishes, so that no publish blocks on broker I/O. */
@@ -87,6 +85,7 @@ public final class RealMessageBus implements MessageBus {
         this.declarer = new ThreadPoolExecutor(DECLARING_THREADS, DECLARING_THREADS, 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), new NamedThreads("courier-declare"));
         this.declarer.allowCoreThreadTimeOut(true);
+        this.publishPipeline = PublishPipeline.of(scheme, listener, traceHook, options.interceptors(), this::encodeAndSend);
     }
 
     /** Opens the transport for {@code url}; see {@link MessageBus#connect(String, BusOptions)}. */
@@ -122,31 +121,33 @@ public final class RealMessageBus implements MessageBus {
         return topic;
     }
 
+    /** Publishes {@code message} to {@code destination} through the publish pipeline. */
     CompletionStage<PublishReceipt> send(Destination destination, OutgoingMessage message) {
-        Names.headers(message.headers());
-        String type = message.type() != null ? Names.type(message.type()) : EventTypeNames.of(message.payload().getClass());
+        ensureOpen();
+        return publishPipeline.publish(destination, message);
+    }
+
+    /**
+     * The innermost publish step: encodes, checks the size, declares and sends. The message comes
+     * stamped (final id, type checked) and traced; it is checked again when user interceptors,
+     * which may have changed it, ran before, and sent to another topic if they changed its topic.
+     */
+    private CompletionStage<PublishReceipt> encodeAndSend(Destination addressed, OutgoingMessage message) {
+        Destination destination = addressed;
+        if (!options.interceptors().isEmpty()) {
+            Names.headers(message.headers());
+            if (message.type() != null) {
+                Names.type(message.type());
+            }
+            if (!message.topic().equals(addressed.name())) {
+                destination = addressed.isQueue() ? Destination.queue(Names.queue(message.topic())) : topic(message.topic());
+            }
+        }
+        String id = message.id() != null ? message.id() : MessageIds.next();
+        String type = message.type() != null ? message.type() : EventTypeNames.of(message.payload().getClass());
         if (type != null && type.equals(destination.name())) {
             type = null; // what the wire would say for no type: every transport reads it back as none
         }
-        ensureOpen();
-        String id = message.id() != null ? message.id() : MessageIds.next();
-        long start = System.nanoTime();
-        CompletableFuture<PublishReceipt> sent = encodeAndSend(destination, message, id, type);
-        if (listener == null) {
-            return sent;
-        }
-        Route route = new Route(scheme, destination.name(), null);
-        return sent.whenComplete((receipt, failure) -> {
-            if (failure != null) {
-                listener.publishFailed(route, id, failure instanceof CompletionException ? failure.getCause() : failure);
-            } else {
-                listener.published(route, id, Duration.ofNanos(System.nanoTime() - start));
-            }
-        });
-    }
-
-    private CompletableFuture<PublishReceipt> encodeAndSend(Destination destination, OutgoingMessage message, String id,
-                                                            String type) {
         Payloads.Encoded encoded;
         try {
             encoded = payloads.encode(message.payload());
@@ -160,23 +161,9 @@ public final class RealMessageBus implements MessageBus {
         }
         Instant timestamp = message.timestamp() != null ? message.timestamp() : Instant.ofEpochMilli(System.currentTimeMillis());
         String contentType = message.contentType() != null ? message.contentType() : encoded.contentType();
-        Envelope envelope = new Envelope(id, destination, message.key(), withTrace(message.headers()), encoded.bytes(),
+        Envelope envelope = new Envelope(id, destination, message.key(), message.headers(), encoded.bytes(),
                 contentType, timestamp, type);
         return sendEnvelope(envelope, new PublishReceipt(id, destination.name(), timestamp));
-    }
-
-    /** The headers plus the current trace context, unless they carry one already. */
-    private Map<String, String> withTrace(Map<String, String> headers) {
-        if (headers.containsKey(TraceContext.TRACEPARENT)) {
-            return headers;
-        }
-        Map<String, String> trace = traceHook.inject();
-        if (trace.isEmpty()) {
-            return headers;
-        }
-        Map<String, String> all = new HashMap<>(headers);
-        trace.forEach(all::putIfAbsent);
-        return all;
     }
 
     /**
@@ -327,8 +314,8 @@ public final class RealMessageBus implements MessageBus {
         self[0] = subscription;
         DeadLetterStep deadLetter = new DeadLetterStep(deadLetters, spec.group(), this::sendAndWait,
                 subscription::isClosing, route, listener);
-        subscription.chain(HandlerChain.assemble(deadLetter, new RetryStep(consumerOptions.retry(), route, listener),
-                new ObserveStep(route, listener, traceHook), consumerOptions.middleware(),
+        subscription.pipeline(ConsumePipeline.of(deadLetter, new RetryStep(consumerOptions.retry(), route, listener),
+                new ObserveStep(route, listener, traceHook), consumerOptions.interceptors(),
                 new DecodeStep<>(payloads, type, handler, !consumerOptions.lenientDecoding())));
         subscriptions.add(subscription);
         try {

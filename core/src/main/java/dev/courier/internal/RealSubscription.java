@@ -1,11 +1,12 @@
 package dev.courier.internal;
 
+import dev.courier.api.ConsumeInterceptor;
 import dev.courier.api.ConsumerOptions;
 import dev.courier.api.Health;
 import dev.courier.api.HealthStatus;
 import dev.courier.api.Route;
 import dev.courier.api.Message;
-import dev.courier.api.MessageHandler;
+import dev.courier.api.Outcome;
 import dev.courier.api.Subscription;
 import dev.courier.spi.ConnectionState;
 import dev.courier.spi.Consumer;
@@ -19,28 +20,29 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one subscription: receives deliveries from the transport, runs the handler chain on a pool
- * of {@code concurrency} threads with per-key order (a key's next message starts only when the
- * previous one is settled, retries included), and settles each delivery exactly once.
+ * Runs one subscription: receives deliveries from the transport, runs the consume pipeline on
+ * {@code concurrency} handler threads at most (a pool of its own, or the user's executor) with
+ * per-key order (a key's next message starts only when the previous one is settled, retries
+ * included), acts on the {@link Outcome} the pipeline returns, and settles each delivery exactly
+ * once.
  *
  * <p>A retry waits on a timer, not on a thread, so while one key waits, other keys go on. So does
  * a message whose dead letter could not be sent: it keeps its key's lane and one in-flight slot,
  * the same dead letter is sent again after a backoff (1 s doubling to 5 min), and the
  * subscription reports {@link HealthStatus#DEGRADED} until it goes through.
  *
- * <p>Handler threads end after {@link #IDLE_KEEP_ALIVE} without work, so many idle subscriptions
- * cost no threads.
+ * <p>Handler threads of its own pool end after {@link #IDLE_KEEP_ALIVE} without work, so many
+ * idle subscriptions cost no threads.
  */
 final class RealSubscription implements Subscription, DeliverySink {
 
@@ -58,8 +60,8 @@ final class RealSubscription implements Subscription, DeliverySink {
     private final Runnable onClosed;
     private final Route route;
     private final ListenerFanout listener;
-    private final ThreadPoolExecutor workers;
-    private MessageHandler<byte[]> chain;
+    private final HandlerWorkers workers;
+    private ConsumeInterceptor.Chain pipeline;
     private volatile Consumer consumer;
 
     /** Keys with a message running or waiting to retry, each with the messages queued behind it. */
@@ -84,14 +86,13 @@ final class RealSubscription implements Subscription, DeliverySink {
         this.timers = timers;
         this.onClosed = onClosed;
         String name = "courier-" + topic + (group == null ? "" : "[" + group + "]");
-        this.workers = new ThreadPoolExecutor(options.concurrency(), options.concurrency(),
-                IDLE_KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(), new NamedThreads(name));
-        this.workers.allowCoreThreadTimeOut(true);
+        this.workers = new HandlerWorkers(options.executor(), options.concurrency(), name, IDLE_KEEP_ALIVE,
+                task -> executorRefused((Task) task));
     }
 
-    /** Sets the handler chain; called once, before {@link #attach}. */
-    void chain(MessageHandler<byte[]> handlerChain) {
-        this.chain = handlerChain;
+    /** Sets the consume pipeline; called once, before {@link #attach}. */
+    void pipeline(ConsumeInterceptor.Chain consumePipeline) {
+        this.pipeline = consumePipeline;
     }
 
     /** Records the transport's consumer feeding this subscription. */
@@ -172,39 +173,55 @@ final class RealSubscription implements Subscription, DeliverySink {
         }
     }
 
+    /** The user's executor refused a task: try again after a while, as for an unsettled message. */
+    private void executorRefused(Task task) {
+        if (closing) {
+            return;
+        }
+        log.warn("The handler executor of {} refused message {}; trying again in {} ms", describe(),
+                task.delivery.envelope().id(), FIRST_SETTLE_RETRY.toMillis());
+        try {
+            task.timer = timers.schedule(() -> start(task), FIRST_SETTLE_RETRY.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException busClosing) {
+            // the bus is closing: close() gives the message back
+        }
+    }
+
     private void run(Task task) {
         if (closing) {
             return; // only close() settles a task other than by running it
         }
         Message<byte[]> message = message(task);
+        Outcome outcome;
         try {
-            Runnable resend = task.resend;
-            if (resend != null) {
-                resend.run();
-            } else {
-                chain.handle(message);
-            }
-        } catch (RetryLater later) {
-            task.attempt++;
-            runAgain(task, later.delay());
-            return;
+            Supplier<Outcome> resend = task.resend;
+            outcome = resend != null ? resend.get() : pipeline.proceed(message);
         } catch (Throwable failure) {
+            outcome = Outcome.failed(failure); // defensive: a pipeline returns its failures
+        }
+        if (outcome instanceof Outcome.Retry retry) {
+            task.attempt++;
+            runAgain(task, retry.delay());
+            return;
+        }
+        if (outcome instanceof Outcome.Failed failed) {
             if (!closing) {
-                couldNotSettle(task, message, failure);
+                couldNotSettle(task, message, failed.cause());
             }
             return;
         }
-        settle(task, true);
+        settle(task, true); // handled, or dead-lettered
         startNext(task);
     }
 
     /**
-     * The message's dead letter could not be sent (or, defensively, the chain failed in a way it
-     * should not): keep the message, tell the listeners and health, try again after a backoff.
+     * The message's dead letter could not be sent (or, defensively, a failure came back that the
+     * dead-letter step did not take): keep the message, tell the listeners and health, try again
+     * after a backoff.
      */
     private void couldNotSettle(Task task, Message<byte[]> message, Throwable failure) {
         Throwable reason = failure;
-        if (failure instanceof DeadLetterFailed refused) {
+        if (failure instanceof DeadLetterRefused refused) {
             task.resend = refused.resend(); // the handler is done with it: only the dead letter is sent again
             reason = refused.getCause();
         }
@@ -340,7 +357,7 @@ final class RealSubscription implements Subscription, DeliverySink {
     /** Waits until running handlers finished, or until {@code deadlineNanos} ({@link System#nanoTime()}). */
     boolean awaitHandlers(long deadlineNanos) {
         try {
-            return workers.awaitTermination(Math.max(0, deadlineNanos - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return workers.awaitTermination(Math.max(0, deadlineNanos - System.nanoTime()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
@@ -351,7 +368,7 @@ final class RealSubscription implements Subscription, DeliverySink {
     void interruptHandlers() {
         log.warn("Handlers of {} still running after {}; interrupting them, their messages will be redelivered",
                 describe(), options.shutdownTimeout());
-        workers.shutdownNow();
+        workers.interruptRunning();
     }
 
     Duration shutdownTimeout() {
@@ -398,7 +415,7 @@ final class RealSubscription implements Subscription, DeliverySink {
         return "Subscription[" + describe() + ", inFlight=" + inFlight() + "]";
     }
 
-    /** One delivery on its way through the chain; running it runs the chain once. */
+    /** One delivery on its way through the pipeline; running it runs the pipeline once. */
     private final class Task implements Runnable {
         final Delivery delivery;
         final String key;
@@ -407,7 +424,7 @@ final class RealSubscription implements Subscription, DeliverySink {
         /** The envelope as the handler sees it (a structured CloudEvent unwrapped), once read. */
         volatile Envelope received;
         /** Sends the dead letter again, once sending it failed; the handler is not run again. */
-        volatile Runnable resend;
+        volatile Supplier<Outcome> resend;
         volatile int settleFailures;
 
         Task(Delivery delivery) {

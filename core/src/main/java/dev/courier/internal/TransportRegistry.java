@@ -64,7 +64,9 @@ final class TransportRegistry {
             }
             int eq = pair.indexOf('=');
             if (eq <= 0) {
-                throw new IllegalArgumentException("malformed option '" + pair + "' in broker URL query; expected name=value");
+                // "=value" has no name; never echo the value, it may be a secret
+                throw new IllegalArgumentException("malformed option '" + (eq < 0 ? pair : "=" + Secrets.MASK)
+                        + "' in broker URL query; expected name=value");
             }
             options.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
                     URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));

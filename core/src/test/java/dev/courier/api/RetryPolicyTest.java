@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class RetryPolicyTest {
@@ -55,5 +56,67 @@ class RetryPolicyTest {
                 .getMessage().contains("multiplier"));
         assertThrows(IllegalArgumentException.class,
                 () -> RetryPolicy.defaults().withBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1)));
+    }
+
+    @Test
+    void decoding_failures_are_dead_lettered_at_once_by_default_and_everything_else_is_retried() {
+        RetryPolicy policy = RetryPolicy.defaults();
+        assertFalse(policy.retries(new DecodingException("bad json", null)));
+        assertFalse(policy.retries(new UnroutedTypeException("no route")));
+        assertTrue(policy.retries(new IllegalStateException()));
+        assertTrue(policy.retries(new StackOverflowError()), "errors count as attempts too");
+        assertEquals(Set.of(DecodingException.class), policy.deadLetterOn());
+        assertEquals(Set.of(), policy.retryOn());
+    }
+
+    @Test
+    void a_dead_letter_on_class_covers_its_subclasses() {
+        RetryPolicy policy = RetryPolicy.defaults().withDeadLetterOn(IllegalArgumentException.class);
+        assertFalse(policy.retries(new IllegalArgumentException()));
+        assertFalse(policy.retries(new NumberFormatException()));
+        assertTrue(policy.retries(new IllegalStateException()));
+        assertFalse(policy.retries(new DecodingException("still", null)), "the defaults stay");
+    }
+
+    @Test
+    void the_most_specific_listed_class_decides() {
+        RetryPolicy retryOneKind = RetryPolicy.defaults().withDeadLetterOn(IllegalArgumentException.class)
+                .withRetryOn(NumberFormatException.class);
+        assertTrue(retryOneKind.retries(new NumberFormatException()));
+        assertFalse(retryOneKind.retries(new IllegalArgumentException()));
+
+        RetryPolicy deadLetterOneKind = RetryPolicy.defaults().withRetryOn(RuntimeException.class)
+                .withDeadLetterOn(IllegalStateException.class);
+        assertFalse(deadLetterOneKind.retries(new IllegalStateException()));
+        assertTrue(deadLetterOneKind.retries(new IllegalArgumentException()));
+    }
+
+    @Test
+    void a_retry_on_class_retries_decoding_failures_while_attempts_remain() {
+        RetryPolicy policy = RetryPolicy.defaults().withRetryOn(DecodingException.class);
+        assertTrue(policy.allowsRetryAfter(1, new DecodingException("flaky schema registry", null)));
+        assertFalse(policy.allowsRetryAfter(5, new DecodingException("flaky schema registry", null)));
+        assertFalse(policy.deadLetterOn().contains(DecodingException.class), "a class is in one list only");
+    }
+
+    @Test
+    void the_five_argument_constructor_keeps_the_default_classification() {
+        RetryPolicy policy = new RetryPolicy(3, Duration.ofMillis(10), Duration.ofMillis(10), 1.0, 0.0);
+        assertEquals(RetryPolicy.defaults().deadLetterOn(), policy.deadLetterOn());
+        assertFalse(policy.allowsRetryAfter(1, new DecodingException("bad", null)));
+        assertTrue(policy.allowsRetryAfter(1, new IllegalStateException()));
+    }
+
+    @Test
+    void other_settings_keep_the_classification() {
+        RetryPolicy policy = RetryPolicy.defaults().withDeadLetterOn(IllegalArgumentException.class).withMaxAttempts(2);
+        assertFalse(policy.retries(new IllegalArgumentException()));
+    }
+
+    @Test
+    void a_class_in_both_lists_is_rejected_naming_it() {
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new RetryPolicy(3,
+                Duration.ZERO, Duration.ZERO, 1.0, 0.0, Set.of(IllegalStateException.class), Set.of(IllegalStateException.class)));
+        assertTrue(e.getMessage().contains(IllegalStateException.class.getName()), e.getMessage());
     }
 }

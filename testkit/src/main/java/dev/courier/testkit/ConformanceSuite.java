@@ -22,6 +22,7 @@ import dev.courier.api.Message;
 import dev.courier.api.MessageBus;
 import dev.courier.api.MessageTooLargeException;
 import dev.courier.api.OutgoingMessage;
+import dev.courier.api.Outcome;
 import dev.courier.api.PublishException;
 import dev.courier.api.PublishReceipt;
 import dev.courier.api.RetryPolicy;
@@ -1397,6 +1398,41 @@ public abstract class ConformanceSuite {
         assertTrue(unexpected.isEmpty(), "every publish either confirmed or failed with PublishException: " + unexpected);
         assertEquals(0, lost);
         assertEquals(total, confirmed.size() + failed.get());
+    }
+
+    // Pipelines ---------------------------------------------------------------------------------------
+
+    @Test
+    void interceptors_run_in_the_documented_order_and_a_header_added_on_publish_arrives() {
+        MessageBus bus = connect(url(), busOptions()
+                .withInterceptor((message, next) -> next.proceed(message.withHeader("tenant", "acme"))));
+        String topic = name("pipeline");
+        List<String> trail = new CopyOnWriteArrayList<>();
+        Inbox<String> inbox = new Inbox<>(m -> {
+            trail.add("handler " + m.payload() + " " + m.header("tenant").orElse("-"));
+            if (m.attempt() == 1) {
+                throw new IllegalStateException("first attempt fails");
+            }
+        });
+        bus.subscribe(topic, "g", String.class, inbox, quickRetry(2)
+                .withInterceptor((m, next) -> {
+                    trail.add("interceptor " + m.attempt() + (TraceContext.current().isPresent() ? " traced" : " untraced"));
+                    Outcome outcome = next.proceed(m);
+                    trail.add("outcome " + outcome.getClass().getSimpleName());
+                    return outcome;
+                })
+                .withMiddleware((m, next) -> {
+                    trail.add("middleware");
+                    next.handle(m);
+                }));
+
+        try (TraceContext.Scope scope = TraceContext.makeCurrent(TraceContext.newTrace())) {
+            await(bus.publish(topic, "o-1"));
+        }
+
+        inbox.awaitUntil(any -> trail.size() == 8, timeout(), "two attempts through the pipeline");
+        assertEquals(List.of("interceptor 1 traced", "middleware", "handler o-1 acme", "outcome Failed",
+                "interceptor 2 traced", "middleware", "handler o-1 acme", "outcome Handled"), trail);
     }
 
     private static void awaitLatch(CountDownLatch latch) {

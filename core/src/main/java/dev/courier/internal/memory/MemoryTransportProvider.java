@@ -1,6 +1,7 @@
 package dev.courier.internal.memory;
 
 import dev.courier.spi.Transport;
+import dev.courier.spi.TransportOptions;
 import dev.courier.spi.TransportProvider;
 import java.net.URI;
 import java.util.Map;
@@ -24,21 +25,9 @@ public final class MemoryTransportProvider implements TransportProvider {
     @Override
     public Transport open(URI url, Map<String, String> options) {
         String name = url.getHost() != null ? url.getHost() : url.getAuthority() != null ? url.getAuthority() : "default";
-        long maxBytes = DEFAULT_MAX_MESSAGE_BYTES;
-        for (Map.Entry<String, String> option : options.entrySet()) {
-            if (option.getKey().equals("maxMessageBytes")) {
-                try {
-                    maxBytes = Long.parseLong(option.getValue());
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("option maxMessageBytes must be a number of bytes: '" + option.getValue() + "'");
-                }
-                if (maxBytes <= 0) {
-                    throw new IllegalArgumentException("option maxMessageBytes must be positive: " + maxBytes);
-                }
-            } else {
-                throw new IllegalArgumentException("unknown option '" + option.getKey() + "' for memory://; known: maxMessageBytes");
-            }
-        }
+        TransportOptions given = new TransportOptions("memory", options);
+        long maxBytes = given.longValue("maxMessageBytes", DEFAULT_MAX_MESSAGE_BYTES, 1, Long.MAX_VALUE);
+        given.requireAllKnown();
         return new MemoryTransport(MemoryBroker.named(name), maxBytes);
     }
 }

@@ -8,6 +8,7 @@ import dev.courier.spi.ConsumerSpec;
 import dev.courier.spi.Delivery;
 import dev.courier.spi.SettleOnceDelivery;
 import dev.courier.spi.DeliverySink;
+import dev.courier.spi.NamedThreadFactory;
 import dev.courier.spi.Envelope;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -120,8 +121,7 @@ final class KafkaGroupConsumer implements Consumer {
         Map<String, Object> config = settings.consumerConfig(groupId, clientSuffix, maxPollRecords);
         this.revokeWait = revokeWait(config);
         this.consumer = new KafkaConsumer<>(config);
-        this.thread = new Thread(this::run, "courier-kafka-" + groupId);
-        this.thread.setDaemon(true);
+        this.thread = NamedThreadFactory.forTransport("kafka", groupId).newThread(this::run);
     }
 
     /** {@code max.poll.interval.ms} (Kafka's default 5 minutes) less {@link #REVOKE_MARGIN}, at least {@link #MIN_REVOKE_WAIT}. */

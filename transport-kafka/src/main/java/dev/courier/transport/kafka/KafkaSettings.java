@@ -1,9 +1,9 @@
 package dev.courier.transport.kafka;
 
 import dev.courier.spi.Secrets;
+import dev.courier.spi.TransportOptions;
+import dev.courier.spi.TransportUrl;
 import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 
 /**
@@ -46,10 +46,7 @@ final class KafkaSettings {
             Map.entry("sslKeyPassword", "ssl.key.password"),
             Map.entry("sslEndpointIdentificationAlgorithm", "ssl.endpoint.identification.algorithm"));
 
-    private static final Set<String> COURIER_OPTIONS = Set.of("partitions", "replicationFactor", "lingerMs",
-            "batchSize", "compression", "clientId", "maxMessageBytes", "connectTimeoutMs");
-
-    private static final Set<String> COMPRESSIONS = Set.of("none", "gzip", "snappy", "lz4", "zstd");
+    private static final List<String> COMPRESSIONS = List.of("none", "gzip", "snappy", "lz4", "zstd");
 
     /**
      * Kafka settings Courier's guarantees rest on, with the reason; a pass-through option may not
@@ -118,147 +115,67 @@ final class KafkaSettings {
      * @throws IllegalArgumentException naming the bad part of the URL or the bad option
      */
     static KafkaSettings parse(URI url, Map<String, String> options) {
-        List<String> servers = servers(url);
+        TransportUrl parsed = TransportUrl.parse(url, Map.of("kafka", DEFAULT_PORT));
+        parsed.requireNoPath();
+        TransportOptions given = new TransportOptions("kafka", options)
+                .renamed("connectTimeoutMs", "connectTimeout", millis -> millis + "ms")
+                .renamed("lingerMs", "linger", millis -> millis + "ms");
         Map<String, Object> common = new LinkedHashMap<>();
         Map<String, Object> producer = new LinkedHashMap<>();
         Map<String, Object> consumer = new LinkedHashMap<>();
         Map<String, Object> admin = new LinkedHashMap<>();
-        int partitions = DEFAULT_PARTITIONS;
-        Optional<Short> replication = Optional.empty();
-        long maxBytes = DEFAULT_MAX_MESSAGE_BYTES;
-        Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
-        String clientId = "courier-" + UUID.randomUUID().toString().substring(0, 8);
-
-        List<String> secrets = new ArrayList<>();
-        userInfo(url, options, common, secrets);
-        options.forEach((name, value) -> {
-            if (Secrets.isSecret(name) && value != null && !value.isBlank()) {
-                secrets.add(value);
-            }
-        });
-        for (Map.Entry<String, String> option : new java.util.TreeMap<>(options).entrySet()) {
-            String name = option.getKey();
-            String value = option.getValue();
-            if (CLIENT_OPTIONS.containsKey(name)) {
-                common.put(CLIENT_OPTIONS.get(name), value);
-            } else if (name.startsWith("kafka.")) {
-                passThrough(name, value, common, producer, consumer, admin);
-            } else if (COURIER_OPTIONS.contains(name)) {
-                switch (name) {
-                    case "partitions" -> partitions = (int) number(name, value, 1, 1_000_000);
-                    case "replicationFactor" -> replication = Optional.of((short) number(name, value, 1, Short.MAX_VALUE));
-                    case "lingerMs" -> producer.put("linger.ms", (int) number(name, value, 0, Integer.MAX_VALUE));
-                    case "batchSize" -> producer.put("batch.size", (int) number(name, value, 0, Integer.MAX_VALUE));
-                    case "compression" -> producer.put("compression.type", compression(value));
-                    case "clientId" -> clientId = nonBlank(name, value);
-                    case "maxMessageBytes" -> maxBytes = number(name, value, 1, Integer.MAX_VALUE - HEADROOM_BYTES);
-                    case "connectTimeoutMs" -> connectTimeout = Duration.ofMillis(number(name, value, 1, Integer.MAX_VALUE));
-                    default -> throw new AssertionError(name);
-                }
-            } else {
-                List<String> known = new ArrayList<>(COURIER_OPTIONS);
-                known.addAll(CLIENT_OPTIONS.keySet());
-                known.sort(null);
-                throw new IllegalArgumentException("unknown option '" + name + "' for kafka://; known: "
-                        + String.join(", ", known) + ", or any Kafka client setting prefixed with 'kafka.'"
-                        + " (for example kafka.session.timeout.ms=10000)");
-            }
+        List<String> secrets = new ArrayList<>(given.secrets());
+        userInfo(parsed, given, common, secrets);
+        given.prefixed("kafka.").forEach((name, value) -> passThrough(name, value, common, producer, consumer, admin));
+        new TreeMap<>(CLIENT_OPTIONS).forEach((name, setting) ->
+                given.string(name).ifPresent(value -> common.put(setting, value)));
+        int partitions = given.integer("partitions", DEFAULT_PARTITIONS, 1, 1_000_000);
+        Optional<Short> replication = given.string("replicationFactor")
+                .map(value -> (short) given.integer("replicationFactor", 1, 1, Short.MAX_VALUE));
+        Duration linger = given.duration("linger", null, Duration.ZERO, Duration.ofMillis(Integer.MAX_VALUE));
+        if (linger != null) {
+            producer.put("linger.ms", (int) linger.toMillis());
         }
-        return new KafkaSettings(servers, partitions, replication, maxBytes, connectTimeout, clientId,
-                common, producer, consumer, admin, secrets);
-    }
-
-    private static List<String> servers(URI url) {
-        String authority = url.getRawAuthority();
-        if (authority == null || authority.isBlank()) {
-            throw new IllegalArgumentException("kafka URL '" + redacted(url)
-                    + "' names no broker; expected kafka://host:9092 or kafka://host1:9092,host2:9092");
+        given.string("batchSize")
+                .ifPresent(value -> producer.put("batch.size", given.integer("batchSize", 0, 0, Integer.MAX_VALUE)));
+        given.choice("compression", COMPRESSIONS).ifPresent(compression -> producer.put("compression.type", compression));
+        String clientId = given.string("clientId", "courier-" + UUID.randomUUID().toString().substring(0, 8)).trim();
+        if (clientId.isEmpty()) {
+            throw given.invalid("clientId", "must not be blank");
         }
-        int at = authority.lastIndexOf('@');
-        String hosts = at >= 0 ? authority.substring(at + 1) : authority;
-        if (url.getRawPath() != null && !url.getRawPath().isEmpty() && !url.getRawPath().equals("/")) {
-            throw new IllegalArgumentException("kafka URL '" + redacted(url) + "' has a path ('" + url.getRawPath()
-                    + "'); a Kafka URL names brokers only: kafka://host1:9092,host2:9092?options");
-        }
-        List<String> servers = new ArrayList<>();
-        for (String server : hosts.split(",", -1)) {
-            String hostPort = server.trim();
-            if (hostPort.isEmpty()) {
-                throw new IllegalArgumentException("kafka URL '" + redacted(url) + "' has an empty broker address");
-            }
-            String host;
-            String port;
-            if (hostPort.startsWith("[")) { // IPv6 literal: [::1]:9092
-                int close = hostPort.indexOf(']');
-                if (close < 0) {
-                    throw new IllegalArgumentException("malformed broker address '" + hostPort + "' in kafka URL");
-                }
-                host = hostPort.substring(0, close + 1);
-                String rest = hostPort.substring(close + 1);
-                port = rest.startsWith(":") ? rest.substring(1) : rest.isEmpty() ? null : "bad";
-            } else {
-                int colon = hostPort.lastIndexOf(':');
-                host = colon < 0 ? hostPort : hostPort.substring(0, colon);
-                port = colon < 0 ? null : hostPort.substring(colon + 1);
-            }
-            if (host.isEmpty()) {
-                throw new IllegalArgumentException("broker address '" + hostPort + "' in kafka URL has no host");
-            }
-            int portNumber = DEFAULT_PORT;
-            if (port != null) {
-                try {
-                    portNumber = Integer.parseInt(port);
-                } catch (NumberFormatException e) {
-                    portNumber = -1;
-                }
-                if (portNumber < 1 || portNumber > 65535) {
-                    throw new IllegalArgumentException("broker address '" + hostPort + "' in kafka URL has a bad port");
-                }
-            }
-            servers.add(host + ":" + portNumber);
-        }
-        return servers;
+        long maxBytes = given.longValue("maxMessageBytes", DEFAULT_MAX_MESSAGE_BYTES, 1, Integer.MAX_VALUE - HEADROOM_BYTES);
+        Duration connectTimeout = given.duration("connectTimeout", DEFAULT_CONNECT_TIMEOUT, Duration.ofMillis(1),
+                Duration.ofMillis(Integer.MAX_VALUE));
+        given.requireAllKnown();
+        return new KafkaSettings(parsed.hosts().stream().map(TransportUrl.Address::toString).toList(), partitions,
+                replication, maxBytes, connectTimeout, clientId, common, producer, consumer, admin, secrets);
     }
 
     /** {@code kafka://user:password@host} sets SASL credentials (PLAIN unless saslMechanism says SCRAM-*). */
-    private static void userInfo(URI url, Map<String, String> options, Map<String, Object> common, List<String> secrets) {
-        String authority = url.getRawAuthority();
-        int at = authority == null ? -1 : authority.lastIndexOf('@');
-        if (at < 0) {
+    private static void userInfo(TransportUrl url, TransportOptions options, Map<String, Object> common,
+                                 List<String> secrets) {
+        if (url.user() == null) {
             return;
         }
-        String info = authority.substring(0, at);
-        int colon = info.indexOf(':');
-        if (colon <= 0) {
+        if (url.password() == null) {
             throw new IllegalArgumentException("kafka URL user info must be user:password (SASL credentials)");
         }
-        if (options.containsKey("saslJaasConfig") || options.containsKey("kafka.sasl.jaas.config")) {
+        if (options.has("saslJaasConfig") || options.has("kafka.sasl.jaas.config")) {
             throw new IllegalArgumentException("kafka URL has both user:password and saslJaasConfig; give one of them");
         }
-        String user = decode(info.substring(0, colon));
-        String password = decode(info.substring(colon + 1));
-        secrets.add(info.substring(colon + 1));
-        secrets.add(password);
-        secrets.add(jaasEscape(password));
-        String mechanism = options.getOrDefault("saslMechanism", "PLAIN");
+        secrets.addAll(url.secrets());
+        secrets.add(jaasEscape(url.password()));
+        String mechanism = options.string("saslMechanism", "PLAIN");
         String module = mechanism.toUpperCase(Locale.ROOT).startsWith("SCRAM-")
                 ? "org.apache.kafka.common.security.scram.ScramLoginModule"
                 : "org.apache.kafka.common.security.plain.PlainLoginModule";
         common.put("sasl.mechanism", mechanism);
-        String jaas = module + " required username=\"" + jaasEscape(user) + "\" password=\"" + jaasEscape(password) + "\";";
+        String jaas = module + " required username=\"" + jaasEscape(url.user()) + "\" password=\""
+                + jaasEscape(url.password()) + "\";";
         common.put("sasl.jaas.config", jaas);
         secrets.add(jaas);
-        if (!options.containsKey("securityProtocol") && !options.containsKey("kafka.security.protocol")) {
+        if (!options.has("securityProtocol") && !options.has("kafka.security.protocol")) {
             common.put("security.protocol", "SASL_PLAINTEXT");
-        }
-    }
-
-    /** Percent-decodes user info; a '+' stays a '+' (it means a space only in HTML form data, not in a URL). */
-    private static String decode(String raw) {
-        try {
-            return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("kafka URL user info has a malformed %-escape; encode '%' as %25");
         }
     }
 
@@ -289,39 +206,6 @@ final class KafkaSettings {
             throw new IllegalArgumentException("option '" + name + "' cannot be set: " + why);
         }
         target.put(key, value);
-    }
-
-    private static long number(String name, String value, long min, long max) {
-        long parsed;
-        try {
-            parsed = Long.parseLong(value.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("option " + name + " must be a whole number: '" + value + "'");
-        }
-        if (parsed < min || parsed > max) {
-            throw new IllegalArgumentException("option " + name + " must be between " + min + " and " + max + ": " + parsed);
-        }
-        return parsed;
-    }
-
-    private static String compression(String value) {
-        String lower = value.trim().toLowerCase(Locale.ROOT);
-        if (!COMPRESSIONS.contains(lower)) {
-            throw new IllegalArgumentException("option compression must be one of " + new java.util.TreeSet<>(COMPRESSIONS)
-                    + ": '" + value + "'");
-        }
-        return lower;
-    }
-
-    private static String nonBlank(String name, String value) {
-        if (value.isBlank()) {
-            throw new IllegalArgumentException("option " + name + " must not be blank");
-        }
-        return value.trim();
-    }
-
-    private static String redacted(URI url) {
-        return Secrets.redact(url.toString());
     }
 
     /** {@code text} with every secret value given in the URL or the options masked. */

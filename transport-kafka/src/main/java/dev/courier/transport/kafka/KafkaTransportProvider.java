@@ -10,12 +10,14 @@ import java.util.Set;
  * Opens {@code kafka://host1:9092[,host2:9092...][?options]} connections to Apache Kafka.
  *
  * <p>Options (in the URL query or given in code): {@code partitions} and {@code replicationFactor}
- * of the topics Courier creates; the producer's {@code lingerMs}, {@code batchSize} and
- * {@code compression}; {@code clientId}; {@code maxMessageBytes}; {@code connectTimeoutMs}; the
+ * of the topics Courier creates; the producer's {@code linger}, {@code batchSize} and
+ * {@code compression}; {@code clientId}; {@code maxMessageBytes}; {@code connectTimeout}; the
  * security settings {@code securityProtocol}, {@code saslMechanism}, {@code saslJaasConfig} and
  * {@code ssl*}; and any Kafka client setting prefixed with {@code kafka.} (for every client), or
  * {@code kafka.producer.}, {@code kafka.consumer.}, {@code kafka.admin.} (for one). SASL credentials
- * may also be given as {@code kafka://user:password@host:9092}. An unknown option fails with
+ * may also be given as {@code kafka://user:password@host:9092}. Durations are written as
+ * {@link dev.courier.spi.Durations} reads them; the old {@code lingerMs} and {@code connectTimeoutMs}
+ * (milliseconds) still work, with a warning. An unknown option fails with
  * {@link IllegalArgumentException} naming it. The module's README lists the defaults and how
  * Courier's topics, groups and work queues map onto Kafka.
  *

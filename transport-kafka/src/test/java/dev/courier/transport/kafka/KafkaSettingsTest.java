@@ -78,6 +78,18 @@ class KafkaSettingsTest {
     }
 
     @Test
+    void connect_timeout_and_linger_are_durations_and_their_old_millisecond_spellings_still_work() {
+        KafkaSettings settings = parse("kafka://h", Map.of("connectTimeout", "2s", "linger", "20ms"));
+        assertEquals(Duration.ofSeconds(2), settings.connectTimeout());
+        assertEquals(20, settings.producerConfig().get("linger.ms"));
+        KafkaSettings old = parse("kafka://h", Map.of("connectTimeoutMs", "2000", "lingerMs", "20"));
+        assertEquals(Duration.ofSeconds(2), old.connectTimeout());
+        assertEquals(20, old.producerConfig().get("linger.ms"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> parse("kafka://h", Map.of("connectTimeout", "2000")))
+                .getMessage().contains("connectTimeout"));
+    }
+
+    @Test
     void an_unknown_option_is_rejected_naming_it() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> parse("kafka://h", Map.of("partition", "2")));

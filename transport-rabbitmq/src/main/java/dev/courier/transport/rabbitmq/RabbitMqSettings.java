@@ -1,18 +1,17 @@
 package dev.courier.transport.rabbitmq;
 
+import dev.courier.spi.Durations;
 import dev.courier.spi.TlsTrust;
+import dev.courier.spi.TransportOptions;
+import dev.courier.spi.TransportUrl;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Everything an {@code amqp://} or {@code amqps://} URL and its options say, validated. Immutable.
@@ -57,10 +56,6 @@ record RabbitMqSettings(boolean tls, String host, int port, String virtualHost, 
     static final long DEFAULT_MAX_MESSAGE_BYTES = 128L * 1024 * 1024;
     /** RabbitMQ's hard ceiling on {@code max_message_size}: 512 MiB. */
     static final long MAX_MESSAGE_BYTES_CEILING = 512L * 1024 * 1024;
-    static final List<String> OPTIONS = List.of("prefetch", "confirmTimeout", "queueType", "connectionName",
-            "connectTimeout", "recoveryInterval", "maxMessageBytes", "trustStore", "trustStorePassword");
-
-    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
 
     RabbitMqSettings {
         Objects.requireNonNull(host, "host");
@@ -83,164 +78,29 @@ record RabbitMqSettings(boolean tls, String host, int port, String virtualHost, 
      * @throws IllegalArgumentException naming the bad part (never the password)
      */
     static RabbitMqSettings parse(URI url, Map<String, String> options) {
-        Objects.requireNonNull(url, "url");
-        Objects.requireNonNull(options, "options");
-        String scheme = url.getScheme() == null ? "" : url.getScheme().toLowerCase(Locale.ROOT);
-        if (!scheme.equals("amqp") && !scheme.equals("amqps")) {
-            throw new IllegalArgumentException("not a RabbitMQ URL: scheme '" + scheme + "'; expected amqp:// or amqps://");
+        TransportUrl parsed = TransportUrl.parse(url, Map.of("amqp", DEFAULT_PORT, "amqps", DEFAULT_TLS_PORT));
+        TransportUrl.Address address = parsed.host();
+        boolean tls = parsed.scheme().equals("amqps");
+        String user = parsed.user() == null ? "guest" : parsed.user();
+        String password = parsed.user() == null ? "guest" : parsed.password() == null ? "" : parsed.password();
+        String virtualHost = parsed.pathName("virtual host").orElse("/");
+        TransportOptions given = new TransportOptions(parsed.scheme(), options);
+        Duration max = Duration.ofMillis(Integer.MAX_VALUE);
+        RabbitMqSettings settings = new RabbitMqSettings(tls, address.host(), address.port(), virtualHost, user, password,
+                given.integer("prefetch", DEFAULT_PREFETCH_CAP, 1, 65_535),
+                given.duration("confirmTimeout", DEFAULT_CONFIRM_TIMEOUT, Duration.ofMillis(1), max),
+                given.choice("queueType", QueueType.CLASSIC),
+                given.string("connectionName").filter(name -> !name.isBlank()).orElse(null),
+                given.duration("connectTimeout", DEFAULT_CONNECT_TIMEOUT, Duration.ofMillis(1), max),
+                given.duration("recoveryInterval", DEFAULT_RECOVERY_INTERVAL, Duration.ofMillis(1), max),
+                given.longValue("maxMessageBytes", DEFAULT_MAX_MESSAGE_BYTES, 1, MAX_MESSAGE_BYTES_CEILING),
+                given.string("trustStore").map(TlsTrust::trustStoreFile).orElse(null),
+                given.secret("trustStorePassword").orElse(null));
+        given.requireAllKnown();
+        if (settings.trustStore() != null && !tls) {
+            throw given.invalid("trustStore", "needs an amqps:// URL, not amqp://");
         }
-        boolean tls = scheme.equals("amqps");
-        String authority = url.getRawAuthority();
-        if (authority == null || authority.isEmpty()) {
-            throw new IllegalArgumentException("RabbitMQ URL has no host: expected " + scheme + "://user:password@host:"
-                    + (tls ? DEFAULT_TLS_PORT : DEFAULT_PORT) + "/vhost");
-        }
-        String user = "guest";
-        String password = "guest";
-        int at = authority.lastIndexOf('@');
-        if (at >= 0) {
-            String userInfo = authority.substring(0, at);
-            authority = authority.substring(at + 1);
-            int colon = userInfo.indexOf(':');
-            user = decode(colon < 0 ? userInfo : userInfo.substring(0, colon), "user name");
-            password = colon < 0 ? "" : decode(userInfo.substring(colon + 1), "password");
-            if (user.isEmpty()) {
-                throw new IllegalArgumentException("RabbitMQ URL has an empty user name before '@'");
-            }
-        }
-        String host;
-        int port = tls ? DEFAULT_TLS_PORT : DEFAULT_PORT;
-        String portText = null;
-        if (authority.startsWith("[")) {
-            int close = authority.indexOf(']');
-            if (close < 0) {
-                throw new IllegalArgumentException("RabbitMQ URL has an unclosed IPv6 address: '" + authority + "'");
-            }
-            host = authority.substring(1, close);
-            if (close + 1 < authority.length()) {
-                if (authority.charAt(close + 1) != ':') {
-                    throw new IllegalArgumentException("RabbitMQ URL has junk after the IPv6 address: '" + authority + "'");
-                }
-                portText = authority.substring(close + 2);
-            }
-        } else {
-            int colon = authority.lastIndexOf(':');
-            host = colon < 0 ? authority : authority.substring(0, colon);
-            portText = colon < 0 ? null : authority.substring(colon + 1);
-        }
-        if (host.isEmpty()) {
-            throw new IllegalArgumentException("RabbitMQ URL has no host: '" + authority + "'");
-        }
-        if (portText != null) {
-            try {
-                port = Integer.parseInt(portText);
-            } catch (NumberFormatException e) {
-                port = -1;
-            }
-            if (port < 1 || port > 65535) {
-                throw new IllegalArgumentException("RabbitMQ URL has an invalid port '" + portText + "' for host " + host);
-            }
-        }
-        String virtualHost = virtualHost(url.getRawPath());
-
-        int prefetchCap = DEFAULT_PREFETCH_CAP;
-        Duration confirmTimeout = DEFAULT_CONFIRM_TIMEOUT;
-        QueueType queueType = QueueType.CLASSIC;
-        String connectionName = null;
-        Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
-        Duration recoveryInterval = DEFAULT_RECOVERY_INTERVAL;
-        long maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES;
-        Path trustStore = null;
-        String trustStorePassword = null;
-        for (Map.Entry<String, String> option : options.entrySet()) {
-            String value = option.getValue();
-            switch (option.getKey()) {
-                case "prefetch" -> prefetchCap = (int) number("prefetch", value, 1, 65_535);
-                case "confirmTimeout" -> confirmTimeout = duration("confirmTimeout", value);
-                case "queueType" -> queueType = switch (value.toLowerCase(Locale.ROOT)) {
-                    case "classic" -> QueueType.CLASSIC;
-                    case "quorum" -> QueueType.QUORUM;
-                    default -> throw new IllegalArgumentException("option queueType must be classic or quorum: '" + value + "'");
-                };
-                case "connectionName" -> connectionName = value.isBlank() ? null : value;
-                case "connectTimeout" -> connectTimeout = duration("connectTimeout", value);
-                case "recoveryInterval" -> recoveryInterval = duration("recoveryInterval", value);
-                case "maxMessageBytes" -> maxMessageBytes = number("maxMessageBytes", value, 1, MAX_MESSAGE_BYTES_CEILING);
-                case "trustStore" -> trustStore = TlsTrust.trustStoreFile(value);
-                case "trustStorePassword" -> trustStorePassword = value;
-                default -> throw new IllegalArgumentException("unknown option '" + option.getKey() + "' for " + scheme
-                        + "://; known: " + String.join(", ", OPTIONS));
-            }
-        }
-        if (trustStore != null && !tls) {
-            throw new IllegalArgumentException("option trustStore needs an amqps:// URL, not amqp://");
-        }
-        return new RabbitMqSettings(tls, host, port, virtualHost, user, password, prefetchCap, confirmTimeout, queueType,
-                connectionName, connectTimeout, recoveryInterval, maxMessageBytes, trustStore, trustStorePassword);
-    }
-
-    private static String virtualHost(String rawPath) {
-        if (rawPath == null || rawPath.isEmpty() || rawPath.equals("/")) {
-            return "/";
-        }
-        String name = rawPath.substring(1);
-        if (name.contains("/")) {
-            throw new IllegalArgumentException("RabbitMQ URL path must be one virtual host name, URL-encoded: '"
-                    + rawPath + "' (write %2F for a '/' inside the name)");
-        }
-        return decode(name, "virtual host");
-    }
-
-    private static String decode(String raw, String what) {
-        try {
-            return URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
-        } catch (IllegalArgumentException e) {
-            // never echo the raw text: it may be the password
-            throw new IllegalArgumentException("RabbitMQ URL has a malformed %-escape in the " + what);
-        }
-    }
-
-    private static long number(String option, String value, long min, long max) {
-        long parsed;
-        try {
-            parsed = Long.parseLong(value.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("option " + option + " must be a whole number: '" + value + "'");
-        }
-        if (parsed < min || parsed > max) {
-            throw new IllegalArgumentException("option " + option + " must be between " + min + " and " + max + ": " + parsed);
-        }
-        return parsed;
-    }
-
-    /** A duration written {@code 500ms}, {@code 5s}, {@code 2m}, {@code 1h} or ISO-8601 ({@code PT5S}). */
-    static Duration duration(String option, String value) {
-        String text = value.trim();
-        Duration parsed;
-        Matcher matcher = DURATION.matcher(text);
-        if (matcher.matches()) {
-            long amount = Long.parseLong(matcher.group(1));
-            parsed = switch (matcher.group(2)) {
-                case "ms" -> Duration.ofMillis(amount);
-                case "s" -> Duration.ofSeconds(amount);
-                case "m" -> Duration.ofMinutes(amount);
-                default -> Duration.ofHours(amount);
-            };
-        } else {
-            try {
-                parsed = Duration.parse(text);
-            } catch (DateTimeParseException e) {
-                throw new IllegalArgumentException("option " + option + " must be a duration such as 500ms, 5s, 2m or PT5S: '"
-                        + value + "'");
-            }
-        }
-        if (parsed.isNegative() || parsed.isZero()) {
-            throw new IllegalArgumentException("option " + option + " must be positive: '" + value + "'");
-        }
-        if (parsed.toMillis() > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("option " + option + " is too long: '" + value + "'");
-        }
-        return parsed;
+        return settings;
     }
 
     /** {@code amqp[s]://user@host:port/vhost}: where this transport connects, without the password. */
@@ -262,10 +122,12 @@ record RabbitMqSettings(boolean tls, String host, int port, String virtualHost, 
 
     @Override
     public String toString() {
-        return "RabbitMqSettings[" + address() + ", prefetch=" + prefetchCap + ", confirmTimeout=" + confirmTimeout
+        return "RabbitMqSettings[" + address() + ", prefetch=" + prefetchCap
+                + ", confirmTimeout=" + Durations.format(confirmTimeout)
                 + ", queueType=" + queueType.name().toLowerCase(Locale.ROOT)
                 + (connectionName == null ? "" : ", connectionName=" + connectionName)
-                + ", connectTimeout=" + connectTimeout + ", recoveryInterval=" + recoveryInterval
+                + ", connectTimeout=" + Durations.format(connectTimeout)
+                + ", recoveryInterval=" + Durations.format(recoveryInterval)
                 + ", maxMessageBytes=" + maxMessageBytes
                 + (trustStore == null ? "" : ", trustStore=" + trustStore) + "]";
     }

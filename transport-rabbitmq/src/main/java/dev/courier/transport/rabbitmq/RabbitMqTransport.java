@@ -11,6 +11,7 @@ import dev.courier.spi.ConsumerSpec;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
+import dev.courier.spi.NamedThreadFactory;
 import dev.courier.spi.TlsTrust;
 import dev.courier.spi.Transport;
 import java.io.IOException;
@@ -28,7 +29,6 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -146,12 +146,7 @@ final class RabbitMqTransport implements Transport {
     }
 
     private static ThreadFactory threads(String prefix) {
-        AtomicInteger count = new AtomicInteger();
-        return task -> {
-            Thread thread = new Thread(task, prefix + "-" + count.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
+        return new NamedThreadFactory(prefix);
     }
 
     @Override

@@ -24,7 +24,9 @@ import java.util.Set;
  *   <li>{@code trustStore}, {@code trustStorePassword}: for {@code amqps://}, a trust store file
  *       instead of the JVM's.</li>
  * </ul>
- * An unknown option fails with {@link IllegalArgumentException} naming it.
+ * Durations are written as {@link dev.courier.spi.Durations} reads them ({@code 500ms}, {@code 30s},
+ * {@code 5m}, {@code 2h}, {@code 1d}, {@code PT30S}). An unknown option fails with
+ * {@link IllegalArgumentException} naming it.
  */
 public final class RabbitMqTransportProvider implements TransportProvider {
 
