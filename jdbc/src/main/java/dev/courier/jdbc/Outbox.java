@@ -3,6 +3,8 @@ package dev.courier.jdbc;
 import dev.courier.api.BusOptions;
 import dev.courier.api.MessageBus;
 import dev.courier.api.OutgoingMessage;
+import dev.courier.api.PublishInterceptor;
+import dev.courier.api.PublishReceipt;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -10,6 +12,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.UUID;
 import javax.sql.DataSource;
 
@@ -38,9 +42,16 @@ import javax.sql.DataSource;
  * oldest first, keep per-key order also when several run at once (in one or many processes), and
  * delete a row only after the broker confirmed it: delivery is at-least-once, with the same id.
  *
+ * <p>Instead of calling {@code publish}, an application that publishes with {@code bus.publish}
+ * can add {@link #interceptor()} to the bus's options and publish inside
+ * {@link #within(Connection, Callable)}: the bus then checks the message and adds the trace
+ * context before it is stored.
+ *
  * <p>Thread safe. {@code publish} never commits, rolls back or closes the caller's connection.
  */
 public final class Outbox {
+
+    private static final ThreadLocal<Connection> BOUND = new ThreadLocal<>();
 
     private final DataSource dataSource;
     private final Encoding encoding;
@@ -158,6 +169,51 @@ public final class Outbox {
             }
         }
         return id;
+    }
+
+    /**
+     * A publish interceptor for the bus's options ({@link BusOptions#withInterceptor}): while
+     * {@link #within(Connection, Callable)} runs on the publishing thread, {@code bus.publish}
+     * writes into this outbox in that connection's transaction (after the bus checked the headers,
+     * chose the id and added the trace context) and returns at once with the receipt; anywhere
+     * else, including the relay's own publishes, it passes the message on unchanged. Add it as
+     * the last interceptor, so the others run before the message is stored.
+     */
+    public PublishInterceptor interceptor() {
+        return (message, next) -> {
+            Connection connection = BOUND.get();
+            if (connection == null) {
+                return next.proceed(message);
+            }
+            OutgoingMessage stamped = message.timestamp() != null ? message
+                    : message.withTimestamp(Instant.ofEpochMilli(System.currentTimeMillis()));
+            try {
+                String id = publish(connection, stamped);
+                return CompletableFuture.completedFuture(new PublishReceipt(id, stamped.topic(), stamped.timestamp()));
+            } catch (SQLException | RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        };
+    }
+
+    /**
+     * Runs {@code work} with {@code connection} bound to this thread, so that publishes through
+     * a bus with {@link #interceptor()} go into this outbox in the connection's transaction; the
+     * caller commits or rolls back afterwards as usual. Returns what {@code work} returns.
+     */
+    public static <T> T within(Connection connection, Callable<T> work) throws Exception {
+        Objects.requireNonNull(connection, "connection");
+        Connection outer = BOUND.get();
+        BOUND.set(connection);
+        try {
+            return work.call();
+        } finally {
+            if (outer == null) {
+                BOUND.remove();
+            } else {
+                BOUND.set(outer);
+            }
+        }
     }
 
     /** Rows waiting to be published (committed and not yet confirmed), for monitoring and tests. */

@@ -132,4 +132,33 @@ class OutboxTest {
             assertEquals(true, detail.contains("courier-"), detail);
         }
     }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.courier.jdbc.Database#all")
+    void bus_publishes_within_a_transaction_go_through_the_outbox_interceptor(Database db) throws Exception {
+        try (Fixture f = new Fixture(db)) {
+            MessageBus bus = f.closeLater(MessageBus.connect("memory://" + f.topic,
+                    dev.courier.api.BusOptions.defaults().withInterceptor(f.outbox.interceptor())));
+            dev.courier.testkit.Inbox<Signup> received = new dev.courier.testkit.Inbox<>();
+            bus.subscribe(f.topic, "g", Signup.class, received);
+            f.relay(bus); // its own publishes pass the interceptor: no connection is bound on its thread
+
+            String rolledBack;
+            String committed;
+            try (Connection connection = f.dataSource.getConnection()) {
+                connection.setAutoCommit(false);
+                rolledBack = Outbox.within(connection, () -> bus.publish(f.topic, new Signup("ada", 1))
+                        .toCompletableFuture().join().id());
+                connection.rollback();
+                committed = Outbox.within(connection, () -> bus.publish(f.topic, new Signup("ada", 2))
+                        .toCompletableFuture().join().id());
+                connection.commit();
+            }
+            String direct = bus.publish(f.topic, new Signup("ada", 3)).toCompletableFuture().join().id();
+
+            received.awaitIds(Set.of(committed, direct), WAIT);
+            assertEquals(Set.of(committed, direct), received.ids(), "the rolled-back " + rolledBack + " is never sent");
+            assertEquals("test.signup", received.messages().get(0).type());
+        }
+    }
 }
