@@ -346,16 +346,20 @@ public final class OutboxRelay implements AutoCloseable {
         }
     }
 
+    /**
+     * Deletes the confirmed rows one primary key at a time (in one batch): a {@code seq IN (...)}
+     * delete may scan past rows another relay holds and deadlock with it on MariaDB.
+     */
     private void delete(Connection c, List<Long> seqs) throws SQLException {
-        for (int from = 0; from < seqs.size(); from += 500) {
-            List<Long> chunk = seqs.subList(from, Math.min(seqs.size(), from + 500));
-            String marks = String.join(", ", java.util.Collections.nCopies(chunk.size(), "?"));
-            try (PreparedStatement delete = c.prepareStatement("DELETE FROM " + table + " WHERE seq IN (" + marks + ")")) {
-                for (int i = 0; i < chunk.size(); i++) {
-                    delete.setLong(i + 1, chunk.get(i));
-                }
-                delete.executeUpdate();
+        if (seqs.isEmpty()) {
+            return;
+        }
+        try (PreparedStatement delete = c.prepareStatement("DELETE FROM " + table + " WHERE seq = ?")) {
+            for (long seq : seqs) {
+                delete.setLong(1, seq);
+                delete.addBatch();
             }
+            delete.executeBatch();
         }
     }
 
