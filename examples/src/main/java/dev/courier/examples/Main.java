@@ -25,6 +25,8 @@ public final class Main {
                                      --poison-every N (25, 0 for none) --timeout SECONDS (60)
               signup-api    HTTP front (POST /users), asynchronous back; drives itself with
                             --count requests (100) unless --serve; --port N (0 = any, 8080 with --serve)
+                            --db JDBC-URL (an H2 file): the user and its event commit together
+                            (outbox), the email service runs each event once (inbox)
 
             common options:
               --broker URL  memory:// (default, or $COURIER_URL), kafka://127.0.0.1:9092,

@@ -50,6 +50,16 @@ final class Options {
         return values.getOrDefault("broker", env != null && !env.isBlank() ? env : "memory://");
     }
 
+    /**
+     * The JDBC URL of the application database: {@code --db}, else an H2 file database under the
+     * temporary directory (embedded, nothing to install).
+     */
+    String database() {
+        String fallback = "jdbc:h2:file:" + java.nio.file.Path.of(System.getProperty("java.io.tmpdir"),
+                "courier-signup-api", "users").toAbsolutePath() + ";DB_CLOSE_DELAY=-1";
+        return values.getOrDefault("db", fallback);
+    }
+
     boolean flag(String name) {
         return values.containsKey(name);
     }

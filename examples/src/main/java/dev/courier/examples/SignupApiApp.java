@@ -1,7 +1,14 @@
 package dev.courier.examples;
 
 import com.sun.net.httpserver.HttpServer;
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.courier.api.BusOptions;
 import dev.courier.api.MessageBus;
+import dev.courier.jdbc.Inbox;
+import dev.courier.jdbc.Outbox;
+import dev.courier.jdbc.OutboxOptions;
+import dev.courier.jdbc.OutboxRelay;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -24,14 +31,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Synchronous front, asynchronous back: an HTTP endpoint accepts signups and publishes
- * {@code UserCreated}; the email and analytics services react behind the broker. By default the
+ * Synchronous front, asynchronous back: an HTTP endpoint accepts signups, saving each user and
+ * its {@code UserCreated} in one transaction (the outbox, in {@code --db}, an H2 file by default),
+ * and a relay publishes the events; the email service (behind an inbox: once per event) and the
+ * analytics service react behind the broker. By default the
  * app drives itself with {@code --count} requests (and two bad ones) and checks the outcome;
  * with {@code --serve} it keeps serving until stopped.
  */
 final class SignupApiApp {
 
-    static final Set<String> OPTIONS = Set.of("broker", "count", "port", "timeout");
+    static final Set<String> OPTIONS = Set.of("broker", "count", "port", "timeout", "db");
     private static final Pattern MESSAGE_ID = Pattern.compile("\"messageId\":\"([^\"]+)\"");
 
     private SignupApiApp() {
@@ -43,16 +52,28 @@ final class SignupApiApp {
         Duration timeout = Duration.ofSeconds(options.integer("timeout", 60, 1));
         EmailService email = new EmailService();
         AnalyticsService analytics = new AnalyticsService();
-        try (MessageBus bus = MessageBus.connect(options.broker())) {
-            email.start(bus);
+        HikariConfig pool = new HikariConfig();
+        pool.setJdbcUrl(options.database());
+        pool.setMaximumPoolSize(16);
+        try (HikariDataSource database = new HikariDataSource(pool);
+             MessageBus bus = MessageBus.connect(options.broker());
+             Inbox inbox = Inbox.create(database)) {
+            Outbox outbox = Outbox.create(database, BusOptions.defaults(),
+                    OutboxOptions.defaults().withPollInterval(Duration.ofMillis(50))); // PostgreSQL: woken by NOTIFY
+            UserService.createTables(database, outbox);
+            inbox.createTables();
+            email.start(bus, inbox);
             analytics.start(bus);
-            SignupEndpoint endpoint = new SignupEndpoint(new UserService(bus));
+            SignupEndpoint endpoint = new SignupEndpoint(new UserService(database, outbox));
+            OutboxRelay relay = outbox.startRelay(bus);
             HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
             server.createContext("/users", endpoint);
             server.setExecutor(Executors.newFixedThreadPool(8));
             server.start();
             URI uri = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/users");
-            out.println("signup-api on " + Main.redact(options.broker()) + ": POST " + uri);
+            out.println("signup-api on " + Main.redact(options.broker()) + " and "
+                    + Main.redact(options.database()).replaceAll("(?i)(password=)[^&;]*", "$1***")
+                    + ": POST " + uri);
             try {
                 if (options.flag("serve")) {
                     out.println("try: curl -i -X POST " + uri + " -H 'Content-Type: application/json' -d '{\"email\":\"ada@example.com\"}'");
@@ -61,6 +82,7 @@ final class SignupApiApp {
                 }
                 return drive(uri, count, timeout, endpoint, email, analytics, out);
             } finally {
+                relay.close();
                 server.stop(0);
                 ((java.util.concurrent.ExecutorService) server.getExecutor()).shutdownNow();
             }

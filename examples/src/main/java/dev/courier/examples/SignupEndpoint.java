@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * {@code POST /users} with {@code {"email": "..."}}: answers {@code 202 Accepted} once the
- * {@code UserCreated} event is durably published (the slow work happens in the services behind
+ * {@code UserCreated} event is durably published, or committed with the user to the outbox (the slow work happens in the services behind
  * the broker), {@code 400} with the reason for bad input (nothing is published), {@code 503}
  * when the broker does not confirm.
  */
