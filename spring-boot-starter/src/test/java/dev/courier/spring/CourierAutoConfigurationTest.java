@@ -1,0 +1,195 @@
+package dev.courier.spring;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import dev.courier.api.MessageBus;
+import dev.courier.api.Subscription;
+import dev.courier.micrometer.MicrometerBusListener;
+import dev.courier.opentelemetry.OpenTelemetryTraceHook;
+import dev.courier.spring.TestEvents.SignupHandlers;
+import dev.courier.spring.TestEvents.UserCreated;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.opentelemetry.api.OpenTelemetry;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.health.contributor.Status;
+import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+
+/** What the auto-configuration contributes, in small contexts on memory://. */
+class CourierAutoConfigurationTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(CourierAutoConfiguration.class));
+
+    @Test
+    void aBusOnMemoryIsTheDefault() {
+        runner.run(context -> assertThat(context.getBean(MessageBus.class).health().transport()).isEqualTo("memory"));
+    }
+
+    @Test
+    void theBusConnectsToCourierUrl() {
+        runner.withPropertyValues("courier.url=nosuch://host")
+                .run(context -> assertThat(context).getFailure().rootCause().hasMessageContaining("nosuch"));
+    }
+
+    @Test
+    void thePublishTimeoutPropertyReachesTheBusOptions() {
+        runner.withPropertyValues("courier.publish-timeout=0s")
+                .run(context -> assertThat(context).getFailure().rootCause().hasMessageContaining("publishTimeout must be positive"));
+    }
+
+    @Test
+    void anApplicationBusBeanReplacesTheAutoConfiguredOne() {
+        MessageBus own = MessageBus.connect("memory://");
+        runner.withBean(MessageBus.class, () -> own)
+                .run(context -> assertThat(context.getBean(MessageBus.class)).isSameAs(own));
+    }
+
+    @Test
+    void theJsonCodecUsesTheApplicationsObjectMapper() {
+        runner.withBean(ObjectMapper.class, () -> new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE))
+                .run(context -> assertThat(publishedJson(context.getBean(MessageBus.class))).contains("\"user_id\""));
+    }
+
+    @Test
+    void theJsonCodecKeepsCouriersMapperWhenTheApplicationOptsOut() {
+        runner.withBean(ObjectMapper.class, () -> new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE))
+                .withPropertyValues("courier.use-application-object-mapper=false")
+                .run(context -> assertThat(publishedJson(context.getBean(MessageBus.class))).contains("\"userId\""));
+    }
+
+    /** Publishes a UserCreated and returns its body as received by a String subscriber. */
+    private static String publishedJson(MessageBus bus) {
+        List<String> bodies = new CopyOnWriteArrayList<>();
+        try (Subscription ignored = bus.subscribe("json.check", "probe", String.class, m -> bodies.add(m.payload()))) {
+            bus.publish("json.check", new UserCreated("u-1", "ada@example.com")).toCompletableFuture().join();
+            await().atMost(WAIT).until(() -> !bodies.isEmpty());
+        }
+        return bodies.get(0);
+    }
+
+    @Test
+    void consumerPropertiesAreTheListenersDefaults() {
+        runner.withPropertyValues("courier.consumer.max-attempts=2", "courier.consumer.initial-backoff=1ms",
+                        "courier.consumer.max-backoff=1ms")
+                .withBean(FailingHandler.class)
+                .run(context -> {
+                    FailingHandler handler = context.getBean(FailingHandler.class);
+                    MessageBus bus = context.getBean(MessageBus.class);
+                    bus.publish("orders", "o-1").toCompletableFuture().join();
+                    List<String> deadLetters = new CopyOnWriteArrayList<>();
+                    try (Subscription ignored = bus.workQueue("orders.billing.dlq", String.class).work(m -> deadLetters.add(m.payload()))) {
+                        await().atMost(WAIT).until(() -> deadLetters.contains("o-1"));
+                    }
+                    assertThat(handler.attempts).containsExactly(1, 2);
+                });
+    }
+
+    static class FailingHandler {
+        final List<Integer> attempts = new CopyOnWriteArrayList<>();
+
+        @CourierListener(topic = "orders", group = "billing")
+        void bill(dev.courier.api.Message<String> order) {
+            attempts.add(order.attempt());
+            throw new IllegalStateException("billing is down");
+        }
+    }
+
+    @Test
+    void handlersRunOnTheExecutorBeanThePropertiesName() {
+        ExecutorService pool = Executors.newFixedThreadPool(2, r -> new Thread(r, "app-handlers"));
+        try {
+            runner.withBean("appHandlers", Executor.class, () -> pool)
+                    .withPropertyValues("courier.consumer.executor=appHandlers")
+                    .withBean(SignupHandlers.class)
+                    .run(context -> {
+                        context.getBean(MessageBus.class).publish("user.created", new UserCreated("u-1", "a@example.com"))
+                                .toCompletableFuture().join();
+                        SignupHandlers handlers = context.getBean(SignupHandlers.class);
+                        await().atMost(WAIT).until(() -> !handlers.threads.isEmpty());
+                        assertThat(handlers.threads).containsOnly("app-handlers");
+                    });
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aMeterRegistryBeanGetsTheMicrometerListener() {
+        runner.withBean(MeterRegistry.class, SimpleMeterRegistry::new)
+                .run(context -> {
+                    assertThat(context).hasSingleBean(MicrometerBusListener.class);
+                    context.getBean(MessageBus.class).publish("metered", "x").toCompletableFuture().join();
+                    assertThat(context.getBean(MeterRegistry.class).find("courier.messages.published").counter()).isNotNull();
+                });
+    }
+
+    @Test
+    void withoutAMeterRegistryThereIsNoMicrometerListener() {
+        runner.run(context -> assertThat(context).doesNotHaveBean(MicrometerBusListener.class));
+    }
+
+    @Test
+    void withoutMicrometerOnTheClasspathTheBusStillStarts() {
+        runner.withClassLoader(new FilteredClassLoader(MeterRegistry.class))
+                .run(context -> assertThat(context).hasSingleBean(MessageBus.class).doesNotHaveBean(MicrometerBusListener.class));
+    }
+
+    @Test
+    void anOpenTelemetryBeanGetsTheTraceHook() {
+        runner.withBean(OpenTelemetry.class, OpenTelemetry::noop)
+                .run(context -> assertThat(context).hasSingleBean(OpenTelemetryTraceHook.class));
+    }
+
+    @Test
+    void withoutOpenTelemetryThereIsNoTraceHook() {
+        runner.run(context -> assertThat(context).doesNotHaveBean(OpenTelemetryTraceHook.class));
+    }
+
+    @Test
+    void theHealthIndicatorReportsTheBus() {
+        runner.run(context -> {
+            CourierHealthIndicator indicator = context.getBean("courierHealthIndicator", CourierHealthIndicator.class);
+            assertThat(indicator.health().getStatus()).isEqualTo(Status.UP);
+            assertThat(indicator.health().getDetails()).containsEntry("transport", "memory");
+        });
+    }
+
+    @Test
+    void theHealthIndicatorIsOutOfServiceOnceTheBusIsClosed() {
+        runner.run(context -> {
+            context.getBean(MessageBus.class).close();
+            assertThat(context.getBean(CourierHealthIndicator.class).health().getStatus()).isEqualTo(Status.OUT_OF_SERVICE);
+        });
+    }
+
+    @Test
+    void theHealthIndicatorCanBeDisabled() {
+        runner.withPropertyValues("management.health.courier.enabled=false")
+                .run(context -> assertThat(context).doesNotHaveBean(CourierHealthIndicator.class));
+    }
+
+    @Test
+    void theConfigurationMetadataDescribesTheProperties() throws Exception {
+        try (var in = getClass().getResourceAsStream("/META-INF/spring-configuration-metadata.json")) {
+            assertThat(in).isNotNull();
+            String metadata = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(metadata).contains("\"courier.url\"", "\"courier.publish-timeout\"", "\"courier.transport-options\"",
+                    "\"courier.consumer.concurrency\"", "\"courier.consumer.executor\"");
+        }
+    }
+}
