@@ -17,6 +17,7 @@ import io.opentelemetry.api.OpenTelemetry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -32,12 +33,14 @@ class CourierAutoConfigurationTest {
 
     private static final Duration WAIT = Duration.ofSeconds(20);
 
+    /** Each test on a memory broker of its own, so no two contexts share a group. */
     private final ApplicationContextRunner runner = new ApplicationContextRunner()
-            .withConfiguration(AutoConfigurations.of(CourierAutoConfiguration.class));
+            .withConfiguration(AutoConfigurations.of(CourierAutoConfiguration.class))
+            .withPropertyValues("courier.url=memory://autoconfiguration-" + UUID.randomUUID());
 
     @Test
     void aBusOnMemoryIsTheDefault() {
-        runner.run(context -> assertThat(context.getBean(MessageBus.class).health().transport()).isEqualTo("memory"));
+        new ApplicationContextRunner().withConfiguration(AutoConfigurations.of(CourierAutoConfiguration.class)).run(context -> assertThat(context.getBean(MessageBus.class).health().transport()).isEqualTo("memory"));
     }
 
     @Test

@@ -91,6 +91,7 @@ class CourierShutdownTest {
         new ApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(CourierAutoConfiguration.class))
                 .withUserConfiguration(App.class)
+                .withPropertyValues("courier.url=memory://shutdown-test")
                 .run(context -> {
                     context.getBean(MessageBus.class).publish("payments", "p-1").toCompletableFuture().join();
                     await().atMost(Duration.ofSeconds(20)).until(() -> handlerStarted.getCount() == 0);

@@ -25,6 +25,7 @@ import org.springframework.context.annotation.Bean;
 
 /** The starter in a whole Spring Boot application (with Actuator) on memory://. */
 @SpringBootTest(properties = {
+        "courier.url=memory://spring-boot-test",
         "management.endpoint.health.group.readiness.include=readinessState,courier",
         "management.endpoint.health.show-details=always"})
 class CourierSpringBootTest {
