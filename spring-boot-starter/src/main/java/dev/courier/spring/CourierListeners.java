@@ -132,7 +132,12 @@ final class CourierListeners implements BeanPostProcessor, SmartLifecycle {
             throw invalid(where, "its payload type " + parameter + " is primitive; use a record, String or byte[]");
         }
         ReflectionUtils.makeAccessible(method);
-        Method invocable = AopUtils.selectInvocableMethod(method, bean.getClass());
+        Method invocable;
+        try {
+            invocable = AopUtils.selectInvocableMethod(method, bean.getClass());
+        } catch (IllegalStateException e) {
+            throw invalid(where, e.getMessage());
+        }
         return new Endpoint(beanName, bean, invocable, annotation, topic, group, queue, payloadType, wholeMessage);
     }
 

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import dev.courier.api.MessageBus;
+import dev.courier.api.MessageTooLargeException;
 import dev.courier.api.Subscription;
 import dev.courier.micrometer.MicrometerBusListener;
 import dev.courier.opentelemetry.OpenTelemetryTraceHook;
@@ -56,6 +57,13 @@ class CourierAutoConfigurationTest {
     }
 
     @Test
+    void transportOptionsPropertiesReachTheTransport() {
+        runner.withPropertyValues("courier.transport-options.maxMessageBytes=100")
+                .run(context -> assertThat(context.getBean(MessageBus.class).publish("big", new byte[200]))
+                        .failsWithin(WAIT).withThrowableThat().havingRootCause().isInstanceOf(MessageTooLargeException.class));
+    }
+
+    @Test
     void anApplicationBusBeanReplacesTheAutoConfiguredOne() {
         MessageBus own = MessageBus.connect("memory://");
         runner.withBean(MessageBus.class, () -> own)
@@ -78,9 +86,12 @@ class CourierAutoConfigurationTest {
     /** Publishes a UserCreated and returns its body as received by a String subscriber. */
     private static String publishedJson(MessageBus bus) {
         List<String> bodies = new CopyOnWriteArrayList<>();
-        try (Subscription ignored = bus.subscribe("json.check", "probe", String.class, m -> bodies.add(m.payload()))) {
+        Subscription probe = bus.subscribe("json.check", "probe", String.class, m -> bodies.add(m.payload()));
+        try {
             bus.publish("json.check", new UserCreated("u-1", "ada@example.com")).toCompletableFuture().join();
             await().atMost(WAIT).until(() -> !bodies.isEmpty());
+        } finally {
+            probe.close();
         }
         return bodies.get(0);
     }
@@ -95,8 +106,11 @@ class CourierAutoConfigurationTest {
                     MessageBus bus = context.getBean(MessageBus.class);
                     bus.publish("orders", "o-1").toCompletableFuture().join();
                     List<String> deadLetters = new CopyOnWriteArrayList<>();
-                    try (Subscription ignored = bus.workQueue("orders.billing.dlq", String.class).work(m -> deadLetters.add(m.payload()))) {
+                    Subscription dlq = bus.workQueue("orders.billing.dlq", String.class).work(m -> deadLetters.add(m.payload()));
+                    try {
                         await().atMost(WAIT).until(() -> deadLetters.contains("o-1"));
+                    } finally {
+                        dlq.close();
                     }
                     assertThat(handler.attempts).containsExactly(1, 2);
                 });
