@@ -25,6 +25,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.jackson2.autoconfigure.Jackson2AutoConfiguration;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
@@ -73,6 +74,15 @@ class CourierAutoConfigurationTest {
     @Test
     void theJsonCodecUsesTheApplicationsObjectMapper() {
         runner.withBean(ObjectMapper.class, () -> new ObjectMapper().setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE))
+                .run(context -> assertThat(publishedJson(context.getBean(MessageBus.class))).contains("\"user_id\""));
+    }
+
+    @Test
+    void theJsonCodecUsesTheMapperSpringBootJackson2Configures() {
+        new ApplicationContextRunner()
+                .withConfiguration(AutoConfigurations.of(Jackson2AutoConfiguration.class, CourierAutoConfiguration.class))
+                .withPropertyValues("courier.url=memory://jackson2-" + UUID.randomUUID(),
+                        "spring.jackson2.property-naming-strategy=SNAKE_CASE")
                 .run(context -> assertThat(publishedJson(context.getBean(MessageBus.class))).contains("\"user_id\""));
     }
 
