@@ -78,6 +78,7 @@ class CourierAutoConfigurationTest {
     }
 
     @Test
+    @SuppressWarnings("removal") // Boot 4 deprecates its Jackson 2 support; applications still use it
     void theJsonCodecUsesTheMapperSpringBootJackson2Configures() {
         new ApplicationContextRunner()
                 .withConfiguration(AutoConfigurations.of(Jackson2AutoConfiguration.class, CourierAutoConfiguration.class))
@@ -133,6 +134,53 @@ class CourierAutoConfigurationTest {
         void bill(dev.courier.api.Message<String> order) {
             attempts.add(order.attempt());
             throw new IllegalStateException("billing is down");
+        }
+    }
+
+    @Test
+    void aCourierSubscriberBeanRunsWithTheContextAndIsClosedWithIt() {
+        List<String> received = new CopyOnWriteArrayList<>();
+        List<String> closed = new CopyOnWriteArrayList<>();
+        CourierSubscriber subscriber = bus -> {
+            Subscription subscription = bus.subscribe("invoices", "printer", String.class, m -> received.add(m.payload()));
+            return new ClosingRecorder(subscription, closed);
+        };
+        runner.withBean(CourierSubscriber.class, () -> subscriber)
+                .run(context -> {
+                    context.getBean(MessageBus.class).publish("invoices", "i-1").toCompletableFuture().join();
+                    await().atMost(WAIT).until(() -> received.contains("i-1"));
+                    assertThat(closed).isEmpty();
+                });
+
+        assertThat(closed).containsExactly("invoices");
+    }
+
+    /** A subscription that notes when it is closed. */
+    private record ClosingRecorder(Subscription delegate, List<String> closed) implements Subscription {
+        @Override
+        public String topic() {
+            return delegate.topic();
+        }
+
+        @Override
+        public String group() {
+            return delegate.group();
+        }
+
+        @Override
+        public String deadLetterQueue() {
+            return delegate.deadLetterQueue();
+        }
+
+        @Override
+        public int inFlight() {
+            return delegate.inFlight();
+        }
+
+        @Override
+        public void close() {
+            delegate.close();
+            closed.add(delegate.topic());
         }
     }
 
