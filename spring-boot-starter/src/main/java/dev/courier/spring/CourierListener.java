@@ -24,7 +24,8 @@ import java.lang.annotation.Target;
  * }
  * }</pre>
  *
- * <p>Names may hold {@code ${...}} placeholders, resolved from the environment. The listener starts
+ * <p>Put it on methods of singleton beans created at startup (not lazy, not prototype). Names may
+ * hold {@code ${...}} placeholders, resolved from the environment. The listener starts
  * after the application context is refreshed and stops (draining running handlers) before the
  * context destroys any bean. An invalid declaration fails the startup with a message naming the
  * bean and the method. Unset attributes take the {@code courier.consumer.*} properties.

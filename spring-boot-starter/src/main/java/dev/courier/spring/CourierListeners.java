@@ -55,6 +55,8 @@ final class CourierListeners implements BeanPostProcessor, SmartLifecycle {
     private final List<Endpoint> endpoints = new ArrayList<>();
     private final List<Subscription> running = new ArrayList<>();
     private volatile boolean started;
+    /** True until the first start: endpoints found later would never run. */
+    private volatile boolean collecting = true;
 
     CourierListeners(BeanFactory beanFactory, Environment environment, ObjectProvider<MessageBus> bus,
                      ObjectProvider<CourierProperties> properties) {
@@ -86,6 +88,11 @@ final class CourierListeners implements BeanPostProcessor, SmartLifecycle {
                 (MethodIntrospector.MetadataLookup<CourierListener>) m -> AnnotatedElementUtils.findMergedAnnotation(m, CourierListener.class));
         annotated.forEach((method, annotation) -> {
             Endpoint endpoint = endpoint(bean, beanName, method, annotation);
+            if (!collecting) {
+                log.warn("{} belongs to a bean created after the listeners started (lazy or prototype);"
+                        + " it does not run: make the bean an eager singleton", endpoint.describe());
+                return;
+            }
             synchronized (endpoints) {
                 endpoints.add(endpoint);
             }
@@ -152,6 +159,8 @@ final class CourierListeners implements BeanPostProcessor, SmartLifecycle {
     @Override
     public void start() {
         MessageBus messageBus = bus.getObject();
+        List<CourierSubscriber> subscribers = beanFactory.getBeanProvider(CourierSubscriber.class).orderedStream().toList();
+        collecting = false;
         CourierProperties.Consumer defaults = properties.getObject().getConsumer();
         List<Endpoint> all;
         synchronized (endpoints) {
@@ -161,8 +170,9 @@ final class CourierListeners implements BeanPostProcessor, SmartLifecycle {
             for (Endpoint endpoint : all) {
                 running.add(subscribe(messageBus, endpoint, defaults));
             }
-            beanFactory.getBeanProvider(CourierSubscriber.class).orderedStream()
-                    .forEach(subscriber -> running.add(subscriber.subscribe(messageBus)));
+            for (CourierSubscriber subscriber : subscribers) {
+                running.add(subscriber.subscribe(messageBus));
+            }
         } catch (RuntimeException e) {
             closeAll();
             throw e;
