@@ -43,7 +43,7 @@ import org.springframework.util.ReflectionUtils;
  */
 final class CourierListeners implements BeanPostProcessor, SmartLifecycle {
 
-    /** Below the web server's start/stop ({@code DEFAULT_PHASE - 2048}) and graceful shutdown ({@code - 1024}). */
+    /** Below the web server's start/stop and graceful-shutdown phases (Boot's are {@code DEFAULT_PHASE - 2048} and above). */
     static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 4096;
 
     private static final Logger log = LoggerFactory.getLogger(CourierListeners.class);
