@@ -11,6 +11,7 @@ import dev.courier.spi.ConsumerSpec;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
+import dev.courier.spi.NamedThreadFactory;
 import dev.courier.spi.TlsTrust;
 import dev.courier.spi.Transport;
 import io.nats.client.Connection;
@@ -47,7 +48,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
@@ -119,17 +119,8 @@ final class NatsTransport implements Transport {
                 .withHeaderLimits(MAX_HEADERS, headerRoom / 2)
                 .withFeatures(Capabilities.Feature.EPHEMERAL_DESTINATIONS, Capabilities.Feature.NATIVE_DEDUPLICATION)
                 .withAckDeadline(AckDeadline.transportExtends(settings.ackWait()));
-        AtomicInteger threads = new AtomicInteger();
-        this.timers = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "courier-nats-timer-" + threads.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        });
-        this.watch = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "courier-nats-watch-" + threads.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        });
+        this.timers = Executors.newSingleThreadScheduledExecutor(NamedThreadFactory.forTransport("nats", "timer"));
+        this.watch = Executors.newSingleThreadScheduledExecutor(NamedThreadFactory.forTransport("nats", "watch"));
         watch.scheduleWithFixedDelay(this::checkAnswers, LIVENESS_PERIOD.toMillis(), LIVENESS_PERIOD.toMillis(),
                 TimeUnit.MILLISECONDS);
         events.onResubscribed(() -> consumers.forEach(NatsConsumer::resubscribed));
