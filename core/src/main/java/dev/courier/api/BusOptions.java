@@ -121,6 +121,28 @@ public record BusOptions(Duration publishTimeout, Map<String, String> transportO
         return new BusOptions(publishTimeout, transportOptions, listeners, traceHook, codec, copy, interceptors);
     }
 
+    /**
+     * The codec these options choose for payloads of class {@code type}: the one registered for
+     * the most specific of its supertypes (the first registered among unrelated ones), else the
+     * default codec. For code that encodes as the bus would, such as a transactional outbox.
+     * ({@code byte[]} and {@code String} payloads use no codec: they travel as they are.)
+     */
+    public Codec codecFor(Class<?> type) {
+        Objects.requireNonNull(type, "type");
+        List<Class<?>> matches = new ArrayList<>();
+        for (Class<?> registered : codecs.keySet()) {
+            if (registered.isAssignableFrom(type)) {
+                matches.add(registered);
+            }
+        }
+        for (Class<?> candidate : matches) { // the first with no more specific match
+            if (matches.stream().noneMatch(other -> other != candidate && candidate.isAssignableFrom(other))) {
+                return codecs.get(candidate);
+            }
+        }
+        return codec;
+    }
+
     /** These options with one more publish interceptor, inside those added before. */
     public BusOptions withInterceptor(PublishInterceptor interceptor) {
         List<PublishInterceptor> copy = new ArrayList<>(interceptors);

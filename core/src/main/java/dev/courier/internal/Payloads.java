@@ -1,5 +1,6 @@
 package dev.courier.internal;
 
+import dev.courier.api.BusOptions;
 import dev.courier.api.Codec;
 import dev.courier.api.DecodingException;
 import dev.courier.api.JsonCodec;
@@ -7,8 +8,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -26,9 +25,8 @@ public final class Payloads {
     public static final String TEXT = "text/plain; charset=utf-8";
     public static final String JSON = JsonCodec.CONTENT_TYPE;
 
-    private final Codec fallback;
-    /** Registered payload types and their codecs, in registration order. */
-    private final Map<Class<?>, Codec> byType;
+    /** The codecs, default and per type, whose choice {@link BusOptions#codecFor} makes. */
+    private final BusOptions choice;
     private final ClassValue<Codec> chosen = new ClassValue<>() {
         @Override
         protected Codec computeValue(Class<?> type) {
@@ -49,8 +47,9 @@ public final class Payloads {
 
     /** {@code fallback} for every type but those (and their subtypes) in {@code byType}. */
     public Payloads(Codec fallback, Map<Class<?>, Codec> byType) {
-        this.fallback = Objects.requireNonNull(fallback, "fallback");
-        this.byType = new LinkedHashMap<>(byType);
+        BusOptions defaults = BusOptions.defaults();
+        this.choice = new BusOptions(defaults.publishTimeout(), Map.of(), List.of(), null,
+                Objects.requireNonNull(fallback, "fallback"), byType, List.of());
     }
 
     /** An encoded payload and its content type. */
@@ -79,18 +78,7 @@ public final class Payloads {
     }
 
     private Codec choose(Class<?> type) {
-        List<Class<?>> matches = new ArrayList<>();
-        for (Class<?> registered : byType.keySet()) {
-            if (registered.isAssignableFrom(type)) {
-                matches.add(registered);
-            }
-        }
-        for (Class<?> candidate : matches) { // the first with no more specific match
-            if (matches.stream().noneMatch(other -> other != candidate && candidate.isAssignableFrom(other))) {
-                return byType.get(candidate);
-            }
-        }
-        return fallback;
+        return choice.codecFor(type);
     }
 
     /** Decodes {@code bytes} into {@code type}, strictly. */

@@ -7,9 +7,6 @@ import dev.courier.api.BusOptions;
 import dev.courier.api.Codec;
 import dev.courier.api.EventType;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -27,8 +24,7 @@ final class Encoding {
     private static final TypeReference<Map<String, String>> HEADERS = new TypeReference<>() {
     };
 
-    private final Codec fallback;
-    private final Map<Class<?>, Codec> byType;
+    private final BusOptions options;
     private final ClassValue<Codec> chosen = new ClassValue<>() {
         @Override
         protected Codec computeValue(Class<?> type) {
@@ -44,8 +40,7 @@ final class Encoding {
     };
 
     Encoding(BusOptions options) {
-        this.fallback = options.codec();
-        this.byType = new LinkedHashMap<>(options.codecs());
+        this.options = options;
     }
 
 
@@ -69,18 +64,7 @@ final class Encoding {
     }
 
     private Codec choose(Class<?> type) {
-        List<Class<?>> matches = new ArrayList<>();
-        for (Class<?> registered : byType.keySet()) {
-            if (registered.isAssignableFrom(type)) {
-                matches.add(registered);
-            }
-        }
-        for (Class<?> candidate : matches) {
-            if (matches.stream().noneMatch(other -> other != candidate && candidate.isAssignableFrom(other))) {
-                return byType.get(candidate);
-            }
-        }
-        return fallback;
+        return options.codecFor(type);
     }
 
     /** Checks a topic or type name as the bus does: 1 to 120 of {@code [A-Za-z0-9._-]}. */
