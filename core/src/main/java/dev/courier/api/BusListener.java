@@ -50,4 +50,14 @@ public interface BusListener {
     /** The number of received, unsettled messages of a subscription changed. */
     default void inFlightChanged(Route route, int inFlight) {
     }
+
+    /**
+     * A reply arrived for a request that is no longer waiting (it timed out, or its bus is
+     * closing) or that this bus never sent; it was dropped.
+     *
+     * @param route         the reply queue
+     * @param correlationId the request's correlation id, or {@code null} when the reply had none
+     */
+    default void replyDropped(Route route, String correlationId) {
+    }
 }

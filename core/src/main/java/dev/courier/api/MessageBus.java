@@ -2,6 +2,7 @@ package dev.courier.api;
 
 import dev.courier.internal.RealMessageBus;
 import dev.courier.internal.TypeRouter;
+import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -134,6 +135,54 @@ public interface MessageBus extends AutoCloseable {
      */
     default <T> WorkQueue<T> temporaryQueue(Class<T> type) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " has no temporary queues");
+    }
+
+    /** Sends a request with no key and no headers; see {@link #request(OutgoingMessage, Class, Duration)}. */
+    default <R> CompletionStage<Message<R>> request(String topic, Object payload, Class<R> replyType, Duration timeout) {
+        return request(OutgoingMessage.of(topic, payload), replyType, timeout);
+    }
+
+    /**
+     * Sends {@code request} to its topic and waits for one reply from a {@linkplain #respond responder}.
+     * The request is an ordinary durable message (every group on the topic receives it, as an
+     * event); it carries a correlation id and this bus's reply address as reserved headers. The
+     * reply goes to this bus's reply queue, a {@linkplain #temporaryQueue temporary queue} created
+     * on the first request and deleted when the bus closes. With no responder running the request
+     * waits on the broker, in every group that exists, and is answered when one starts.
+     *
+     * <p>The stage completes with the reply (decoded into {@code replyType}, on one of the reply
+     * queue's handler threads), or fails with {@link RequestTimeoutException} when none arrives
+     * within {@code timeout} (a later reply is dropped and reported to
+     * {@link BusListener#replyDropped}), {@link RemoteHandlerException} when the responder failed
+     * on its last attempt, {@link PublishException} when the request could not be sent, or
+     * {@link IllegalStateException} when this bus closes first (at once, on {@link #close()}).
+     *
+     * @throws UnsupportedOperationException when the transport has no temporary queues
+     * @throws IllegalStateException         when the bus is closed
+     * @throws IllegalArgumentException      as {@link #publish(OutgoingMessage)}, or when the timeout is not positive
+     */
+    default <R> CompletionStage<Message<R>> request(OutgoingMessage request, Class<R> replyType, Duration timeout) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not send requests");
+    }
+
+    /** Responds with {@link ConsumerOptions#defaults()}. */
+    default <Q, R> Subscription respond(String topic, String group, Class<Q> requestType, Responder<Q, R> responder) {
+        return respond(topic, group, requestType, responder, ConsumerOptions.defaults());
+    }
+
+    /**
+     * Joins {@code group} on {@code topic} like {@link #subscribe(String, String, Class, MessageHandler, ConsumerOptions)}
+     * and answers each {@linkplain #request request} with what {@code responder} returns; the
+     * request is acknowledged once the reply was sent. Members of the group, in this and other
+     * processes, share the requests. A message without a reply address (a plain publish) is handled
+     * and its reply discarded. When the responder fails on the last attempt its
+     * {@link RetryPolicy} allows, the requester receives a {@link RemoteHandlerException} and the
+     * request is acknowledged, not dead-lettered. Replies bypass the publish interceptors; they
+     * carry the trace context of the responder's handler.
+     */
+    default <Q, R> Subscription respond(String topic, String group, Class<Q> requestType, Responder<Q, R> responder,
+                                        ConsumerOptions options) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not respond to requests");
     }
 
     /**

@@ -74,4 +74,9 @@ final class ListenerFanout implements BusListener {
     public void inFlightChanged(Route route, int inFlight) {
         each(l -> l.inFlightChanged(route, inFlight));
     }
+
+    @Override
+    public void replyDropped(Route route, String correlationId) {
+        each(l -> l.replyDropped(route, correlationId));
+    }
 }

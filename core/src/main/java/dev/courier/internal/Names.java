@@ -18,6 +18,11 @@ public final class Names {
     public static final String DEAD_LETTER_SUFFIX = ".dlq";
     static final int MAX_DEAD_LETTER_QUEUE = MAX_TOPIC + 1 + MAX_GROUP + DEAD_LETTER_SUFFIX.length();
 
+    /** The reserved header of a request naming the requester's reply queue (a Courier queue name). */
+    public static final String REPLY_TO = "courier-reply-to";
+    /** The reserved header pairing a request and its reply. */
+    public static final String CORRELATION_ID = "courier-correlation-id";
+
     public static final int MAX_HEADER_NAME = 128;
     public static final int MAX_HEADER_VALUE = 8192;
 

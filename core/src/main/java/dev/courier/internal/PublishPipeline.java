@@ -67,17 +67,27 @@ final class PublishPipeline {
 
     /** Runs every step on {@code message}, bound for {@code destination}. */
     CompletionStage<PublishReceipt> publish(Destination destination, OutgoingMessage message) {
-        return new Link(destination, 0).proceed(message);
+        return new Link(destination, 0, Map.of()).proceed(message);
+    }
+
+    /**
+     * Runs every step on {@code message}, adding Courier's {@code reserved} headers (a request's
+     * reply address, say) right after the stamp step checked the message's own headers.
+     */
+    CompletionStage<PublishReceipt> publish(Destination destination, OutgoingMessage message, Map<String, String> reserved) {
+        return new Link(destination, 0, Map.copyOf(reserved)).proceed(message);
     }
 
     /** The steps from {@code index} on. */
     private final class Link implements PublishInterceptor.Chain {
         private final Destination destination;
         private final int index;
+        private final Map<String, String> reserved;
 
-        Link(Destination destination, int index) {
+        Link(Destination destination, int index, Map<String, String> reserved) {
             this.destination = destination;
             this.index = index;
+            this.reserved = reserved;
         }
 
         @Override
@@ -85,11 +95,16 @@ final class PublishPipeline {
             if (message == null) {
                 throw new NullPointerException("a publish interceptor passed on null");
             }
+            if (index == 1 && !reserved.isEmpty()) { // after the stamp step (always first) checked the user's headers
+                Map<String, String> all = new HashMap<>(message.headers());
+                all.putAll(reserved);
+                message = message.withHeaders(all);
+            }
             if (index == steps.size()) {
                 return send.send(destination, message);
             }
             PublishInterceptor step = steps.get(index);
-            Link next = new Link(destination, index + 1);
+            Link next = new Link(destination, index + 1, reserved);
             if (index < courierSteps) {
                 return step.intercept(message, next);
             }

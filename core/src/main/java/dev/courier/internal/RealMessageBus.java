@@ -8,7 +8,9 @@ import dev.courier.api.TraceHook;
 import dev.courier.api.TypeRoutes;
 import dev.courier.api.ConsumerOptions;
 import dev.courier.api.MessageBus;
+import dev.courier.api.Message;
 import dev.courier.api.MessageHandler;
+import dev.courier.api.Responder;
 import dev.courier.api.MessageTooLargeException;
 import dev.courier.api.OutgoingMessage;
 import dev.courier.api.PublishException;
@@ -27,6 +29,7 @@ import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
 import dev.courier.spi.Transport;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 import java.util.List;
@@ -86,6 +89,7 @@ public final class RealMessageBus implements MessageBus {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Object pendingLock = new Object();
     private final AtomicInteger pending = new AtomicInteger();
+    private final RequestReply requestReply;
 
     private RealMessageBus(String url, BusOptions options, Transport transport) {
         this.url = url;
@@ -103,6 +107,7 @@ public final class RealMessageBus implements MessageBus {
                 new LinkedBlockingQueue<>(), new NamedThreads("courier-declare"));
         this.declarer.allowCoreThreadTimeOut(true);
         this.publishPipeline = PublishPipeline.of(scheme, listener, traceHook, options.interceptors(), this::encodeAndSend);
+        this.requestReply = new RequestReply(this, scheme, payloads, listener, traceHook, timers, maxMessageBytes);
     }
 
     /** Opens the transport for {@code url}; see {@link MessageBus#connect(String, BusOptions)}. */
@@ -190,6 +195,23 @@ public final class RealMessageBus implements MessageBus {
         return length;
     }
 
+    /** {@code headers} without the reserved headers core adds to a request. */
+    private static Map<String, String> withoutRequestHeaders(Map<String, String> headers) {
+        if (!headers.containsKey(Names.REPLY_TO) && !headers.containsKey(Names.CORRELATION_ID)) {
+            return headers;
+        }
+        Map<String, String> rest = new java.util.HashMap<>(headers);
+        rest.remove(Names.REPLY_TO);
+        rest.remove(Names.CORRELATION_ID);
+        return rest;
+    }
+
+    /** Publishes {@code message} to {@code topic} through the publish pipeline, with Courier's {@code reserved} headers. */
+    CompletionStage<PublishReceipt> publishWithReserved(OutgoingMessage message, Map<String, String> reserved) {
+        ensureOpen();
+        return publishPipeline.publish(topic(message.topic()), message, reserved);
+    }
+
     /** Publishes {@code message} to {@code destination} through the publish pipeline. */
     CompletionStage<PublishReceipt> send(Destination destination, OutgoingMessage message) {
         ensureOpen();
@@ -204,7 +226,7 @@ public final class RealMessageBus implements MessageBus {
     private CompletionStage<PublishReceipt> encodeAndSend(Destination addressed, OutgoingMessage message) {
         Destination destination = addressed;
         if (!options.interceptors().isEmpty()) {
-            Names.headers(message.headers());
+            Names.headers(withoutRequestHeaders(message.headers()));
             if (message.type() != null) {
                 Names.type(message.type());
             }
@@ -244,7 +266,18 @@ public final class RealMessageBus implements MessageBus {
      * broker accepted the envelope, or fails with {@link PublishException}.
      */
     <R> CompletableFuture<R> sendEnvelope(Envelope envelope, R result) {
-        CompletableFuture<Void> declaration = declaration(envelope.destination());
+        return sendEnvelope(envelope, result, declaration(envelope.destination()));
+    }
+
+    /**
+     * Sends to a destination another bus declared (a requester's reply queue), as
+     * {@link #sendEnvelope} does but without declaring it: declaring would make this bus its owner.
+     */
+    CompletableFuture<Void> sendToDeclared(Envelope envelope) {
+        return sendEnvelope(envelope, null, CompletableFuture.completedFuture(null));
+    }
+
+    private <R> CompletableFuture<R> sendEnvelope(Envelope envelope, R result, CompletableFuture<Void> declaration) {
         CompletableFuture<Void> sent;
         if (declaration.isDone() && !declaration.isCompletedExceptionally()) {
             sent = transportSend(envelope);
@@ -455,6 +488,18 @@ public final class RealMessageBus implements MessageBus {
     }
 
     @Override
+    public <R> CompletionStage<Message<R>> request(OutgoingMessage request, Class<R> replyType, Duration timeout) {
+        ensureOpen();
+        return requestReply.request(request, replyType, timeout);
+    }
+
+    @Override
+    public <Q, R> Subscription respond(String topic, String group, Class<Q> requestType, Responder<Q, R> responder,
+                                       ConsumerOptions options) {
+        return requestReply.respond(topic, group, requestType, responder, options);
+    }
+
+    @Override
     public Health health() {
         List<Health.SubscriptionHealth> each = subscriptions.stream().map(RealSubscription::health).toList();
         if (closed.get()) {
@@ -485,6 +530,7 @@ public final class RealMessageBus implements MessageBus {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        requestReply.closing();
         closeSubscriptions();
         awaitPendingPublishes();
         removeEphemerals();

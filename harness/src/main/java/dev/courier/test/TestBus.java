@@ -5,7 +5,9 @@ import dev.courier.api.ConsumerOptions;
 import dev.courier.api.Health;
 import dev.courier.api.MessageBus;
 import dev.courier.api.MessageHandler;
+import dev.courier.api.Message;
 import dev.courier.api.OutgoingMessage;
+import dev.courier.api.Responder;
 import dev.courier.api.PublishReceipt;
 import dev.courier.api.Subscription;
 import dev.courier.api.TypeRoutes;
@@ -171,6 +173,18 @@ public final class TestBus implements MessageBus {
     @Override
     public <T> WorkQueue<T> temporaryQueue(Class<T> type) {
         return new RecordingQueue<>(bus.temporaryQueue(type));
+    }
+
+    /** Delegated; the request is not recorded as a publish. */
+    @Override
+    public <R> CompletionStage<Message<R>> request(OutgoingMessage request, Class<R> replyType, Duration timeout) {
+        return bus.request(request, replyType, timeout);
+    }
+
+    @Override
+    public <Q, R> Subscription respond(String topic, String group, Class<Q> requestType, Responder<Q, R> responder,
+                                       ConsumerOptions options) {
+        return bus.respond(topic, group, requestType, responder, options);
     }
 
     @Override

@@ -72,4 +72,13 @@ class MicrometerBusListenerTest {
         assertEquals(2.0, registry.get("courier.dead.letters.refused").tags("transport", "kafka", "topic", "orders",
                 "group", "billing").counter().count());
     }
+
+    @Test
+    void a_dropped_reply_is_counted_by_transport() {
+        MicrometerBusListener listener = new MicrometerBusListener(registry);
+
+        listener.replyDropped(new Route("nats", "tmp.0123456789abcdef.1", null), "c-1");
+
+        assertEquals(1.0, registry.get("courier.replies.dropped").tags("transport", "nats").counter().count());
+    }
 }

@@ -1,0 +1,17 @@
+package dev.courier.testkit;
+
+import dev.courier.internal.memory.MemoryBrokerControl;
+
+/** Request/reply on the reference transport. */
+class MemoryRequestReplyTest extends RequestReplySuite {
+
+    @Override
+    protected String url() {
+        return "memory://request-reply";
+    }
+
+    @Override
+    protected BrokerProbe probe() {
+        return destination -> MemoryBrokerControl.exists("request-reply", destination);
+    }
+}
