@@ -229,9 +229,13 @@ final class NatsConsumer implements Consumer {
         return connectionState.get();
     }
 
-    /** The server answered a pull of {@code reported} with an error: a deleted consumer ends this one. */
+    /**
+     * The server answered a pull of {@code reported} with an error: a deleted consumer ends this one.
+     * After {@link #close()} a pull still waiting may see its consumer deleted (a bus removing its
+     * temporary queues does that): expected then, not an error.
+     */
     void pullFailed(JetStreamSubscription reported, Status status) {
-        if (reported != subscription || failure != null || status.getCode() != CONFLICT
+        if (closed.get() || reported != subscription || failure != null || status.getCode() != CONFLICT
                 || !status.getMessage().toLowerCase(Locale.ROOT).contains("consumer deleted")) {
             return;
         }
