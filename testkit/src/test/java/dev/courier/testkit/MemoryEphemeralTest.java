@@ -16,11 +16,6 @@ class MemoryEphemeralTest extends EphemeralSuite {
     }
 
     @Override
-    protected boolean limitsHeaderBytes() {
-        return true;
-    }
-
-    @Override
     protected String urlWithShortAckDeadline() {
         return "memory://ephemeral?ackDeadlineMs=300";
     }

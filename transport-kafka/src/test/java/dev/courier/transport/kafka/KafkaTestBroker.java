@@ -1,5 +1,6 @@
 package dev.courier.transport.kafka;
 
+import dev.courier.spi.Destination;
 import dev.courier.testkit.Brokers;
 import dev.courier.testkit.RestartableBroker;
 import java.io.File;
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +42,8 @@ public final class KafkaTestBroker implements RestartableBroker {
 
     private static final Logger log = LoggerFactory.getLogger(KafkaTestBroker.class);
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
+    /** How long a deleted topic may linger in the broker's metadata. */
+    private static final Duration METADATA_SETTLES = Duration.ofSeconds(5);
     private static KafkaTestBroker shared;
 
     private final Path dir;
@@ -74,6 +78,25 @@ public final class KafkaTestBroker implements RestartableBroker {
     }
 
     /** The broker started by this JVM for every test, started on first use. */
+    /**
+     * Whether the topic of {@code destination} is listed by the shared broker's admin client, and
+     * still is once a deletion has had time to reach the broker's metadata (up to 5 s): the
+     * {@link dev.courier.testkit.BrokerProbe} of the Kafka suites.
+     */
+    public static boolean exists(Destination destination) throws Exception {
+        String topic = KafkaNames.topic(destination);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
+            long deadline = System.nanoTime() + METADATA_SETTLES.toNanos();
+            while (admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic)) {
+                if (System.nanoTime() > deadline) {
+                    return true;
+                }
+                Thread.sleep(200); // the poll interval of a wait on the broker's metadata
+            }
+            return false;
+        }
+    }
+
     public static synchronized KafkaTestBroker shared() {
         if (shared == null) {
             shared = startNew("shared");

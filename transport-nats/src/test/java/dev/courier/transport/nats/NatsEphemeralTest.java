@@ -37,11 +37,6 @@ class NatsEphemeralTest extends EphemeralSuite {
     }
 
     @Override
-    protected boolean limitsHeaderBytes() {
-        return true;
-    }
-
-    @Override
     protected String urlWithShortAckDeadline() {
         return NatsTestBroker.URL + (NatsTestBroker.URL.contains("?") ? "&" : "?") + "ackWait=1s";
     }

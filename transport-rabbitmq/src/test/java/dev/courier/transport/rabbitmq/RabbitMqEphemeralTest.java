@@ -30,11 +30,6 @@ class RabbitMqEphemeralTest extends EphemeralSuite {
         return (int) RabbitMqSettings.DEFAULT_MAX_MESSAGE_BYTES + 1;
     }
 
-    @Override
-    protected boolean limitsHeaderBytes() {
-        return true;
-    }
-
     @AfterAll
     static void deleteWhatTheRunCreated() {
         TestBroker.deleteRun(dev.courier.testkit.ConformanceSuite.RUN_PREFIX);
