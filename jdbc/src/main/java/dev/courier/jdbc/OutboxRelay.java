@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -48,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * {@link #health()}; a broker failure leaves the rows in place and shows as
  * {@link HealthStatus#DEGRADED} until a round succeeds. A row the bus refuses for good (a
  * reserved header, a payload over the broker's limit) stays, holding back its key, and keeps the
- * relay degraded: fix or delete it by hand.
+ * relay degraded, its health detail counting the refusals: fix or delete it by hand. It is tried
+ * again after 1 s, doubling up to 5 min, never on every round.
  *
  * <p>Thread safe: {@link #health()} and {@link #close()} may be called from any thread.
  */
@@ -56,6 +58,9 @@ public final class OutboxRelay implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
     private static final long FIRST_BACKOFF_MILLIS = 100;
+    /** A refused row is tried again after 1 s, doubling up to 5 min: it may have been fixed by hand. */
+    private static final Duration FIRST_REFUSAL_RETRY = Duration.ofSeconds(1);
+    private static final Duration MAX_REFUSAL_RETRY = Duration.ofMinutes(5);
     private static final long ROUND_TIMEOUT_SECONDS = 120;
     private static final String COLUMNS = "seq, message_id, topic, message_key, headers, event_type, content_type,"
             + " created_at, payload";
@@ -68,6 +73,8 @@ public final class OutboxRelay implements AutoCloseable {
     private final ExecutorService publisher;
     private final Object lock = new Object();
     private final AtomicLong relayed = new AtomicLong();
+    /** Rows the bus refused, by seq: when each may be tried again, so a refused row is not retried every round. */
+    private final Map<Long, Refusal> refusals = new ConcurrentHashMap<>();
     private volatile boolean running = true;
     private volatile HealthStatus status = HealthStatus.UP;
     private volatile String detail = "";
@@ -158,6 +165,24 @@ public final class OutboxRelay implements AutoCloseable {
      * whether a failure was the broker's (worth a backoff) rather than a row the bus refuses.
      */
     private record Round(int taken, int published, String failure, boolean brokerFailed) {
+    }
+
+    /** A row the bus refused {@code attempts} times; tried again at {@code dueNanos} at the earliest. */
+    private record Refusal(int attempts, long dueNanos, String reason) {
+
+        static Refusal after(Refusal previous, String reason) {
+            int attempts = previous == null ? 1 : previous.attempts() + 1;
+            return new Refusal(attempts, System.nanoTime() + delayNanos(attempts), reason);
+        }
+
+        private static long delayNanos(int attempts) {
+            return Math.min(FIRST_REFUSAL_RETRY.toNanos() << Math.min(attempts - 1, 20), MAX_REFUSAL_RETRY.toNanos());
+        }
+
+        String describe() {
+            return reason + " [refused " + attempts + " time(s), next try in "
+                    + TimeUnit.NANOSECONDS.toSeconds(delayNanos(attempts)) + " s]";
+        }
     }
 
     private record Row(long seq, String id, String topic, String key, String headers, String type, String contentType,
@@ -299,17 +324,33 @@ public final class OutboxRelay implements AutoCloseable {
         }
         Set<Long> confirmed = ConcurrentHashMap.newKeySet();
         List<CompletableFuture<Void>> all = new ArrayList<>();
+        Set<Long> inRound = new HashSet<>();
+        rows.forEach(row -> inRound.add(row.seq()));
+        refusals.keySet().retainAll(inRound); // fixed, deleted, or held by another relay now
+        long now = System.nanoTime();
         for (List<Row> chain : chains.values()) {
+            Refusal waiting = refusals.get(chain.get(0).seq());
+            if (waiting != null && now - waiting.dueNanos() < 0) {
+                failure.compareAndSet(null, waiting.describe()); // not due yet: its key keeps waiting
+                continue;
+            }
+            AtomicReference<Row> attempting = new AtomicReference<>();
             CompletableFuture<Void> next = CompletableFuture.completedFuture(null);
             for (Row row : chain) {
-                next = next.thenComposeAsync(ignored -> send(row), publisher)
-                        .thenAccept(receipt -> confirmed.add(row.seq()));
+                next = next.thenComposeAsync(ignored -> {
+                    attempting.set(row);
+                    return send(row);
+                }, publisher).thenAccept(receipt -> {
+                    confirmed.add(row.seq());
+                    refusals.remove(row.seq());
+                });
             }
             all.add(next.exceptionally(e -> {
                 Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
                 if (cause instanceof IllegalArgumentException || cause instanceof MessageTooLargeException) {
-                    failure.compareAndSet(null, "refused (its key waits until the row is fixed or deleted): "
-                            + cause.getMessage());
+                    Refusal refusal = refusals.compute(attempting.get().seq(), (seq, previous) -> Refusal.after(previous,
+                            "refused (its key waits until the row is fixed or deleted): " + cause.getMessage()));
+                    failure.compareAndSet(null, refusal.describe());
                 } else {
                     brokerFailed.set(true);
                     failure.compareAndSet(null, "broker: " + cause);

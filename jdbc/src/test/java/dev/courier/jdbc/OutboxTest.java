@@ -135,6 +135,23 @@ class OutboxTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("dev.courier.jdbc.Database#all")
+    void a_refused_row_is_tried_again_after_doubling_pauses_not_on_every_round(Database db) throws Exception {
+        try (Fixture f = new Fixture(db)) {
+            MessageBus bus = f.bus("memory://" + f.topic);
+            OutboxRelay relay = f.relay(bus);
+
+            f.write(1, i -> OutgoingMessage.of(f.topic, new Signup("bad", 1)).withKey("bad")
+                    .withHeader("courier-mine", "reserved"), true);
+
+            Await.until(() -> relay.health().detail().endsWith("[refused 3 time(s), next try in 4 s]"), WAIT,
+                    "the third refusal, each after a pause twice the last");
+            assertEquals(dev.courier.api.HealthStatus.DEGRADED, relay.health().status());
+            assertEquals(1, f.outbox.pending(), "the refused row stays");
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.courier.jdbc.Database#all")
     void bus_publishes_within_a_transaction_go_through_the_outbox_interceptor(Database db) throws Exception {
         try (Fixture f = new Fixture(db)) {
             MessageBus bus = f.closeLater(MessageBus.connect("memory://" + f.topic,
