@@ -308,6 +308,25 @@ public abstract class RequestReplySuite {
         assertFalse(probe().exists(replies), replies.name() + " is still on the broker after its bus closed");
     }
 
+    @Test
+    void a_message_without_a_reply_address_is_handled_by_the_responder_and_acknowledged() throws Exception {
+        Recording responderEvents = new Recording();
+        MessageBus responder = open(responderEvents);
+        MessageBus publisher = open();
+        String topic = unique("plain");
+        List<String> seen = new CopyOnWriteArrayList<>();
+        responder.respond(topic, "pricing", String.class, request -> {
+            seen.add(request.payload());
+            return "nobody asked";
+        });
+
+        await(publisher.publish(topic, "an event from a producer that expects no answer"));
+
+        responderEvents.awaitSettled(timeout());
+        assertEquals(List.of("an event from a producer that expects no answer"), seen);
+        assertEquals(0, responderEvents.deadLettered.get(), "a message with no one to answer was dead-lettered");
+    }
+
     /** What a bus's listener saw: dropped replies, dead letters, settled handlings. */
     private static final class Recording implements BusListener {
         final List<String> dropped = new CopyOnWriteArrayList<>();
