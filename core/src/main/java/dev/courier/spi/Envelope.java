@@ -23,9 +23,13 @@ import java.util.Objects;
  *                    or {@code null} when it has none; a transport writes the destination name
  *                    as the attribute then, and on receive sets this only when the attribute is
  *                    not the destination's name
+ * @param deliverAt   when the message becomes due, or {@code null} to deliver it at once; core
+ *                    sets it only on a transport offering
+ *                    {@link Capabilities.Feature#DELAYED_DELIVERY}, which holds the message back
+ *                    durably until then and clears it on receive
  */
 public record Envelope(String id, Destination destination, String key, Map<String, String> headers,
-                       byte[] payload, String contentType, Instant timestamp, String type) {
+                       byte[] payload, String contentType, Instant timestamp, String type, Instant deliverAt) {
 
     public Envelope {
         Objects.requireNonNull(id, "id");
@@ -36,20 +40,31 @@ public record Envelope(String id, Destination destination, String key, Map<Strin
         Objects.requireNonNull(timestamp, "timestamp");
     }
 
-    /** An envelope without a type. */
+    /** An envelope due at once. */
+    public Envelope(String id, Destination destination, String key, Map<String, String> headers,
+                    byte[] payload, String contentType, Instant timestamp, String type) {
+        this(id, destination, key, headers, payload, contentType, timestamp, type, null);
+    }
+
+    /** An envelope without a type, due at once. */
     public Envelope(String id, Destination destination, String key, Map<String, String> headers,
                     byte[] payload, String contentType, Instant timestamp) {
-        this(id, destination, key, headers, payload, contentType, timestamp, null);
+        this(id, destination, key, headers, payload, contentType, timestamp, null, null);
     }
 
     /** This envelope sent to another destination, everything else unchanged. */
     public Envelope withDestination(Destination other) {
-        return new Envelope(id, other, key, headers, payload, contentType, timestamp, type);
+        return new Envelope(id, other, key, headers, payload, contentType, timestamp, type, deliverAt);
     }
 
     /** This envelope with the type {@code newType} ({@code null} for none), everything else unchanged. */
     public Envelope withType(String newType) {
-        return new Envelope(id, destination, key, headers, payload, contentType, timestamp, newType);
+        return new Envelope(id, destination, key, headers, payload, contentType, timestamp, newType, deliverAt);
+    }
+
+    /** This envelope due at {@code due} ({@code null} for at once), everything else unchanged. */
+    public Envelope withDeliverAt(Instant due) {
+        return new Envelope(id, destination, key, headers, payload, contentType, timestamp, type, due);
     }
 
     /**
@@ -66,17 +81,19 @@ public record Envelope(String id, Destination destination, String key, Map<Strin
         return o instanceof Envelope e && id.equals(e.id) && destination.equals(e.destination)
                 && Objects.equals(key, e.key) && headers.equals(e.headers)
                 && Arrays.equals(payload, e.payload) && contentType.equals(e.contentType)
-                && timestamp.equals(e.timestamp) && Objects.equals(type, e.type);
+                && timestamp.equals(e.timestamp) && Objects.equals(type, e.type)
+                && Objects.equals(deliverAt, e.deliverAt);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(id, destination, key, headers, Arrays.hashCode(payload), contentType, timestamp, type);
+        return Objects.hash(id, destination, key, headers, Arrays.hashCode(payload), contentType, timestamp, type, deliverAt);
     }
 
     @Override
     public String toString() {
         return "Envelope[id=" + id + ", " + destination + ", key=" + key + ", headers=" + headers.keySet()
-                + ", " + payload.length + " bytes " + contentType + ", timestamp=" + timestamp + (type == null ? "" : ", type=" + type) + "]";
+                + ", " + payload.length + " bytes " + contentType + ", timestamp=" + timestamp + (type == null ? "" : ", type=" + type)
+                + (deliverAt == null ? "" : ", deliverAt=" + deliverAt) + "]";
     }
 }
