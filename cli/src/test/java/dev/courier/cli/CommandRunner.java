@@ -61,7 +61,9 @@ interface CommandRunner {
         return args -> {
             List<String> command = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), Courier.class.getName()));
+                    "-XX:TieredStopAtLevel=1",
+                    // the logging of the shipped jar, not the tests' (of which the classpath has two)
+                    "-Dlogback.configurationFile=" + Path.of("target/classes/logback.xml").toAbsolutePath(), "-cp", System.getProperty("java.class.path"), Courier.class.getName()));
             command.addAll(List.of(args));
             try {
                 Process process = new ProcessBuilder(command).start();

@@ -1,0 +1,12 @@
+package dev.courier.cli;
+
+import dev.courier.transport.kafka.KafkaTestBroker;
+
+/** Every command on Kafka: transport-kafka's real test broker (or {@code COURIER_KAFKA_BOOTSTRAP}). */
+class KafkaCourierCommandTest extends BrokerCourierCommandSuite {
+
+    @Override
+    protected String url() {
+        return KafkaTestBroker.sharedUrl();
+    }
+}
