@@ -2,6 +2,7 @@ package dev.courier.internal;
 
 import dev.courier.api.ConsumeInterceptor;
 import dev.courier.api.ConsumerOptions;
+import dev.courier.api.DeadLetterHeaders;
 import dev.courier.api.Health;
 import dev.courier.api.HealthStatus;
 import dev.courier.api.Route;
@@ -165,6 +166,15 @@ final class RealSubscription implements Subscription, DeliverySink {
 
     @Override
     public void deliver(Delivery delivery) {
+        if (addressedToAnotherGroup(delivery.envelope())) {
+            try {
+                delivery.ack();
+            } catch (RuntimeException e) {
+                log.warn("Could not ack message {} on {}, addressed to another group; the broker will redeliver it: {}",
+                        delivery.envelope().id(), describe(), DeadLetterStep.oneLine(e));
+            }
+            return;
+        }
         Task task = new Task(delivery);
         unsettled.add(task);
         if (listener != null) {
@@ -185,6 +195,19 @@ final class RealSubscription implements Subscription, DeliverySink {
             }
         }
         start(task);
+    }
+
+    /**
+     * True when {@code envelope} carries {@link DeadLetterHeaders#TARGET_GROUP} naming a group of the
+     * topic other than this one: a message sent back for that group alone, which this group skips.
+     */
+    private boolean addressedToAnotherGroup(Envelope envelope) {
+        String target = envelope.headers().get(DeadLetterHeaders.TARGET_GROUP);
+        if (group == null || target == null || target.equals(group)) {
+            return false;
+        }
+        log.debug("{} skips message {}: it is addressed to group {}", describe(), envelope.id(), target);
+        return true;
     }
 
     private void start(Task task) {
