@@ -17,9 +17,6 @@ import java.util.UUID;
  */
 record DeadLetter(Envelope envelope) {
 
-    /** Header a replayed message carries, naming the only group of its topic that handles it. */
-    static final String TARGET_GROUP = "courier-target-group";
-
     String id() {
         return envelope.id();
     }
@@ -68,7 +65,7 @@ record DeadLetter(Envelope envelope) {
     /**
      * The message a replay sends: the original payload, key, content type, type, timestamp and
      * headers, without the dead-letter headers; a topic's dead letter names its group in
-     * {@link #TARGET_GROUP} so that only that group handles it again. A new id when the broker
+     * {@link DeadLetterHeaders#TARGET_GROUP} so that only that group handles it again. A new id when the broker
      * would drop a repeated one ({@code newId}).
      */
     Envelope replay(boolean newId) {
@@ -78,9 +75,9 @@ record DeadLetter(Envelope envelope) {
         headers.remove(DeadLetterHeaders.ATTEMPTS);
         headers.remove(DeadLetterHeaders.ORIGINAL_TOPIC);
         headers.remove(DeadLetterHeaders.GROUP);
-        headers.remove(TARGET_GROUP);
+        headers.remove(DeadLetterHeaders.TARGET_GROUP);
         if (group() != null) {
-            headers.put(TARGET_GROUP, group());
+            headers.put(DeadLetterHeaders.TARGET_GROUP, group());
         }
         return new Envelope(newId ? UUID.randomUUID().toString() : id(), replayDestination(), envelope.key(), headers,
                 envelope.payload(), envelope.contentType(), envelope.timestamp(), envelope.type());
