@@ -200,6 +200,23 @@ abstract class CourierCommandSuite {
     }
 
     @Test
+    void dlq_replay_of_a_letter_behind_another_leaves_the_other_waiting() {
+        AtomicBoolean broken = new AtomicBoolean(true);
+        Set<Integer> handled = ConcurrentHashMap.newKeySet();
+        Subscription failing = group("failing", broken, handled);
+        publish(0, 2);
+        awaitWaiting(failing.deadLetterQueue(), 2);
+        List<Envelope> letters = waiting(failing.deadLetterQueue());
+        broken.set(false);
+
+        CommandRunner.Run run = courier("dlq", "replay", failing.deadLetterQueue(), "--id", letters.get(1).id());
+
+        assertEquals(Courier.OK, run.exitCode(), run.toString());
+        CommandRunner.await(() -> handled.size() == 1, "the replayed letter to be handled");
+        assertEquals(List.of(letters.get(0).id()), waiting(failing.deadLetterQueue()).stream().map(Envelope::id).toList());
+    }
+
+    @Test
     void dlq_replay_dry_run_sends_and_removes_nothing() {
         String dlq = twoDeadLetters();
         List<Envelope> before = waiting(dlq);
