@@ -1,6 +1,5 @@
 package dev.courier.cli;
 
-import dev.courier.api.CourierException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -48,7 +47,7 @@ public final class Courier {
         commandLine.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         commandLine.setExecutionExceptionHandler((failure, line, parsed) -> {
             int code = exitCode(failure);
-            line.getErr().println("error: " + failure.getMessage());
+            line.getErr().println("error: " + (failure.getMessage() == null ? failure : failure.getMessage()));
             line.getErr().flush();
             return code;
         });
@@ -62,13 +61,8 @@ public final class Courier {
         if (failure instanceof CommandFailure given) {
             return given.exitCode();
         }
-        if (failure instanceof IllegalArgumentException) {
-            return USAGE;
-        }
-        if (failure instanceof CourierException || failure instanceof UnsupportedOperationException) {
-            return FAILED;
-        }
-        return FAILED;
+        // a malformed URL or option value is the command line's fault; anything else the broker's
+        return failure instanceof IllegalArgumentException ? USAGE : FAILED;
     }
 
     /** A failure with its exit code and a message for the operator (no stack trace). */

@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CompletionException;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -66,10 +66,10 @@ final class PublishCommand implements Callable<Integer> {
         OutgoingMessage message = OutgoingMessage.of(topic, body).withKey(key).withHeaders(Map.copyOf(headers))
                 .withContentType(contentType);
         try (MessageBus bus = broker.connect()) {
-            PublishReceipt receipt = bus.publish(message).toCompletableFuture()
-                    .get(BrokerSession.SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            // the bus fails the stage itself after its publish timeout
+            PublishReceipt receipt = bus.publish(message).toCompletableFuture().join();
             spec.commandLine().getOut().println("published " + receipt.id() + " to " + receipt.topic());
-        } catch (java.util.concurrent.ExecutionException e) {
+        } catch (CompletionException e) {
             throw e.getCause() instanceof Exception cause ? cause : e;
         }
         return Courier.OK;

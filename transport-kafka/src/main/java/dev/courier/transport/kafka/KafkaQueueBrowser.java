@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -79,7 +80,7 @@ final class KafkaQueueBrowser implements QueueBrowser {
         Map<TopicPartition, OffsetAndMetadata> committed = consumer.committed(partitions, TIMEOUT);
         Map<TopicPartition, Long> begin = consumer.beginningOffsets(partitions, TIMEOUT);
         Map<TopicPartition, Long> end = consumer.endOffsets(partitions, TIMEOUT);
-        Set<TopicPartition> unread = new java.util.HashSet<>();
+        Set<TopicPartition> unread = new HashSet<>();
         for (TopicPartition partition : partitions) {
             OffsetAndMetadata done = committed.get(partition);
             long start = Math.max(begin.get(partition), done == null ? 0 : done.offset());
