@@ -31,6 +31,17 @@ abstract class BrokerCourierCommandSuite extends CourierCommandSuite {
         return CommandRunner.subprocess();
     }
 
+    /** A URL of this broker's scheme where nothing listens. */
+    protected abstract String unreachableUrl();
+
+    @Test
+    void health_exits_1_when_the_broker_cannot_be_reached() {
+        CommandRunner.Run run = runner().run("health", "--broker", unreachableUrl());
+
+        assertEquals(Courier.FAILED, run.exitCode(), run.toString());
+        assertTrue(run.out().startsWith("DOWN "), run.toString());
+    }
+
     @Test
     void dlq_replay_killed_half_way_loses_no_dead_letter() {
         int total = 400;

@@ -9,4 +9,9 @@ class KafkaCourierCommandTest extends BrokerCourierCommandSuite {
     protected String url() {
         return KafkaTestBroker.sharedUrl();
     }
+
+    @Override
+    protected String unreachableUrl() {
+        return "kafka://127.0.0.1:1";
+    }
 }

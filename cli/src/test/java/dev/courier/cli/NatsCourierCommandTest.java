@@ -14,4 +14,9 @@ class NatsCourierCommandTest extends BrokerCourierCommandSuite {
         Brokers.requireReachable("NATS", uri.getHost(), uri.getPort());
         return URL;
     }
+
+    @Override
+    protected String unreachableUrl() {
+        return "nats://127.0.0.1:1";
+    }
 }

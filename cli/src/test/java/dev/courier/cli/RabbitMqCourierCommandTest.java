@@ -14,4 +14,9 @@ class RabbitMqCourierCommandTest extends BrokerCourierCommandSuite {
         Brokers.requireReachable("RabbitMQ", uri.getHost(), uri.getPort());
         return URL;
     }
+
+    @Override
+    protected String unreachableUrl() {
+        return "amqp://guest:guest@127.0.0.1:1/";
+    }
 }
