@@ -1,5 +1,6 @@
 package dev.courier.spi;
 
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -52,6 +53,16 @@ public interface Transport extends AutoCloseable {
      */
     default void remove(Destination destination) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " has no ephemeral destinations");
+    }
+
+    /**
+     * The broker's own reply path for request/reply, if the transport has one. The default has
+     * none: core then carries replies through a {@linkplain Destination#temporaryQueue temporary
+     * queue} per bus, declared and removed through this interface, which needs
+     * {@link Capabilities.Feature#EPHEMERAL_DESTINATIONS}. Called once per bus; cheap.
+     */
+    default Optional<ReplyPath> replyPath() {
+        return Optional.empty();
     }
 
     /**
