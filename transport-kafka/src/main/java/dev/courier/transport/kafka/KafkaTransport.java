@@ -11,6 +11,7 @@ import dev.courier.spi.ConsumerSpec;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
+import dev.courier.spi.ReplyPath;
 import dev.courier.spi.Transport;
 import java.time.Duration;
 import java.util.List;
@@ -71,6 +72,8 @@ final class KafkaTransport implements Transport {
     private final AtomicInteger consumerNumbers = new AtomicInteger();
     private final Set<KafkaGroupConsumer> consumers = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Request/reply's inboxes: partitions of one shared reply topic. */
+    private final KafkaReplyTopic replies;
     private final AtomicBoolean probing = new AtomicBoolean();
     private volatile long lastProbe = System.nanoTime();
     private volatile ConnectionState state = ConnectionState.UP;
@@ -82,6 +85,7 @@ final class KafkaTransport implements Transport {
         // headers count toward the record's size, checked with the payload; no limit of their own
         this.capabilities = new Capabilities(settings.maxMessageBytes())
                 .withFeatures(Capabilities.Feature.EPHEMERAL_DESTINATIONS);
+        this.replies = new KafkaReplyTopic(settings, admin, producer, this::declare);
     }
 
     /**
@@ -162,6 +166,11 @@ final class KafkaTransport implements Transport {
     @Override
     public Capabilities capabilities() {
         return capabilities;
+    }
+
+    @Override
+    public Optional<ReplyPath> replyPath() {
+        return Optional.of(replies);
     }
 
     /** Creates the destination's topic when it is missing and loads its metadata into the producer. */
@@ -345,6 +354,7 @@ final class KafkaTransport implements Transport {
         for (KafkaGroupConsumer consumer : open) {
             consumer.awaitFinished(deadline);
         }
+        replies.close();
         try {
             producer.close(PRODUCER_CLOSE_TIMEOUT);
         } catch (RuntimeException e) {
