@@ -29,17 +29,7 @@ final class MemoryReplyPath implements ReplyPath {
     public ReplyInbox open(DeliverySink sink) {
         String address = PREFIX + UUID.randomUUID().toString().replace("-", "");
         broker.openInbox(address, sink);
-        return new ReplyInbox() {
-            @Override
-            public String address() {
-                return address;
-            }
-
-            @Override
-            public void close() {
-                broker.closeInbox(address);
-            }
-        };
+        return ReplyInbox.of(address, () -> broker.closeInbox(address));
     }
 
     @Override

@@ -24,6 +24,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -64,16 +65,23 @@ final class KafkaReplyTopic implements ReplyPath {
     private final Admin admin;
     private final KafkaProducer<byte[], byte[]> producer;
     private final Consumer<Destination> declare;
+    private final BiFunction<Envelope, ProducerRecord<byte[], byte[]>, CompletableFuture<Void>> produce;
     /** Reply topics seen to exist: Courier never deletes them. */
     private final Set<String> existing = ConcurrentHashMap.newKeySet();
     /** Runs the first existence check of a topic, which blocks on the admin client. */
     private final ExecutorService checks;
 
-    KafkaReplyTopic(KafkaSettings settings, Admin admin, KafkaProducer<byte[], byte[]> producer, Consumer<Destination> declare) {
+    /**
+     * @param declare creates a topic when missing (the transport's {@code declare})
+     * @param produce sends a record as the transport's publishes are sent, failures mapped alike
+     */
+    KafkaReplyTopic(KafkaSettings settings, Admin admin, KafkaProducer<byte[], byte[]> producer, Consumer<Destination> declare,
+                    BiFunction<Envelope, ProducerRecord<byte[], byte[]>, CompletableFuture<Void>> produce) {
         this.settings = settings;
         this.admin = admin;
         this.producer = producer;
         this.declare = declare;
+        this.produce = produce;
         ThreadPoolExecutor pool = new ThreadPoolExecutor(1, 1, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
                 NamedThreadFactory.forTransport("kafka", "reply-check"));
         pool.allowCoreThreadTimeOut(true);
@@ -105,22 +113,14 @@ final class KafkaReplyTopic implements ReplyPath {
         Thread thread = NamedThreadFactory.forTransport("kafka", "replies").newThread(poller);
         thread.start();
         log.debug("Reading replies for inbox {} from {}", id, partition);
-        return new ReplyInbox() {
-            @Override
-            public String address() {
-                return address;
+        return ReplyInbox.of(address, () -> {
+            poller.stop();
+            try {
+                thread.join(settings.connectTimeout().toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
-
-            @Override
-            public void close() {
-                poller.stop();
-                try {
-                    thread.join(settings.connectTimeout().toMillis());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        };
+        });
     }
 
     /** Polls one partition on its own thread and hands on the replies keyed with its inbox id. */
@@ -214,23 +214,7 @@ final class KafkaReplyTopic implements ReplyPath {
     }
 
     private CompletableFuture<Void> produce(Envelope reply, String topic, int partition) {
-        ProducerRecord<byte[], byte[]> record = KafkaRecords.toRecord(reply, topic, partition);
-        CompletableFuture<Void> sent = new CompletableFuture<>();
-        try {
-            producer.send(record, (metadata, failure) -> {
-                if (failure == null) {
-                    sent.complete(null);
-                } else {
-                    sent.completeExceptionally(new PublishException("Kafka at " + settings.bootstrapServers()
-                            + " did not accept reply " + reply.id() + " for " + topic + "/" + partition + ": "
-                            + KafkaTransport.why(settings, failure), settings.safe(failure)));
-                }
-            });
-        } catch (RuntimeException e) {
-            sent.completeExceptionally(new PublishException("could not send reply " + reply.id() + " to " + topic + "/"
-                    + partition + ": " + KafkaTransport.why(settings, e), settings.safe(e)));
-        }
-        return sent;
+        return produce.apply(reply, KafkaRecords.toRecord(reply, topic, partition));
     }
 
     /** Stops the existence checks; the inboxes were closed by their buses. */

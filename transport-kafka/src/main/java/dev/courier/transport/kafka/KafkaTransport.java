@@ -85,7 +85,7 @@ final class KafkaTransport implements Transport {
         // headers count toward the record's size, checked with the payload; no limit of their own
         this.capabilities = new Capabilities(settings.maxMessageBytes())
                 .withFeatures(Capabilities.Feature.EPHEMERAL_DESTINATIONS);
-        this.replies = new KafkaReplyTopic(settings, admin, producer, this::declare);
+        this.replies = new KafkaReplyTopic(settings, admin, producer, this::declare, this::produce);
     }
 
     /**
@@ -283,7 +283,11 @@ final class KafkaTransport implements Transport {
                 partition = Math.floorMod(roundRobin.getAndIncrement(), count);
             }
         }
-        ProducerRecord<byte[], byte[]> record = KafkaRecords.toRecord(envelope, topic, partition);
+        return produce(envelope, KafkaRecords.toRecord(envelope, topic, partition));
+    }
+
+    /** Sends {@code record} (of {@code envelope}); the stage completes once the broker confirmed it. */
+    CompletableFuture<Void> produce(Envelope envelope, ProducerRecord<byte[], byte[]> record) {
         CompletableFuture<Void> sent = new CompletableFuture<>();
         try {
             producer.send(record, (metadata, failure) -> {

@@ -59,22 +59,12 @@ final class NatsInbox implements ReplyPath {
         });
         dispatcher.subscribe(subject);
         flush("subscribe to reply inbox " + subject);
-        return new ReplyInbox() {
-            @Override
-            public String address() {
-                return subject;
+        return ReplyInbox.of(subject, () -> {
+            connection.closeDispatcher(dispatcher);
+            if (connection.getStatus() == Connection.Status.CONNECTED) {
+                flush("unsubscribe from reply inbox " + subject);
             }
-
-            @Override
-            public void close() {
-                if (dispatcher.isActive()) {
-                    connection.closeDispatcher(dispatcher);
-                    if (connection.getStatus() == Connection.Status.CONNECTED) {
-                        flush("unsubscribe from reply inbox " + subject);
-                    }
-                }
-            }
-        };
+        });
     }
 
     /** Waits until the server has processed what was sent so far (its PONG answers our PING). */

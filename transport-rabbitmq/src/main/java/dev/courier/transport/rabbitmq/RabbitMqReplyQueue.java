@@ -70,26 +70,18 @@ final class RabbitMqReplyQueue implements ReplyPath {
                     AmqpLink.Failures.showsPassword(e, settings) ? null : e);
         }
         log.debug("Consuming replies from exclusive queue {}", queue);
-        return new ReplyInbox() {
-            @Override
-            public String address() {
-                return queue;
-            }
-
-            @Override
-            public void close() {
-                try {
-                    if (channel.isOpen()) {
-                        channel.basicCancel(tag);
-                        channel.queueDelete(queue); // auto-delete would too, once the cancel is processed
-                    }
-                } catch (IOException | RuntimeException e) {
-                    log.debug("Could not delete reply queue {} (it goes with its connection): {}", queue, e.toString());
-                } finally {
-                    AmqpLink.closeQuietly(channel);
+        return ReplyInbox.of(queue, () -> {
+            try {
+                if (channel.isOpen()) {
+                    channel.basicCancel(tag);
+                    channel.queueDelete(queue); // auto-delete would too, once the cancel is processed
                 }
+            } catch (IOException | RuntimeException e) {
+                log.debug("Could not delete reply queue {} (it goes with its connection): {}", queue, e.toString());
+            } finally {
+                AmqpLink.closeQuietly(channel);
             }
-        };
+        });
     }
 
     @Override
