@@ -65,9 +65,9 @@ final class RequestReply {
     private final ScheduledExecutorService timers;
     private final long maxMessageBytes;
     private final Map<String, Pending<?>> pending = new ConcurrentHashMap<>();
-    private final Object replyQueueLock = new Object();
-    private volatile String replyQueue;
-    /** The native inbox and the threads completing its replies; set with {@link #replyQueue}, under its lock. */
+    private final Object replyLock = new Object();
+    private volatile String replyAddress;
+    /** The native inbox and the threads completing its replies; set with {@link #replyAddress}, under its lock. */
     private ReplyInbox inbox;
     private ExecutorService replyThreads;
     private boolean closed;
@@ -95,7 +95,7 @@ final class RequestReply {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("a request timeout must be positive: " + timeout);
         }
-        String replyTo = replyQueue();
+        String replyTo = replyAddress();
         String correlationId = UUID.randomUUID().toString();
         Pending<R> waiting = new Pending<>(correlationId, request.topic(), replyType, new CompletableFuture<>());
         pending.put(correlationId, waiting);
@@ -142,7 +142,7 @@ final class RequestReply {
         for (String correlationId : List.copyOf(pending.keySet())) {
             fail(correlationId, closed());
         }
-        synchronized (replyQueueLock) {
+        synchronized (replyLock) {
             closed = true;
             if (inbox != null) {
                 try {
@@ -156,25 +156,25 @@ final class RequestReply {
     }
 
     /** The address of this bus's replies, its inbox opened (or reply queue created) on the first call. */
-    private String replyQueue() {
-        String name = replyQueue;
+    private String replyAddress() {
+        String name = replyAddress;
         if (name != null) {
             return name;
         }
-        synchronized (replyQueueLock) {
+        synchronized (replyLock) {
             if (closed) {
                 throw new IllegalStateException("the message bus (" + bus + ") is closed");
             }
-            if (replyQueue == null && path != null) {
-                replyQueue = openInbox();
-            } else if (replyQueue == null) {
+            if (replyAddress == null && path != null) {
+                replyAddress = openInbox();
+            } else if (replyAddress == null) {
                 WorkQueue<byte[]> queue = bus.temporaryQueue(byte[].class);
                 Route route = new Route(scheme, queue.name(), null);
                 queue.work(reply -> complete(route, reply),
                         ConsumerOptions.concurrency(REPLY_THREADS).withRetry(RetryPolicy.none()));
-                replyQueue = queue.name();
+                replyAddress = queue.name();
             }
-            return replyQueue;
+            return replyAddress;
         }
     }
 
@@ -187,14 +187,14 @@ final class RequestReply {
         ThreadPoolExecutor threads = new ThreadPoolExecutor(REPLY_THREADS, REPLY_THREADS, 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), new NamedThreads("courier-reply"));
         threads.allowCoreThreadTimeOut(true);
-        Route[] route = new Route[1];
         ReplyInbox opened;
         try {
             opened = path.open(delivery -> {
                 try {
                     threads.execute(() -> {
                         try {
-                            complete(route[0], received(delivery.envelope()));
+                            Message<byte[]> reply = received(delivery.envelope());
+                            complete(new Route(scheme, reply.topic(), null), reply);
                         } finally {
                             delivery.ack();
                         }
@@ -207,13 +207,13 @@ final class RequestReply {
             threads.shutdown();
             throw e;
         }
-        route[0] = new Route(scheme, opened.address(), null);
         inbox = opened;
         replyThreads = threads;
         log.debug("Opened reply inbox {} for {}", opened.address(), bus);
         return opened.address();
     }
 
+    /** A reply as a message; its topic is the inbox's address (transports name it in the envelope). */
     private static Message<byte[]> received(Envelope reply) {
         return new Message<>(reply.id(), reply.destination().name(), reply.key(), reply.headers(), reply.payload(),
                 reply.contentType(), reply.timestamp(), 1, reply.type());

@@ -21,8 +21,9 @@ public interface ReplyPath {
 
     /**
      * Opens an inbox: from now on every reply sent to its address reaches {@code sink}, until it
-     * is closed. Deliveries may arrive in any order; core acknowledges each at once (a transport
-     * that does not need acknowledgements may ignore them). Blocks until the broker confirms that
+     * is closed. Each delivered envelope names the inbox's address as its destination (for
+     * example {@code Destination.temporaryQueue(address)}). Deliveries may arrive in any order; core
+     * acknowledges each at once (a transport that does not need acknowledgements may ignore them). Blocks until the broker confirms that
      * replies reach the inbox.
      *
      * @throws dev.courier.api.CourierException when the broker refuses or cannot be reached
