@@ -129,4 +129,43 @@ class KafkaRequestReplyTest extends RequestReplySuite {
         assertTrue(why.contains(missing) && why.contains("does not exist"), why);
         assertFalse(KafkaTestBroker.exists(Destination.topic(missing)), "a reply created topic " + missing);
     }
+
+    @Test
+    void a_reply_sent_after_its_requester_closed_is_delivered_to_the_shared_topic_and_creates_nothing() throws Exception {
+        String topic = unique("after-close");
+        CountDownLatch received = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
+        CountDownLatch answered = new CountDownLatch(1);
+        List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Map<String, String> replyTo = new ConcurrentHashMap<>();
+        BusListener handled = new BusListener() {
+            @Override
+            public void handled(Route route, Message<byte[]> message, Duration duration, Throwable failure) {
+                if (failure != null) {
+                    failures.add(failure);
+                }
+                answered.countDown();
+            }
+        };
+        try (MessageBus responder = MessageBus.connect(url(), BusOptions.defaults().withListener(handled))) {
+            responder.respond(topic, "late", String.class, request -> {
+                replyTo.put("address", request.headers().get("courier-reply-to"));
+                received.countDown();
+                assertTrue(answer.await(60, TimeUnit.SECONDS), "the requester never closed");
+                return "too late";
+            }, ConsumerOptions.defaults().withRetry(RetryPolicy.none()));
+            MessageBus requester = MessageBus.connect(url());
+            requester.request(topic, "anyone?", String.class, Duration.ofMinutes(1));
+            assertTrue(received.await(60, TimeUnit.SECONDS), "the request never reached the responder");
+            requester.close(); // while the responder holds the request; then the reply goes
+
+            answer.countDown();
+
+            assertTrue(answered.await(60, TimeUnit.SECONDS), "the responder never finished");
+        }
+
+        assertEquals(List.of(), failures, "the late reply failed the responder");
+        assertFalse(replyInboxExists(replyTo.get("address")), "a topic or group named after the closed inbox exists");
+        assertTrue(KafkaTestBroker.exists(Destination.topic(KafkaReplyTopic.TOPIC)));
+    }
 }
