@@ -256,7 +256,7 @@ final class RequestReply {
             String replyTo = request.headers().get(Names.REPLY_TO);
             String correlationId = request.headers().get(Names.CORRELATION_ID);
             boolean answer = replyTo != null && correlationId != null
-                    && (path != null ? path.accepts(replyTo) : isReplyQueue(replyTo));
+                    && (isInbox(replyTo) || isReplyQueue(replyTo));
             Object reply;
             try {
                 reply = responder.respond(request);
@@ -282,7 +282,16 @@ final class RequestReply {
         }, options);
     }
 
-    /** True when {@code name} is a temporary queue name a bus generates, the only kind a reply goes to. */
+    /** True when {@code address} is an inbox of the transport's reply path. */
+    private boolean isInbox(String address) {
+        return path != null && path.accepts(address);
+    }
+
+    /**
+     * True when {@code name} is a temporary queue name a bus generates, the only other kind a reply
+     * goes to: that of a requester on the fallback path (a transport without a reply path, or a
+     * Courier version before it had one, while a rolling upgrade runs).
+     */
     private static boolean isReplyQueue(String name) {
         try {
             Names.queue(name);
@@ -297,8 +306,8 @@ final class RequestReply {
         headers.putAll(extra);
         headers.put(Names.CORRELATION_ID, correlationId);
         // a native address is the transport's own, never renamed; a temporary queue's name follows the name rule
-        Destination destination = path != null ? Destination.temporaryQueue(replyTo)
-                : bus.onBroker(Destination.temporaryQueue(replyTo));
+        boolean inbox = isInbox(replyTo);
+        Destination destination = inbox ? Destination.temporaryQueue(replyTo) : bus.onBroker(Destination.temporaryQueue(replyTo));
         Payloads.Encoded encoded = payloads.encode(payload);
         if (encoded.bytes().length > maxMessageBytes) {
             throw new MessageTooLargeException(destination.toString(), encoded.bytes().length, maxMessageBytes);
@@ -306,7 +315,7 @@ final class RequestReply {
         Envelope envelope = new Envelope(MessageIds.next(), destination, null, headers, encoded.bytes(),
                 encoded.contentType(), Instant.ofEpochMilli(System.currentTimeMillis()), null);
         try {
-            (path != null ? bus.sendReply(path, replyTo, envelope) : bus.sendToDeclared(envelope)).get();
+            (inbox ? bus.sendReply(path, replyTo, envelope) : bus.sendToDeclared(envelope)).get();
         } catch (ExecutionException e) {
             throw e.getCause() instanceof Exception cause ? cause : e;
         }
