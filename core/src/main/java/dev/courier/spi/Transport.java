@@ -1,5 +1,6 @@
 package dev.courier.spi;
 
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -81,6 +82,16 @@ public interface Transport extends AutoCloseable {
     default Consumer tail(Destination topic, DeliverySink sink) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot tail topics; subscribe to " + topic
                 + " with a group instead");
+    }
+
+    /**
+     * The broker's own reply path for request/reply, if the transport has one. The default has
+     * none: core then carries replies through a {@linkplain Destination#temporaryQueue temporary
+     * queue} per bus, declared and removed through this interface, which needs
+     * {@link Capabilities.Feature#EPHEMERAL_DESTINATIONS}. Called once per bus; cheap.
+     */
+    default Optional<ReplyPath> replyPath() {
+        return Optional.empty();
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.courier.internal.memory;
 
+import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
 import java.util.Arrays;
@@ -20,6 +21,8 @@ final class MemoryBroker {
 
     private final Map<String, MemoryTopic> topics = new ConcurrentHashMap<>();
     private final Map<String, MemoryQueue> queues = new ConcurrentHashMap<>();
+    /** Open reply inboxes by address. */
+    private final Map<String, DeliverySink> inboxes = new ConcurrentHashMap<>();
 
     private volatile boolean up = true;
     private volatile CountDownLatch declarationsHeld;
@@ -114,6 +117,20 @@ final class MemoryBroker {
         } else {
             topics.remove(destination.name());
         }
+    }
+
+    /** Registers the reply inbox {@code address}: replies sent to it go to {@code sink}. */
+    void openInbox(String address, DeliverySink sink) {
+        inboxes.put(address, sink);
+    }
+
+    void closeInbox(String address) {
+        inboxes.remove(address);
+    }
+
+    /** The sink of the open inbox {@code address}, or {@code null}. */
+    DeliverySink inbox(String address) {
+        return inboxes.get(address);
     }
 
     /** True when {@code destination} was declared and not removed. */

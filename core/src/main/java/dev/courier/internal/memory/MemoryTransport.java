@@ -7,6 +7,8 @@ import dev.courier.spi.Consumer;
 import dev.courier.spi.ConsumerSpec;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Destination;
+import dev.courier.spi.ReplyPath;
+import java.util.Optional;
 import dev.courier.spi.Envelope;
 import dev.courier.spi.QueueBrowser;
 import dev.courier.spi.Transport;
@@ -34,8 +36,12 @@ final class MemoryTransport implements Transport {
     /** Expires deliveries held past the ack deadline; {@code null} without one. */
     private final ScheduledExecutorService deadlines;
 
-    MemoryTransport(MemoryBroker broker, Capabilities capabilities) {
+    /** The in-process reply path, or {@code null} to leave replies to core's temporary queues. */
+    private final ReplyPath replies;
+
+    MemoryTransport(MemoryBroker broker, Capabilities capabilities, boolean inboxes) {
         this.broker = broker;
+        this.replies = inboxes ? new MemoryReplyPath(broker) : null;
         this.capabilities = capabilities;
         this.deadlines = capabilities.ackDeadline().rule() == AckDeadline.Rule.NONE ? null
                 : Executors.newSingleThreadScheduledExecutor(task -> {
@@ -48,6 +54,11 @@ final class MemoryTransport implements Transport {
     @Override
     public Capabilities capabilities() {
         return capabilities;
+    }
+
+    @Override
+    public Optional<ReplyPath> replyPath() {
+        return Optional.ofNullable(replies);
     }
 
     @Override

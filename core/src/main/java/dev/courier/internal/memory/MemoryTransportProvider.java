@@ -44,12 +44,17 @@ public final class MemoryTransportProvider implements TransportProvider {
         int maxNameLength = given.integer("maxNameLength", NameRule.COURIER.maxLength(), 16, Integer.MAX_VALUE);
         String nameCharacters = given.string("nameCharacters", NameRule.COURIER.otherCharacters());
         long ackDeadlineMs = given.longValue("ackDeadlineMs", 0, 0, Long.MAX_VALUE);
+        String replies = given.string("replies", "inbox");
+        if (!replies.equals("inbox") && !replies.equals("temporaryQueue")) {
+            throw new IllegalArgumentException("memory option replies must be 'inbox' (in-process reply path) or"
+                    + " 'temporaryQueue' (core's fallback, as for a transport without a reply path): " + replies);
+        }
         given.requireAllKnown();
         Capabilities capabilities = new Capabilities(maxBytes)
                 .withHeaderLimits(maxHeaders, maxHeaderBytes)
                 .withNames(new NameRule(maxNameLength, nameCharacters))
                 .withFeatures(Capabilities.Feature.EPHEMERAL_DESTINATIONS)
                 .withAckDeadline(ackDeadlineMs == 0 ? AckDeadline.none() : AckDeadline.coreExtends(Duration.ofMillis(ackDeadlineMs)));
-        return new MemoryTransport(MemoryBroker.named(name), capabilities);
+        return new MemoryTransport(MemoryBroker.named(name), capabilities, replies.equals("inbox"));
     }
 }

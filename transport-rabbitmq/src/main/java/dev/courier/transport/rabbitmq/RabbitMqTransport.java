@@ -11,12 +11,14 @@ import dev.courier.spi.ConsumerSpec;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
+import dev.courier.spi.ReplyPath;
 import dev.courier.spi.NamedThreadFactory;
 import dev.courier.spi.QueueBrowser;
 import dev.courier.spi.TlsTrust;
 import dev.courier.spi.Transport;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -71,6 +73,8 @@ final class RabbitMqTransport implements Transport {
     private volatile AmqpLink consuming; // created by the first consume()
     private final Set<RabbitMqConsumer> consumers = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closing = new AtomicBoolean();
+    /** Request/reply's inboxes: an exclusive queue per bus on the consuming connection. */
+    private final RabbitMqReplyQueue replies;
     private volatile boolean closed;
 
     private RabbitMqTransport(RabbitMqSettings settings, ConnectionFactory factory, ExecutorService dispatch,
@@ -91,6 +95,7 @@ final class RabbitMqTransport implements Transport {
                 task.run();
             }
         });
+        this.replies = new RabbitMqReplyQueue(this::consumingLink, publisher, settings);
         long sweep = Math.max(10, Math.min(1000, settings.confirmTimeout().toMillis() / 4));
         timers.scheduleWithFixedDelay(publisher::expire, sweep, sweep, TimeUnit.MILLISECONDS);
     }
@@ -193,6 +198,11 @@ final class RabbitMqTransport implements Transport {
                     + envelope.destination() + ": the RabbitMQ transport for " + settings.address() + " is closed"));
         }
         return publisher.send(envelope);
+    }
+
+    @Override
+    public Optional<ReplyPath> replyPath() {
+        return Optional.of(replies);
     }
 
     @Override
