@@ -65,6 +65,9 @@ public final class SignupGrpcApp implements Callable<Integer> {
     @Option(names = "--serve", description = "serve until stopped instead of driving the app")
     boolean serve;
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     private final PrintStream out;
 
     SignupGrpcApp(PrintStream out) {
@@ -94,7 +97,7 @@ public final class SignupGrpcApp implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (count < 1 || timeout < 1) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--count and --timeout must be at least 1");
+            throw new CommandLine.ParameterException(spec.commandLine(), "--count and --timeout must be at least 1");
         }
         EmailService email = new EmailService();
         AnalyticsService analytics = new AnalyticsService();

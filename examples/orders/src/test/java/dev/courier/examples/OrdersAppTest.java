@@ -1,0 +1,51 @@
+package dev.courier.examples;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** The orders app end to end on memory:// and an in-memory H2, checked by its summary line. */
+class OrdersAppTest {
+
+    /** What one run printed and returned. */
+    record Run(int exitCode, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = OrdersApp.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void every_order_is_charged_and_invoiced_or_dead_lettered() {
+        Run run = run("--broker", "memory://orders-app", "--count", "40");
+
+        assertEquals(0, run.exitCode(), run.out() + run.err());
+        assertTrue(run.out().contains("summary: orders 40, placed 40, charged 36 (retried "), run.out());
+        assertTrue(run.out().contains("dead-lettered 4, invoiced 36"), run.out());
+        assertTrue(run.out().contains(": card declined for order-"), run.out());
+    }
+
+    @Test
+    void a_bad_option_is_a_usage_error() {
+        Run run = run("--count", "0");
+
+        assertEquals(64, run.exitCode());
+        assertTrue(run.err().contains("--count"), run.err());
+    }
+
+    @Test
+    void an_unknown_scheme_is_a_one_line_error() {
+        Run run = run("--broker", "nope://host");
+
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().startsWith("error: no transport for scheme 'nope'"), run.err());
+    }
+}
