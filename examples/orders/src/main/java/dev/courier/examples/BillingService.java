@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,8 +51,14 @@ final class BillingService {
         }
     }
 
+    /** What happens to an order that could not be charged; throwing makes its dead letter be tried again. */
+    @FunctionalInterface
+    interface Unpaid {
+        void accept(OrderPlaced order) throws Exception;
+    }
+
     /** Starts charging, and reading the orders that could not be charged into {@code unpaid}. */
-    void start(MessageBus bus, Consumer<OrderPlaced> unpaid) {
+    void start(MessageBus bus, Unpaid unpaid) {
         invoices = bus.workQueue(InvoiceWorker.QUEUE, InvoiceJob.class);
         Subscription billing = bus.subscribe(Checkout.TOPIC, GROUP, OrderPlaced.class, this::charge,
                 ConsumerOptions.concurrency(4).withRetry(RETRY));

@@ -32,11 +32,14 @@ import picocli.CommandLine.Option;
  * An order flow that uses every pattern: checkout asks pricing for a quote (request/reply) and
  * saves the order with its {@code OrderPlaced} in one transaction (outbox, relayed to the
  * broker); billing charges it (retried when the processor times out, dead-lettered when the card
- * is declined); a paid order's invoice is a job on a work queue. The app places {@code --count}
- * orders, prints live progress and a summary, and exits with 1 when any order is unaccounted for.
+ * is declined); a paid order's invoice is a job on a work queue, and the customer of an unpaid
+ * order gets a payment reminder that the broker holds back until it is due (delayed delivery).
+ * The app places {@code --count} orders, prints live progress and a summary, and exits with 1
+ * when any order is unaccounted for.
  */
 @Command(name = "orders", mixinStandardHelpOptions = true, sortOptions = false, exitCodeOnInvalidInput = 64,
-        description = "Checkout, pricing (request/reply), outbox, billing (retries, dead letters), invoices (work queue).")
+        description = "Checkout, pricing (request/reply), outbox, billing (retries, dead letters), invoices (work queue),"
+                + " payment reminders (delayed delivery).")
 public final class OrdersApp implements Callable<Integer> {
 
     @Option(names = "--broker", paramLabel = "URL", defaultValue = "${env:COURIER_URL:-memory://}",
@@ -50,6 +53,9 @@ public final class OrdersApp implements Callable<Integer> {
     @Option(names = "--decline-every", defaultValue = "10",
             description = "every Nth order pays with a card that is always declined (default: ${DEFAULT-VALUE}; 0 for none)")
     int declineEvery;
+    @Option(names = "--reminder-delay", paramLabel = "SECONDS", defaultValue = "2",
+            description = "a payment reminder for an unpaid order is due this long after its charge failed (default: ${DEFAULT-VALUE})")
+    int reminderDelay;
     @Option(names = "--timeout", defaultValue = "60", description = "seconds to wait for the flow to settle (default: ${DEFAULT-VALUE})")
     int timeout;
 
@@ -84,9 +90,9 @@ public final class OrdersApp implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (count < 1 || timeout < 1 || declineEvery < 0) {
+        if (count < 1 || timeout < 1 || declineEvery < 0 || reminderDelay < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--count and --timeout must be at least 1, --decline-every at least 0");
+                    "--count and --timeout must be at least 1, --decline-every and --reminder-delay at least 0");
         }
         // the app lists its dead letters itself; the per-letter warning would only repeat them
         ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("dev.courier.internal.DeadLetterStep"))
@@ -98,6 +104,7 @@ public final class OrdersApp implements Callable<Integer> {
         PricingService pricing = new PricingService();
         BillingService billing = new BillingService();
         InvoiceWorker invoices = new InvoiceWorker();
+        ReminderService reminders = new ReminderService(Duration.ofSeconds(reminderDelay));
         try (HikariDataSource database = new HikariDataSource(pool);
              MessageBus bus = MessageBus.connect(broker)) {
             Outbox outbox = Outbox.create(database, BusOptions.defaults(),
@@ -107,14 +114,16 @@ public final class OrdersApp implements Callable<Integer> {
                     + ": " + count + " orders, every " + (declineEvery == 0 ? "no" : declineEvery + "th") + " card declined");
             pricing.start(bus);
             invoices.start(bus);
-            billing.start(bus, unpaid -> { });
+            reminders.start(bus);
+            billing.start(bus, unpaid -> reminders.schedule(bus, unpaid));
             try (OutboxRelay relay = outbox.startRelay(bus)) {
-                return drive(new Checkout(bus, database, outbox), billing, invoices);
+                return drive(new Checkout(bus, database, outbox), billing, invoices, reminders);
             }
         }
     }
 
-    private int drive(Checkout checkout, BillingService billing, InvoiceWorker invoices) throws InterruptedException {
+    private int drive(Checkout checkout, BillingService billing, InvoiceWorker invoices, ReminderService reminders)
+            throws InterruptedException {
         String run = UUID.randomUUID().toString().substring(0, 8);
         List<String> skus = new ArrayList<>(new TreeMap<>(PricingService.PRICES).keySet());
         Set<String> placed = ConcurrentHashMap.newKeySet();
@@ -129,6 +138,8 @@ public final class OrdersApp implements Callable<Integer> {
                 .counter("retried", () -> billing.retried().size())
                 .counter("dead-lettered", () -> billing.deadLettered().size())
                 .counter("invoiced", () -> invoices.invoiced().size())
+                .counter("reminders due", () -> reminders.scheduled().size() - reminders.sent().size())
+                .counter("reminded", () -> reminders.sent().size())
                 .start()) {
             List<Future<?>> orders = new ArrayList<>();
             for (int i = 0; i < count; i++) {
@@ -159,7 +170,9 @@ public final class OrdersApp implements Callable<Integer> {
             placed.stream().filter(id -> !declined.contains(id)).forEach(paid::add);
             settled = Expectation.await(() -> billing.charged().containsAll(paid)
                     && billing.deadLettered().keySet().containsAll(declined)
-                    && invoices.invoiced().containsAll(paid), Duration.ofSeconds(timeout));
+                    && invoices.invoiced().containsAll(paid)
+                    && (reminders.unsupported() != null || reminders.sent().keySet().containsAll(declined)),
+                    Duration.ofSeconds(timeout));
             elapsed = progress.elapsedSeconds();
         } finally {
             shoppers.shutdownNow();
@@ -168,8 +181,13 @@ public final class OrdersApp implements Callable<Integer> {
         long retried = placed.stream().filter(billing.retried()::contains).count();
         long deadLettered = placed.stream().filter(billing.deadLettered()::containsKey).count();
         long invoiced = placed.stream().filter(invoices.invoiced()::contains).count();
-        out.printf("summary: orders %d, placed %d, charged %d (retried %d), dead-lettered %d, invoiced %d, elapsed %.2fs%n",
-                count, placed.size(), charged, retried, deadLettered, invoiced, elapsed);
+        long reminded = placed.stream().filter(reminders.sent()::containsKey).count();
+        long early = placed.stream().filter(id -> Boolean.FALSE.equals(reminders.sent().get(id))).count();
+        out.printf("summary: orders %d, placed %d, charged %d (retried %d), dead-lettered %d, invoiced %d, %s, elapsed %.2fs%n",
+                count, placed.size(), charged, retried, deadLettered, invoiced, reminders.unsupported() != null
+                        ? "no reminders (" + reminders.unsupported() + ")"
+                        : "reminded " + reminded + " (due " + reminders.delay().toSeconds() + "s after the failed charge, early " + early + ")",
+                elapsed);
         placed.stream().filter(billing.deadLettered()::containsKey).sorted().limit(5)
                 .forEach(id -> out.println("  dead letter " + id + ": " + billing.deadLettered().get(id)));
         if (!failures.isEmpty()) {
@@ -178,7 +196,7 @@ public final class OrdersApp implements Callable<Integer> {
         if (!settled) {
             throw new AppFailure("not every order was accounted for within " + timeout + "s: of " + placed.size()
                     + " placed, " + declined.size() + " with a declined card, " + charged + " were charged, "
-                    + deadLettered + " dead-lettered and " + invoiced + " invoiced");
+                    + deadLettered + " dead-lettered, " + invoiced + " invoiced and " + reminded + " reminded");
         }
         return 0;
     }

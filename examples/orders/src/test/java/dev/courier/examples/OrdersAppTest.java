@@ -24,12 +24,12 @@ class OrdersAppTest {
     }
 
     @Test
-    void every_order_is_charged_and_invoiced_or_dead_lettered() {
-        Run run = run("--broker", "memory://orders-app", "--count", "40");
+    void every_order_is_charged_and_invoiced_or_dead_lettered_and_reminded_later() {
+        Run run = run("--broker", "memory://orders-app", "--count", "40", "--reminder-delay", "1");
 
         assertEquals(0, run.exitCode(), run.out() + run.err());
         assertTrue(run.out().contains("summary: orders 40, placed 40, charged 36 (retried "), run.out());
-        assertTrue(run.out().contains("dead-lettered 4, invoiced 36"), run.out());
+        assertTrue(run.out().contains("dead-lettered 4, invoiced 36, reminded 4 (due 1s after the failed charge"), run.out());
         assertTrue(run.out().contains(": card declined for order-"), run.out());
     }
 
