@@ -3,14 +3,12 @@ package dev.courier.examples;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import dev.courier.api.BusOptions;
-import dev.courier.api.CourierException;
 import dev.courier.api.MessageBus;
 import dev.courier.examples.OrderEvents.OrderPlaced;
 import dev.courier.jdbc.Outbox;
 import dev.courier.jdbc.OutboxOptions;
 import dev.courier.jdbc.OutboxRelay;
 import java.io.PrintStream;
-import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -74,18 +72,7 @@ public final class OrdersApp implements Callable<Integer> {
 
     /** Runs the app; returns the exit code (0 ok, 1 something was lost, 2 error, 64 usage). */
     static int run(String[] args, PrintStream out, PrintStream err) {
-        return new CommandLine(new OrdersApp(out))
-                .setOut(new PrintWriter(out, true)).setErr(new PrintWriter(err, true))
-                .setExecutionExceptionHandler((e, cmd, parsed) -> {
-                    if (e instanceof AppFailure) {
-                        err.println("FAILED: " + e.getMessage());
-                        return 1;
-                    }
-                    boolean known = e instanceof CourierException || e instanceof IllegalArgumentException;
-                    err.println("error: " + (known ? e.getMessage() : e.toString()));
-                    return known ? 2 : 1;
-                })
-                .execute(args);
+        return ExampleCommand.execute(new OrdersApp(out), args, out, err);
     }
 
     @Override

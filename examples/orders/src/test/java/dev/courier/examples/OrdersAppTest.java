@@ -3,29 +3,18 @@ package dev.courier.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /** The orders app end to end on memory:// and an in-memory H2, checked by its summary line. */
 class OrdersAppTest {
 
-    /** What one run printed and returned. */
-    record Run(int exitCode, String out, String err) {
-    }
-
-    static Run run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = OrdersApp.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    static ExampleAppsTest.Run run(String... args) {
+        return ExampleRun.of(OrdersApp::run, args);
     }
 
     @Test
     void every_order_is_charged_and_invoiced_or_dead_lettered_and_reminded_later() {
-        Run run = run("--broker", "memory://orders-app", "--count", "40", "--reminder-delay", "1");
+        ExampleAppsTest.Run run = run("--broker", "memory://orders-app", "--count", "40", "--reminder-delay", "1");
 
         assertEquals(0, run.exitCode(), run.out() + run.err());
         assertTrue(run.out().contains("summary: orders 40, placed 40, charged 36 (retried "), run.out());
@@ -35,7 +24,7 @@ class OrdersAppTest {
 
     @Test
     void a_bad_option_is_a_usage_error() {
-        Run run = run("--count", "0");
+        ExampleAppsTest.Run run = run("--count", "0");
 
         assertEquals(64, run.exitCode());
         assertTrue(run.err().contains("--count"), run.err());
@@ -43,7 +32,7 @@ class OrdersAppTest {
 
     @Test
     void an_unknown_scheme_is_a_one_line_error() {
-        Run run = run("--broker", "nope://host");
+        ExampleAppsTest.Run run = run("--broker", "nope://host");
 
         assertEquals(2, run.exitCode());
         assertTrue(run.err().startsWith("error: no transport for scheme 'nope'"), run.err());

@@ -21,7 +21,7 @@ class OrdersOnBrokersTest {
     @ParameterizedTest(name = "orders on {0}")
     @MethodSource("brokers")
     void orders_runs_unchanged(ExampleAppsOnBrokersTest.Broker broker) {
-        OrdersAppTest.Run run = OrdersAppTest.run("--broker", broker.reachableUrl(), "--count", "20", "--reminder-delay", "1");
+        ExampleAppsTest.Run run = OrdersAppTest.run("--broker", broker.reachableUrl(), "--count", "20", "--reminder-delay", "1");
 
         assertEquals(0, run.exitCode(), run.out() + run.err());
         assertTrue(run.out().contains("summary: orders 20, placed 20, charged 18 (retried "), run.out());
@@ -33,7 +33,7 @@ class OrdersOnBrokersTest {
     @Test
     void orders_saves_orders_and_their_events_together_in_postgresql() {
         Brokers.requireReachable("PostgreSQL", "127.0.0.1", 5432);
-        OrdersAppTest.Run run = OrdersAppTest.run("--broker", "memory://orders-postgresql", "--count", "20",
+        ExampleAppsTest.Run run = OrdersAppTest.run("--broker", "memory://orders-postgresql", "--count", "20",
                 "--reminder-delay", "1", "--db", "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
 
         assertEquals(0, run.exitCode(), run.out() + run.err());

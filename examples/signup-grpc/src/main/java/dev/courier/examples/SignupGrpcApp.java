@@ -80,18 +80,7 @@ public final class SignupGrpcApp implements Callable<Integer> {
 
     /** Runs the app; returns the exit code (0 ok, 1 something was lost, 2 error, 64 usage). */
     static int run(String[] args, PrintStream out, PrintStream err) {
-        CommandLine command = new CommandLine(new SignupGrpcApp(out))
-                .setOut(new java.io.PrintWriter(out, true)).setErr(new java.io.PrintWriter(err, true))
-                .setExecutionExceptionHandler((e, cmd, parsed) -> {
-                    if (e instanceof AppFailure) {
-                        err.println("FAILED: " + e.getMessage());
-                        return 1;
-                    }
-                    boolean known = e instanceof dev.courier.api.CourierException || e instanceof IllegalArgumentException;
-                    err.println("error: " + (known ? e.getMessage() : e.toString()));
-                    return known ? 2 : 1;
-                });
-        return command.execute(args);
+        return ExampleCommand.execute(new SignupGrpcApp(out), args, out, err);
     }
 
     @Override

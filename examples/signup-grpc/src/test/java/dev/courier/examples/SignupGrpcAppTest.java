@@ -3,24 +3,13 @@ package dev.courier.examples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /** The signup-grpc app end to end (Netty on a free local port) on memory://, checked by its summary line. */
 class SignupGrpcAppTest {
 
-    /** What one run printed and returned. */
-    record Run(int exitCode, String out, String err) {
-    }
-
-    static Run run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = SignupGrpcApp.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    static ExampleAppsTest.Run run(String... args) {
+        return ExampleRun.of(SignupGrpcApp::run, args);
     }
 
     /** The summary a run of {@code count} calls prints when nothing was lost or duplicated. */
@@ -32,7 +21,7 @@ class SignupGrpcAppTest {
 
     @Test
     void every_created_user_reaches_both_services_once_and_retries_get_the_same_event() {
-        Run run = run("--broker", "memory://signup-grpc-app", "--count", "50");
+        ExampleAppsTest.Run run = run("--broker", "memory://signup-grpc-app", "--count", "50");
 
         assertEquals(0, run.exitCode(), run.out() + run.err());
         assertTrue(run.out().contains("summary: " + complete(50)), run.out());
@@ -40,7 +29,7 @@ class SignupGrpcAppTest {
 
     @Test
     void with_an_h2_database_users_and_their_events_commit_together() {
-        Run run = run("--broker", "memory://signup-grpc-app-h2", "--count", "30",
+        ExampleAppsTest.Run run = run("--broker", "memory://signup-grpc-app-h2", "--count", "30",
                 "--db", "jdbc:h2:mem:signup-grpc-app;DB_CLOSE_DELAY=-1");
 
         assertEquals(0, run.exitCode(), run.out() + run.err());
@@ -49,7 +38,7 @@ class SignupGrpcAppTest {
 
     @Test
     void a_bad_option_is_a_usage_error() {
-        Run run = run("--count", "many");
+        ExampleAppsTest.Run run = run("--count", "many");
 
         assertEquals(64, run.exitCode());
         assertTrue(run.err().contains("--count"), run.err());
@@ -57,7 +46,7 @@ class SignupGrpcAppTest {
 
     @Test
     void an_unknown_scheme_is_a_one_line_error() {
-        Run run = run("--broker", "nope://host");
+        ExampleAppsTest.Run run = run("--broker", "nope://host");
 
         assertEquals(2, run.exitCode());
         assertTrue(run.err().startsWith("error: no transport for scheme 'nope'"), run.err());

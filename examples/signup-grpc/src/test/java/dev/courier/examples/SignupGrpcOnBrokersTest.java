@@ -21,7 +21,7 @@ class SignupGrpcOnBrokersTest {
     @ParameterizedTest(name = "signup-grpc on {0}")
     @MethodSource("brokers")
     void signup_grpc_runs_unchanged(ExampleAppsOnBrokersTest.Broker broker) {
-        SignupGrpcAppTest.Run run = SignupGrpcAppTest.run("--broker", broker.reachableUrl(), "--count", "30");
+        ExampleAppsTest.Run run = SignupGrpcAppTest.run("--broker", broker.reachableUrl(), "--count", "30");
 
         assertEquals(0, run.exitCode(), run.out() + run.err());
         assertTrue(run.out().contains("summary: " + SignupGrpcAppTest.complete(30)), run.out());
@@ -30,7 +30,7 @@ class SignupGrpcOnBrokersTest {
     @Test
     void signup_grpc_saves_users_and_their_events_together_in_postgresql() {
         Brokers.requireReachable("PostgreSQL", "127.0.0.1", 5432);
-        SignupGrpcAppTest.Run run = SignupGrpcAppTest.run("--broker", "memory://signup-grpc-postgresql", "--count", "30",
+        ExampleAppsTest.Run run = SignupGrpcAppTest.run("--broker", "memory://signup-grpc-postgresql", "--count", "30",
                 "--db", "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
 
         assertEquals(0, run.exitCode(), run.out() + run.err());
