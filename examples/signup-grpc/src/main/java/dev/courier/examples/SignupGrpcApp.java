@@ -23,12 +23,14 @@ import io.grpc.stub.MetadataUtils;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -111,7 +113,7 @@ public final class SignupGrpcApp implements Callable<Integer> {
             try {
                 if (serve) {
                     out.println("try: grpcurl -plaintext -H 'idempotency-key: k-1' -d '{\"email\":\"ada@example.com\"}'"
-                            + " -proto signup.proto 127.0.0.1:" + server.getPort() + " courier.examples.signup.v1.Signup/CreateUser");
+                            + " -proto examples/signup-grpc/src/main/protobuf/signup.proto 127.0.0.1:" + server.getPort() + " courier.examples.signup.v1.Signup/CreateUser");
                     new CountDownLatch(1).await(); // until the process is stopped
                     return 0;
                 }
@@ -137,7 +139,7 @@ public final class SignupGrpcApp implements Callable<Integer> {
         Set<String> events = ConcurrentHashMap.newKeySet();
         AtomicInteger sameEventOnRetry = new AtomicInteger();
         AtomicInteger invalidAnswered = new AtomicInteger();
-        List<String> unexpected = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<String> unexpected = Collections.synchronizedList(new ArrayList<>());
         boolean done;
         double elapsed;
         try (Progress progress = new Progress(out, () -> email.handled().size() + analytics.handled().size())
@@ -183,7 +185,7 @@ public final class SignupGrpcApp implements Callable<Integer> {
             for (Future<?> call : calls) {
                 try {
                     call.get();
-                } catch (java.util.concurrent.ExecutionException e) {
+                } catch (ExecutionException e) {
                     unexpected.add(e.getCause().toString());
                 }
             }

@@ -9,6 +9,8 @@ import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.Deadline;
 import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
@@ -71,8 +73,8 @@ final class SignupGrpcService extends SignupGrpc.SignupImplBase {
     ServerServiceDefinition withMetadata() {
         ServerInterceptor metadata = new ServerInterceptor() {
             @Override
-            public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, R> call, Metadata headers,
-                                                                        io.grpc.ServerCallHandler<Q, R> next) {
+            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                                                                ServerCallHandler<Q, R> next) {
                 Context context = Context.current().withValue(CALL_KEY, headers.get(IDEMPOTENCY_KEY));
                 String parent = headers.get(TRACEPARENT);
                 if (parent != null) {
