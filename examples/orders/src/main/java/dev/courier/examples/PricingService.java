@@ -1,6 +1,8 @@
 package dev.courier.examples;
 
+import dev.courier.api.ConsumerOptions;
 import dev.courier.api.MessageBus;
+import dev.courier.api.RetryPolicy;
 import dev.courier.api.Subscription;
 import dev.courier.examples.OrderEvents.Quote;
 import dev.courier.examples.OrderEvents.QuoteRequest;
@@ -13,7 +15,9 @@ final class PricingService {
     static final Map<String, Long> PRICES = Map.of("book", 1_299L, "lamp", 3_450L, "mug", 899L);
 
     Subscription start(MessageBus bus) {
-        return bus.respond(TOPIC, "pricing", QuoteRequest.class, request -> quote(request.payload()));
+        // a price list lookup has nothing transient to wait out: a refusal is answered at once
+        return bus.respond(TOPIC, "pricing", QuoteRequest.class, request -> quote(request.payload()),
+                ConsumerOptions.defaults().withRetry(RetryPolicy.none()));
     }
 
     private static Quote quote(QuoteRequest request) {
