@@ -131,7 +131,7 @@ final class SignupGrpcService extends SignupGrpc.SignupImplBase {
                         .asRuntimeException());
             } else {
                 unavailable.incrementAndGet();
-                log.warn("Signup of {} not confirmed (idempotency-key {}): {}", request.getEmail(), key, cause.toString());
+                log.warn("Signup not confirmed (idempotency-key {}): {}", key, cause.toString());
                 String what = cause instanceof PublishException ? "the broker did not confirm the UserCreated event"
                         : "the user could not be saved";
                 responses.onError(Status.UNAVAILABLE.withDescription(what + ", retry with the same idempotency-key: "
