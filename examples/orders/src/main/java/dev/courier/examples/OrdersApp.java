@@ -98,7 +98,7 @@ public final class OrdersApp implements Callable<Integer> {
                     OutboxOptions.defaults().withTable(Checkout.OUTBOX).withPollInterval(Duration.ofMillis(50)));
             Checkout.createTables(database, outbox);
             out.println("orders on " + Main.redact(broker) + " and " + Main.redact(url).replaceAll("(?i)(password=)[^&;]*", "$1***")
-                    + ": " + count + " orders, every " + (declineEvery == 0 ? "no" : declineEvery + "th") + " card declined");
+                    + ": " + count + " orders, " + (declineEvery == 0 ? "no" : "every " + declineEvery + "th") + " card declined");
             pricing.start(bus);
             invoices.start(bus);
             reminders.start(bus);

@@ -29,8 +29,8 @@ import javax.sql.DataSource;
  */
 final class Signups {
 
-    /** What a signup created: the user's id, the id of its event, and whether the key had been seen (database only). */
-    record Created(String userId, String eventId, boolean repeated) {
+    /** What a signup created (or, for a repeated idempotency key, had created): the user's id and the id of its event. */
+    record Created(String userId, String eventId) {
     }
 
     static final String USERS = "signup_grpc_users";
@@ -82,7 +82,7 @@ final class Signups {
             message = message.withHeaders(trace.get().child().toHeaders());
         }
         if (outbox == null) {
-            return bus.publish(message).thenApply(receipt -> new Created(userId, receipt.id(), false));
+            return bus.publish(message).thenApply(receipt -> new Created(userId, receipt.id()));
         }
         try {
             return CompletableFuture.completedFuture(store(message, userId, email, now));
@@ -96,7 +96,7 @@ final class Signups {
             connection.setAutoCommit(false);
             if (exists(connection, userId)) {
                 connection.rollback();
-                return new Created(userId, message.id(), true); // committed with its event by an earlier call
+                return new Created(userId, message.id()); // committed with its event by an earlier call
             }
             try (PreparedStatement insert = connection.prepareStatement(
                     "INSERT INTO " + USERS + " (id, email, created_at) VALUES (?, ?, ?)")) {
@@ -106,11 +106,11 @@ final class Signups {
                 insert.executeUpdate();
                 String id = outbox.publish(connection, message);
                 connection.commit();
-                return new Created(userId, id, false);
+                return new Created(userId, id);
             } catch (SQLException e) {
                 connection.rollback();
                 if (e.getSQLState() != null && e.getSQLState().startsWith("23") && exists(connection, userId)) {
-                    return new Created(userId, message.id(), true); // a concurrent retry won the insert
+                    return new Created(userId, message.id()); // a concurrent retry won the insert
                 }
                 throw e;
             }
