@@ -5,6 +5,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import dev.courier.api.BusOptions;
 import dev.courier.api.MessageBus;
 import dev.courier.api.TraceContext;
+import dev.courier.examples.Events.UserCreated;
 import dev.courier.examples.grpc.CreateUserRequest;
 import dev.courier.examples.grpc.CreateUserResponse;
 import dev.courier.examples.grpc.SignupGrpc;
@@ -25,6 +26,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -45,8 +47,9 @@ import picocli.CommandLine.Option;
  * the {@code UserCreated} event is durably published, or committed with the user to the outbox
  * with {@code --db}; the plain example's email and analytics services react behind the broker.
  * By default the app drives itself with {@code --count} calls (every tenth retried with its
- * idempotency key, plus two invalid ones) and checks that every service saw every user exactly
- * once by event id; with {@code --serve} it serves until stopped.
+ * idempotency key, plus two invalid ones, each call with a trace of its own) and checks that every
+ * service saw every user exactly once by event id and that each event continued its call's trace;
+ * with {@code --serve} it serves until stopped.
  */
 @Command(name = "signup-grpc", mixinStandardHelpOptions = true, sortOptions = false, exitCodeOnInvalidInput = 64,
         description = "gRPC front (Signup/CreateUser), events behind it; drives itself unless --serve.")
@@ -66,6 +69,9 @@ public final class SignupGrpcApp implements Callable<Integer> {
     int timeout;
     @Option(names = "--serve", description = "serve until stopped instead of driving the app")
     boolean serve;
+
+    /** The app's own group on {@code user.created}: checks that each event carries its caller's trace. */
+    static final String AUDIT_GROUP = "signup-grpc-audit";
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -117,7 +123,7 @@ public final class SignupGrpcApp implements Callable<Integer> {
                     new CountDownLatch(1).await(); // until the process is stopped
                     return 0;
                 }
-                return drive(server.getPort(), service, email, analytics);
+                return drive(bus, server.getPort(), service, email, analytics);
             } finally {
                 server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
                 if (relay != null) {
@@ -131,8 +137,13 @@ public final class SignupGrpcApp implements Callable<Integer> {
         }
     }
 
-    private int drive(int serverPort, SignupGrpcService service, EmailService email, AnalyticsService analytics)
-            throws InterruptedException {
+    private int drive(MessageBus bus, int serverPort, SignupGrpcService service, EmailService email,
+                      AnalyticsService analytics) throws InterruptedException {
+        // the trace each first call sent, and the traces each event arrived with
+        Map<String, String> sentTraces = new ConcurrentHashMap<>();
+        Map<String, Set<String>> receivedTraces = new ConcurrentHashMap<>();
+        bus.subscribe(UserService.TOPIC, AUDIT_GROUP, UserCreated.class, event -> TraceContext.of(event).ifPresent(trace ->
+                receivedTraces.computeIfAbsent(event.id(), id -> ConcurrentHashMap.newKeySet()).add(trace.traceId())));
         ManagedChannel channel = Grpc.newChannelBuilderForAddress("127.0.0.1", serverPort, InsecureChannelCredentials.create()).build();
         ExecutorService callers = Executors.newFixedThreadPool(8);
         String run = UUID.randomUUID().toString().substring(0, 8);
@@ -153,10 +164,12 @@ public final class SignupGrpcApp implements Callable<Integer> {
                 calls.add(callers.submit(() -> {
                     String key = "signup-" + run + "-" + n;
                     try {
-                        CreateUserResponse first = call(channel, "user" + n + "@example.com", key);
+                        TraceContext trace = TraceContext.newTrace();
+                        CreateUserResponse first = call(channel, "user" + n + "@example.com", key, trace);
+                        sentTraces.put(first.getEventId(), trace.traceId());
                         events.add(first.getEventId());
                         if (n % 10 == 0) { // a client that lost the answer retries with the same key
-                            CreateUserResponse retry = call(channel, "user" + n + "@example.com", key);
+                            CreateUserResponse retry = call(channel, "user" + n + "@example.com", key, TraceContext.newTrace());
                             if (retry.getEventId().equals(first.getEventId()) && retry.getUserId().equals(first.getUserId())) {
                                 sameEventOnRetry.incrementAndGet();
                             } else {
@@ -171,7 +184,7 @@ public final class SignupGrpcApp implements Callable<Integer> {
             for (String bad : List.of("not-an-email", "")) {
                 calls.add(callers.submit(() -> {
                     try {
-                        call(channel, bad, null);
+                        call(channel, bad, null, TraceContext.newTrace());
                         unexpected.add("'" + bad + "' was accepted");
                     } catch (StatusRuntimeException e) {
                         if (e.getStatus().getCode() == Status.Code.INVALID_ARGUMENT) {
@@ -189,7 +202,8 @@ public final class SignupGrpcApp implements Callable<Integer> {
                     unexpected.add(e.getCause().toString());
                 }
             }
-            done = Expectation.allHandled(events, Duration.ofSeconds(timeout), email.handled(), analytics.handled());
+            done = Expectation.allHandled(events, Duration.ofSeconds(timeout), email.handled(), analytics.handled())
+                    && Expectation.await(() -> continued(sentTraces, receivedTraces) == sentTraces.size(), Duration.ofSeconds(timeout));
             elapsed = progress.elapsedSeconds();
         } finally {
             callers.shutdownNow();
@@ -197,10 +211,10 @@ public final class SignupGrpcApp implements Callable<Integer> {
         }
         int retries = (count + 9) / 10;
         out.printf("summary: calls %d, users %d, retries answered with the same event %d/%d, invalid %d,"
-                        + " email handled %d, analytics handled %d, elapsed %.2fs%n",
+                        + " email handled %d, analytics handled %d, traces continued %d, elapsed %.2fs%n",
                 count + retries + 2, events.size(), sameEventOnRetry.get(), retries, invalidAnswered.get(),
                 events.size() - Expectation.missing(events, email.handled()),
-                events.size() - Expectation.missing(events, analytics.handled()), elapsed);
+                events.size() - Expectation.missing(events, analytics.handled()), continued(sentTraces, receivedTraces), elapsed);
         if (!unexpected.isEmpty()) {
             throw new AppFailure(unexpected.size() + " unexpected answer(s), first: " + unexpected.get(0));
         }
@@ -209,18 +223,25 @@ public final class SignupGrpcApp implements Callable<Integer> {
                     + " invalid calls, got " + events.size() + ", " + sameEventOnRetry.get() + " and " + invalidAnswered.get());
         }
         if (!done) {
-            throw new AppFailure("not every created user was handled by both services within " + timeout + "s");
+            throw new AppFailure("not every created user was handled by both services, with the caller's trace, within "
+                    + timeout + "s");
         }
         return 0;
     }
 
-    /** One CreateUser call with a 10 s deadline, an idempotency key (if given) and a new trace. */
-    private static CreateUserResponse call(ManagedChannel channel, String email, String key) {
+    /** Events that arrived carrying the trace of the call that created them. */
+    private static long continued(Map<String, String> sent, Map<String, Set<String>> received) {
+        return sent.entrySet().stream()
+                .filter(call -> received.getOrDefault(call.getKey(), Set.of()).contains(call.getValue())).count();
+    }
+
+    /** One CreateUser call with a 10 s deadline, an idempotency key (if given) and the caller's trace. */
+    private static CreateUserResponse call(ManagedChannel channel, String email, String key, TraceContext trace) {
         Metadata metadata = new Metadata();
         if (key != null) {
             metadata.put(SignupGrpcService.IDEMPOTENCY_KEY, key);
         }
-        metadata.put(SignupGrpcService.TRACEPARENT, TraceContext.newTrace().traceparent());
+        metadata.put(SignupGrpcService.TRACEPARENT, trace.traceparent());
         return SignupGrpc.newBlockingStub(channel)
                 .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(metadata))
                 .withDeadlineAfter(10, TimeUnit.SECONDS)

@@ -16,7 +16,8 @@ class SignupGrpcAppTest {
     static String complete(int count) {
         int retries = (count + 9) / 10;
         return "calls " + (count + retries + 2) + ", users " + count + ", retries answered with the same event "
-                + retries + "/" + retries + ", invalid 2, email handled " + count + ", analytics handled " + count;
+                + retries + "/" + retries + ", invalid 2, email handled " + count + ", analytics handled " + count
+                + ", traces continued " + count;
     }
 
     @Test
