@@ -29,7 +29,9 @@ import dev.courier.spi.ConsumerSpec;
 import dev.courier.spi.Consumer;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
+import dev.courier.spi.Secrets;
 import dev.courier.spi.Transport;
+import dev.courier.spi.Transports;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -116,8 +118,8 @@ public final class RealMessageBus implements MessageBus {
     public static MessageBus connect(String url, BusOptions options) {
         Objects.requireNonNull(url, "url");
         Objects.requireNonNull(options, "options");
-        Transport transport = TransportRegistry.open(url, options.transportOptions());
-        RealMessageBus bus = new RealMessageBus(TransportRegistry.redact(url), options, transport);
+        Transport transport = Transports.open(url, options.transportOptions());
+        RealMessageBus bus = new RealMessageBus(Secrets.redact(url), options, transport);
         log.info("Connected to {}", bus.url);
         return bus;
     }

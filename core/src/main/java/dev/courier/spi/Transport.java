@@ -55,6 +55,35 @@ public interface Transport extends AutoCloseable {
     }
 
     /**
+     * Opens a {@link QueueBrowser} on the work queue {@code queue} (declared before, by this or
+     * another process): read what waits without consuming it, remove single messages. Optional,
+     * for operator tools; the default refuses.
+     *
+     * @throws IllegalArgumentException when {@code queue} is not a queue
+     * @throws dev.courier.api.CourierException when the broker refuses or cannot be reached
+     */
+    default QueueBrowser browse(Destination queue) {
+        throw new UnsupportedOperationException(getClass().getSimpleName()
+                + " cannot browse queues; use a consumer to read " + queue);
+    }
+
+    /**
+     * Starts a temporary subscription to the topic {@code topic} for an observer (the
+     * {@code courier tail} command): every message published to it from now on goes to
+     * {@code sink}, in a group of its own that no other consumer shares and that the broker forgets
+     * when the consumer closes (or the connection ends). Existing groups are not touched: they
+     * receive and settle their messages as before. Settling these deliveries is allowed and
+     * changes nothing. Optional, for operator tools; the default refuses.
+     *
+     * @throws IllegalArgumentException when {@code topic} is not a topic
+     * @throws dev.courier.api.CourierException when the broker refuses or cannot be reached
+     */
+    default Consumer tail(Destination topic, DeliverySink sink) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot tail topics; subscribe to " + topic
+                + " with a group instead");
+    }
+
+    /**
      * The connection's state, cheap to call (a readiness probe may call it often). The default
      * says {@link ConnectionState#UP}; transports that can lose their connection report
      * {@code RECONNECTING} or {@code FAILED} truthfully.

@@ -148,6 +148,14 @@ final class MemoryBroker {
         return topic(topic).group(group);
     }
 
+    /** Forgets a topic's group and what it holds (a tail's group when the tail stops). */
+    void removeGroup(String topic, String group) {
+        MemoryTopic held = topics.get(topic);
+        if (held != null) {
+            held.remove(group);
+        }
+    }
+
     private MemoryTopic topic(String name) {
         return topics.computeIfAbsent(name, n -> new MemoryTopic(this));
     }
@@ -220,6 +228,12 @@ final class MemoryBroker {
                 groups = byName.values().toArray(new MemoryQueue[0]);
             }
             return queue;
+        }
+
+        synchronized void remove(String name) {
+            if (byName.remove(name) != null) {
+                groups = byName.values().toArray(new MemoryQueue[0]);
+            }
         }
     }
 }

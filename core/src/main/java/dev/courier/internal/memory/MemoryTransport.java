@@ -8,9 +8,11 @@ import dev.courier.spi.ConsumerSpec;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
+import dev.courier.spi.QueueBrowser;
 import dev.courier.spi.Transport;
 import dev.courier.spi.AckDeadline;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.CompletableFuture;
@@ -117,6 +119,36 @@ final class MemoryTransport implements Transport {
                 consumers.remove(consumer);
             }
         };
+    }
+
+    /** A group of its own, {@code tail-<uuid>}, removed from the topic when the consumer closes. */
+    @Override
+    public Consumer tail(Destination topic, DeliverySink sink) {
+        if (topic.isQueue()) {
+            throw new IllegalArgumentException("only a topic can be tailed: " + topic);
+        }
+        String group = "tail-" + UUID.randomUUID();
+        Consumer consumer = consume(new ConsumerSpec(topic, group, 1_000), sink);
+        return new Consumer() {
+            @Override
+            public void stopFetching() {
+                consumer.stopFetching();
+            }
+
+            @Override
+            public void close() {
+                consumer.close();
+                broker.removeGroup(topic.name(), group);
+            }
+        };
+    }
+
+    @Override
+    public QueueBrowser browse(Destination queue) {
+        if (!queue.isQueue()) {
+            throw new IllegalArgumentException("only a queue can be browsed: " + queue);
+        }
+        return new MemoryQueueBrowser(broker.queue(queue.name()));
     }
 
     @Override

@@ -11,6 +11,7 @@ import dev.courier.spi.ConsumerSpec;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
+import dev.courier.spi.QueueBrowser;
 import dev.courier.spi.Transport;
 import java.time.Duration;
 import java.util.List;
@@ -231,6 +232,24 @@ final class KafkaTransport implements Transport {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    @Override
+    public QueueBrowser browse(Destination queue) {
+        ensureOpen();
+        if (!queue.isQueue()) {
+            throw new IllegalArgumentException("only a queue can be browsed: " + queue);
+        }
+        return new KafkaQueueBrowser(settings, queue, this::send);
+    }
+
+    @Override
+    public Consumer tail(Destination topic, DeliverySink sink) {
+        ensureOpen();
+        if (topic.isQueue()) {
+            throw new IllegalArgumentException("only a topic can be tailed: " + topic);
+        }
+        return KafkaTail.start(settings, topic, sink);
     }
 
     /** Waits until the producer knows the topic's partitions, so later sends never wait for metadata. */

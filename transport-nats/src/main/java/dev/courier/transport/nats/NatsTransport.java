@@ -12,6 +12,7 @@ import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
 import dev.courier.spi.NamedThreadFactory;
+import dev.courier.spi.QueueBrowser;
 import dev.courier.spi.TlsTrust;
 import dev.courier.spi.Transport;
 import io.nats.client.Connection;
@@ -292,6 +293,24 @@ final class NatsTransport implements Transport {
                     + ": " + settings.scrub(e.getMessage()), e);
         }
         return consumer;
+    }
+
+    @Override
+    public QueueBrowser browse(Destination queue) {
+        ensureOpen();
+        if (!queue.isQueue()) {
+            throw new IllegalArgumentException("only a queue can be browsed: " + queue);
+        }
+        return new NatsQueueBrowser(management, queue, settings);
+    }
+
+    @Override
+    public Consumer tail(Destination topic, DeliverySink sink) {
+        ensureOpen();
+        if (topic.isQueue()) {
+            throw new IllegalArgumentException("only a topic can be tailed: " + topic);
+        }
+        return NatsTail.start(connection, topic, sink);
     }
 
     @Override

@@ -12,6 +12,7 @@ import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
 import dev.courier.spi.NamedThreadFactory;
+import dev.courier.spi.QueueBrowser;
 import dev.courier.spi.TlsTrust;
 import dev.courier.spi.Transport;
 import java.io.IOException;
@@ -229,6 +230,24 @@ final class RabbitMqTransport implements Transport {
         log.debug("Consuming {} from queue {} (prefetch {})", spec, queue,
                 Math.min(spec.maxInFlight(), settings.prefetchCap()));
         return consumer;
+    }
+
+    @Override
+    public QueueBrowser browse(Destination queue) {
+        ensureOpen();
+        if (!queue.isQueue()) {
+            throw new IllegalArgumentException("only a queue can be browsed: " + queue);
+        }
+        return new RabbitMqQueueBrowser(consumingLink(), queue, settings);
+    }
+
+    @Override
+    public Consumer tail(Destination topic, DeliverySink sink) {
+        ensureOpen();
+        if (topic.isQueue()) {
+            throw new IllegalArgumentException("only a topic can be tailed: " + topic);
+        }
+        return RabbitMqTail.start(consumingLink(), topic, sink, settings);
     }
 
     /** UP when connected; RECONNECTING while a connection is down (the client reconnects by itself). */
