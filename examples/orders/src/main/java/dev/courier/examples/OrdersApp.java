@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -35,55 +34,56 @@ import picocli.CommandLine.Option;
  * The app places {@code --count} orders, prints live progress and a summary, and exits with 1
  * when any order is unaccounted for.
  */
-@Command(name = "orders", mixinStandardHelpOptions = true, sortOptions = false, exitCodeOnInvalidInput = 64,
+@Command(name = "orders", mixinStandardHelpOptions = true, sortOptions = false,
         description = "Checkout, pricing (request/reply), outbox, billing (retries, dead letters), invoices (work queue),"
                 + " payment reminders (delayed delivery).")
-public final class OrdersApp implements Callable<Integer> {
+public final class OrdersApp extends AppOptions {
 
-    @Option(names = "--broker", paramLabel = "URL", defaultValue = "${env:COURIER_URL:-memory://}",
-            description = "memory:// (default, or $COURIER_URL), kafka://127.0.0.1:9092, amqp://guest:guest@127.0.0.1:5672/, nats://127.0.0.1:4222")
-    String broker;
+    int count = 40;
+    int declineEvery = 10;
+    int reminderDelay = 2;
+    int timeout = 60;
+
     @Option(names = "--db", paramLabel = "JDBC-URL",
-            description = "the orders database (default: an in-memory H2), e.g. jdbc:postgresql://127.0.0.1:5432/test?user=postgres")
+            description = "the orders database (default an in-memory H2), e.g. jdbc:postgresql://127.0.0.1:5432/test?user=postgres")
     String db;
-    @Option(names = "--count", defaultValue = "40", description = "orders to place (default: ${DEFAULT-VALUE})")
-    int count;
-    @Option(names = "--decline-every", defaultValue = "10",
-            description = "every Nth order pays with a card that is always declined (default: ${DEFAULT-VALUE}; 0 for none)")
-    int declineEvery;
-    @Option(names = "--reminder-delay", paramLabel = "SECONDS", defaultValue = "2",
-            description = "a payment reminder for an unpaid order is due this long after its charge failed (default: ${DEFAULT-VALUE})")
-    int reminderDelay;
-    @Option(names = "--timeout", defaultValue = "60", description = "seconds to wait for the flow to settle (default: ${DEFAULT-VALUE})")
-    int timeout;
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    @Option(names = "--count", paramLabel = "N", description = "orders to place (default 40)")
+    void count(String value) {
+        count = whole("--count", value, 1);
+    }
 
-    private final PrintStream out;
+    @Option(names = "--decline-every", paramLabel = "N",
+            description = "every Nth order pays with a card that is always declined (default 10; 0 for none)")
+    void declineEvery(String value) {
+        declineEvery = whole("--decline-every", value, 0);
+    }
 
-    OrdersApp(PrintStream out) {
-        this.out = out;
+    @Option(names = "--reminder-delay", paramLabel = "SECONDS",
+            description = "a payment reminder for an unpaid order is due this long after its charge failed (default 2)")
+    void reminderDelay(String value) {
+        reminderDelay = whole("--reminder-delay", value, 0);
+    }
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "how long to wait for the flow to settle (default 60)")
+    void timeout(String value) {
+        timeout = whole("--timeout", value, 1);
     }
 
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err));
     }
 
-    /** Runs the app; returns the exit code (0 ok, 1 something was lost, 2 error, 64 usage). */
+    /** Runs the app as the other examples run; returns the exit code (0 ok, 1 something was lost, 2 error, 64 usage). */
     static int run(String[] args, PrintStream out, PrintStream err) {
-        return ExampleCommand.execute(new OrdersApp(out), args, out, err);
+        OrdersApp app = new OrdersApp();
+        app.out = out;
+        return Main.execute(new CommandLine(app), args, out, err);
     }
 
     @Override
-    public Integer call() throws Exception {
-        if (count < 1 || timeout < 1 || declineEvery < 0 || reminderDelay < 0) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--count and --timeout must be at least 1, --decline-every and --reminder-delay at least 0");
-        }
-        // the app lists its dead letters itself; the per-letter warning would only repeat them
-        ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger("dev.courier.internal.DeadLetterStep"))
-                .setLevel(ch.qos.logback.classic.Level.ERROR);
+    int run(PrintStream out) throws Exception {
+        String broker = broker();
         String url = db != null ? db : "jdbc:h2:mem:orders-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
         HikariConfig pool = new HikariConfig();
         pool.setJdbcUrl(url);

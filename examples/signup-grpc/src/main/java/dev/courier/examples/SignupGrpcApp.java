@@ -29,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -51,51 +50,52 @@ import picocli.CommandLine.Option;
  * service saw every user exactly once by event id and that each event continued its call's trace;
  * with {@code --serve} it serves until stopped.
  */
-@Command(name = "signup-grpc", mixinStandardHelpOptions = true, sortOptions = false, exitCodeOnInvalidInput = 64,
+@Command(name = "signup-grpc", mixinStandardHelpOptions = true, sortOptions = false,
         description = "gRPC front (Signup/CreateUser), events behind it; drives itself unless --serve.")
-public final class SignupGrpcApp implements Callable<Integer> {
-
-    @Option(names = "--broker", paramLabel = "URL", defaultValue = "${env:COURIER_URL:-memory://}",
-            description = "memory:// (default, or $COURIER_URL), kafka://127.0.0.1:9092, amqp://guest:guest@127.0.0.1:5672/, nats://127.0.0.1:4222")
-    String broker;
-    @Option(names = "--port", description = "port to serve on (default: any free one; 9090 with --serve)")
-    Integer port;
-    @Option(names = "--db", paramLabel = "JDBC-URL",
-            description = "save each user and its event in one transaction (outbox), e.g. jdbc:postgresql://127.0.0.1:5432/test?user=postgres")
-    String db;
-    @Option(names = "--count", defaultValue = "100", description = "calls the app makes to itself (default: ${DEFAULT-VALUE})")
-    int count;
-    @Option(names = "--timeout", defaultValue = "60", description = "seconds to wait for the services (default: ${DEFAULT-VALUE})")
-    int timeout;
-    @Option(names = "--serve", description = "serve until stopped instead of driving the app")
-    boolean serve;
+public final class SignupGrpcApp extends AppOptions {
 
     /** The app's own group on {@code user.created}: checks that each event carries its caller's trace. */
     static final String AUDIT_GROUP = "signup-grpc-audit";
 
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    Integer port;
+    int count = 100;
+    int timeout = 60;
 
-    private final PrintStream out;
+    @Option(names = "--db", paramLabel = "JDBC-URL",
+            description = "save each user and its event in one transaction (outbox), e.g. jdbc:postgresql://127.0.0.1:5432/test?user=postgres")
+    String db;
+    @Option(names = "--serve", description = "serve until stopped instead of driving the app")
+    boolean serve;
 
-    SignupGrpcApp(PrintStream out) {
-        this.out = out;
+    @Option(names = "--port", paramLabel = "N", description = "port to serve on (default any free one; 9090 with --serve)")
+    void port(String value) {
+        port = whole("--port", value, 0);
+    }
+
+    @Option(names = "--count", paramLabel = "N", description = "calls the app makes to itself (default 100)")
+    void count(String value) {
+        count = whole("--count", value, 1);
+    }
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", description = "how long to wait for the services (default 60)")
+    void timeout(String value) {
+        timeout = whole("--timeout", value, 1);
     }
 
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err));
     }
 
-    /** Runs the app; returns the exit code (0 ok, 1 something was lost, 2 error, 64 usage). */
+    /** Runs the app as the other examples run; returns the exit code (0 ok, 1 something was lost, 2 error, 64 usage). */
     static int run(String[] args, PrintStream out, PrintStream err) {
-        return ExampleCommand.execute(new SignupGrpcApp(out), args, out, err);
+        SignupGrpcApp app = new SignupGrpcApp();
+        app.out = out;
+        return Main.execute(new CommandLine(app), args, out, err);
     }
 
     @Override
-    public Integer call() throws Exception {
-        if (count < 1 || timeout < 1) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--count and --timeout must be at least 1");
-        }
+    int run(PrintStream out) throws Exception {
+        String broker = broker();
         EmailService email = new EmailService();
         AnalyticsService analytics = new AnalyticsService();
         HikariDataSource database = db == null ? null : pool(db);

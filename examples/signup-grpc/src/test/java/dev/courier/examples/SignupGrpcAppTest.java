@@ -44,12 +44,4 @@ class SignupGrpcAppTest {
         assertEquals(64, run.exitCode());
         assertTrue(run.err().contains("--count"), run.err());
     }
-
-    @Test
-    void an_unknown_scheme_is_a_one_line_error() {
-        ExampleAppsTest.Run run = run("--broker", "nope://host");
-
-        assertEquals(2, run.exitCode());
-        assertTrue(run.err().startsWith("error: no transport for scheme 'nope'"), run.err());
-    }
 }
