@@ -300,11 +300,30 @@ final class RealSubscription implements Subscription, DeliverySink {
             } catch (RuntimeException e) {
                 log.debug("Could not read message {} as received; handling it as sent", envelope.id(), e);
             }
+            String prior = envelope.headers().get(Names.PRIOR_ATTEMPTS);
+            if (prior != null) {
+                task.priorAttempts = priorAttempts(prior, envelope.id());
+                Map<String, String> headers = new HashMap<>(envelope.headers());
+                headers.remove(Names.PRIOR_ATTEMPTS);
+                envelope = new Envelope(envelope.id(), envelope.destination(), envelope.key(), headers,
+                        envelope.payload(), envelope.contentType(), envelope.timestamp(), envelope.type());
+            }
             task.received = envelope;
         }
         return new Message<>(envelope.id(), envelope.destination().name(), envelope.key(), envelope.headers(),
                 envelope.payload(), envelope.contentType(), envelope.timestamp(),
-                task.delivery.deliveryCount() - 1 + task.attempt, envelope.type());
+                task.priorAttempts + task.delivery.deliveryCount() - 1 + task.attempt, envelope.type());
+    }
+
+    /** The attempts a rescheduled message had before this delivery, as its reserved header says (0 if unreadable). */
+    private int priorAttempts(String header, String id) {
+        try {
+            return Math.max(0, Integer.parseInt(header));
+        } catch (NumberFormatException e) {
+            log.warn("Message {} on {} has an unreadable {} header '{}'; counting its attempts from 1", id, describe(),
+                    Names.PRIOR_ATTEMPTS, header);
+            return 0;
+        }
     }
 
     private void runAgain(Task task, Duration delay) {
@@ -475,6 +494,8 @@ final class RealSubscription implements Subscription, DeliverySink {
         /** Sends the dead letter again, once sending it failed; the handler is not run again. */
         volatile Supplier<Outcome> resend;
         volatile int settleFailures;
+        /** Attempts made on earlier deliveries of a rescheduled message ({@link Names#PRIOR_ATTEMPTS}). */
+        volatile int priorAttempts;
 
         Task(Delivery delivery) {
             this.delivery = delivery;

@@ -31,6 +31,25 @@ public final class Main {
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
+        CommandLine commandLine = new CommandLine(new Main());
+        for (AppOptions app : new AppOptions[] {new UserSignupApp.Options(), new ThumbnailsApp.Options(),
+                new SignupApiApp.Options()}) {
+            app.out = out;
+            commandLine.addSubcommand(app);
+        }
+        if (args.length == 0) {
+            commandLine.usage(err);
+            return USAGE;
+        }
+        return execute(commandLine, args, out, err);
+    }
+
+    /**
+     * Runs {@code commandLine} (these apps, or an example app with a module of its own) the way
+     * every example runs: WARN logging unless {@code --verbose}, output to {@code out} and
+     * {@code err}, bad usage as one line and {@link #USAGE}, failures as in {@link #failed}.
+     */
+    static int execute(CommandLine commandLine, String[] args, PrintStream out, PrintStream err) {
         boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
         ((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME)).setLevel(verbose ? Level.INFO : Level.WARN);
         // the apps list dead letters themselves; without --verbose the per-letter warning is noise
@@ -39,12 +58,6 @@ public final class Main {
         for (String client : new String[] {"org.apache.kafka", "io.nats", "com.rabbitmq"}) {
             ((Logger) LoggerFactory.getLogger(client)).setLevel(verbose ? Level.INFO : Level.ERROR);
         }
-        CommandLine commandLine = new CommandLine(new Main());
-        for (AppOptions app : new AppOptions[] {new UserSignupApp.Options(), new ThumbnailsApp.Options(),
-                new SignupApiApp.Options()}) {
-            app.out = out;
-            commandLine.addSubcommand(app);
-        }
         commandLine.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
         commandLine.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         commandLine.setParameterExceptionHandler((e, given) -> {
@@ -52,10 +65,6 @@ public final class Main {
             return USAGE;
         });
         commandLine.setExecutionExceptionHandler((e, line, parsed) -> failed(e, verbose, err));
-        if (args.length == 0) {
-            commandLine.usage(err);
-            return USAGE;
-        }
         return commandLine.execute(args);
     }
 

@@ -23,7 +23,8 @@ import java.util.Set;
  * characters allowed besides ASCII letters and digits; the broker refuses other names, so core
  * must map them, see {@link dev.courier.spi.NameRule}); {@code ackDeadlineMs} (a delivery neither
  * settled nor {@linkplain dev.courier.spi.Delivery#inProgress() in progress} for that long is
- * delivered again, and core must extend it).
+ * delivered again, and core must extend it); {@code delayedDelivery=false} (no delayed delivery,
+ * like a broker without it).
  */
 public final class MemoryTransportProvider implements TransportProvider {
 
@@ -49,12 +50,16 @@ public final class MemoryTransportProvider implements TransportProvider {
             throw new IllegalArgumentException("memory option replies must be 'inbox' (in-process reply path) or"
                     + " 'temporaryQueue' (core's fallback, as for a transport without a reply path): " + replies);
         }
+        boolean delays = given.bool("delayedDelivery", true);
         given.requireAllKnown();
         Capabilities capabilities = new Capabilities(maxBytes)
                 .withHeaderLimits(maxHeaders, maxHeaderBytes)
                 .withNames(new NameRule(maxNameLength, nameCharacters))
                 .withFeatures(Capabilities.Feature.EPHEMERAL_DESTINATIONS)
                 .withAckDeadline(ackDeadlineMs == 0 ? AckDeadline.none() : AckDeadline.coreExtends(Duration.ofMillis(ackDeadlineMs)));
+        if (delays) {
+            capabilities = capabilities.withDelayedDelivery(MemoryBroker.DELAY_GRANULARITY, MemoryBroker.MAX_DELAY);
+        }
         return new MemoryTransport(MemoryBroker.named(name), capabilities, replies.equals("inbox"));
     }
 }
