@@ -1,5 +1,7 @@
 package dev.courier.benchmarks;
 
+import org.HdrHistogram.AbstractHistogram;
+import org.HdrHistogram.ConcurrentHistogram;
 import java.lang.invoke.MethodHandles;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
@@ -50,7 +52,8 @@ final class Driver implements AutoCloseable {
     private final LongAdder failed = new LongAdder();
     private final LongAdder handled = new LongAdder();
     private final AtomicReference<Throwable> firstFailure = new AtomicReference<>();
-    private final LatencyHistogram latencies = new LatencyHistogram();
+    /** Publish-to-handle latencies in nanoseconds, 3 significant digits; recorded from the consumer's threads. */
+    private final ConcurrentHistogram latencies = new ConcurrentHistogram(3);
     private volatile long latencyFrom = Long.MAX_VALUE;
     private volatile long latencyTo = Long.MIN_VALUE;
     private long sent;
@@ -141,9 +144,14 @@ final class Driver implements AutoCloseable {
     /** What was measured so far. */
     Measured result() {
         Throwable failure = firstFailure.get();
-        return new Measured(publishRate(), endToEndRate(), latencyRate, latencies.quantile(0.50) / 1e3,
-                latencies.quantile(0.99) / 1e3, latencies.quantile(0.999) / 1e3, latencies.count(), sent,
+        return new Measured(publishRate(), endToEndRate(), latencyRate, micros(latencies, 50),
+                micros(latencies, 99), micros(latencies, 99.9), latencies.getTotalCount(), sent,
                 failed.sum(), failure == null ? null : failure.toString(), latencyGcs, latencyGcMillis);
+    }
+
+    /** The latency at {@code percentile} (0..100) in microseconds, or NaN when nothing was recorded. */
+    static double micros(AbstractHistogram nanos, double percentile) {
+        return nanos.getTotalCount() == 0 ? Double.NaN : nanos.getValueAtPercentile(percentile) / 1e3;
     }
 
     /** Every phase in turn, for a case with no other contender; the latency rate is a fraction of its throughput. */
@@ -169,7 +177,7 @@ final class Driver implements AutoCloseable {
         long now = System.nanoTime();
         long publishedAt = (long) LONGS.get(payload, 0);
         if (publishedAt >= latencyFrom && publishedAt < latencyTo) {
-            latencies.record(now - publishedAt);
+            latencies.recordValue(Math.max(0, now - publishedAt));
         }
         handled.increment();
     }

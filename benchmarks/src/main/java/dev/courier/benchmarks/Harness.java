@@ -31,6 +31,7 @@ final class Harness {
 
     private final Settings settings;
     private final String run = UUID.randomUUID().toString().substring(0, 8);
+    private RunProgress progress;
 
     Harness(Settings settings) {
         this.settings = settings;
@@ -42,6 +43,7 @@ final class Harness {
         SystemInfo machine = SystemInfo.current();
         List<CaseResult> results = new ArrayList<>();
         List<JmhRunner.Figure> jmh = List.of();
+        progress = RunProgress.start("benchmark cases", (long) settings.brokers().size() * settings.sizes().size(), System.out);
         for (String broker : settings.brokers()) {
             switch (broker) {
                 case "memory" -> {
@@ -58,6 +60,7 @@ final class Harness {
                 default -> throw new AssertionError(broker);
             }
         }
+        progress.close();
         Report report = new Report(settings, machine, started, Instant.now(), results, jmh);
         report.write(settings.out());
         return report;
@@ -198,6 +201,7 @@ final class Harness {
             sides.forEach(Side::close);
         }
         sides.forEach(Side::log);
+        progress.step(broker + " " + size(size));
         return new CaseResult(broker, size, raw == null ? null : raw.result(), courier.result(),
                 raw == null ? "no raw client: memory:// is Courier's own" : raw.error, courier.error);
     }

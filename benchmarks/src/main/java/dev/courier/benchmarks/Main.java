@@ -28,8 +28,9 @@ public final class Main {
             if (!e.getMessage().equals("help")) {
                 System.err.println(e.getMessage());
             }
-            System.err.print(Settings.USAGE);
-            System.exit(e.getMessage().equals("help") ? 0 : 2);
+            boolean help = e.getMessage().equals("help");
+            (help ? System.out : System.err).print(Settings.usage());
+            System.exit(help ? 0 : 2);
             return;
         }
         new Harness(settings).run();

@@ -13,15 +13,19 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import org.HdrHistogram.ConcurrentHistogram;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * The transactional outbox's cost: how many committed rows per second relays publish, and how
@@ -32,19 +36,30 @@ import java.util.concurrent.locks.LockSupport;
  *     [--db jdbc:postgresql://127.0.0.1:5432/test?user=postgres] [--broker memory://] [--rows 20000]
  * </pre>
  */
-public final class OutboxBenchmark {
+@Command(name = "OutboxBenchmark", mixinStandardHelpOptions = true,
+        description = "The outbox's relay throughput and commit-to-handler latency, as Markdown rows.")
+public final class OutboxBenchmark implements Callable<Integer> {
+
+    @Option(names = "--db", paramLabel = "JDBC-URL", defaultValue = "jdbc:postgresql://127.0.0.1:5432/test?user=postgres",
+            description = "The database (default: ${DEFAULT-VALUE}).")
+    private String db;
+
+    @Option(names = "--broker", paramLabel = "URL", defaultValue = "memory://outbox-benchmark",
+            description = "The broker (default: ${DEFAULT-VALUE}).")
+    private String broker;
+
+    @Option(names = "--rows", paramLabel = "N", defaultValue = "20000", description = "Rows drained per throughput case (default: ${DEFAULT-VALUE}).")
+    private int rows;
 
     private OutboxBenchmark() {
     }
 
-    public static void main(String[] args) throws Exception {
-        Map<String, String> options = new ConcurrentHashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
-        String db = options.getOrDefault("db", "jdbc:postgresql://127.0.0.1:5432/test?user=postgres");
-        String broker = options.getOrDefault("broker", "memory://outbox-benchmark");
-        int rows = Integer.parseInt(options.getOrDefault("rows", "20000"));
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new OutboxBenchmark()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(db);
         config.setMaximumPoolSize(16);
@@ -57,11 +72,12 @@ public final class OutboxBenchmark {
                 System.out.printf("| %s | %s | %,d committed rows drained by %d relay(s) | %,.0f rows/s |%n",
                         name, broker.replaceAll("://.*", "://"), rows, relays, perSecond);
             }
-            long[] micros = latency(dataSource, broker, 500, Duration.ofMillis(20));
+            Histogram micros = latency(dataSource, broker, 500, Duration.ofMillis(20));
             System.out.printf("| %s | %s | commit to handler, 500 single-row transactions 20 ms apart | p50 %,d µs, p90 %,d µs, p99 %,d µs, max %,d µs |%n",
-                    name, broker.replaceAll("://.*", "://"), percentile(micros, 50), percentile(micros, 90),
-                    percentile(micros, 99), micros[micros.length - 1]);
+                    name, broker.replaceAll("://.*", "://"), micros.getValueAtPercentile(50), micros.getValueAtPercentile(90),
+                    micros.getValueAtPercentile(99), micros.getMaxValue());
         }
+        return 0;
     }
 
     /** Commits {@code rows} rows (100 per transaction, 100 keys), then times {@code relays} relays publishing them all. */
@@ -100,16 +116,15 @@ public final class OutboxBenchmark {
         }
     }
 
-    /** Commits {@code count} single-row transactions {@code gap} apart; returns commit-to-handler latencies, sorted. */
-    private static long[] latency(HikariDataSource dataSource, String broker, int count, Duration gap) throws Exception {
+    /** Commits {@code count} single-row transactions {@code gap} apart; returns commit-to-handler latencies in µs. */
+    private static Histogram latency(HikariDataSource dataSource, String broker, int count, Duration gap) throws Exception {
         String table = "bench_outbox_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
         String topic = "bench-" + table.substring(13);
         Outbox outbox = Outbox.create(dataSource, BusOptions.defaults(),
                 OutboxOptions.defaults().withTable(table).withPollInterval(Duration.ofMillis(50)));
         outbox.createTables();
         Map<String, Long> committedAt = new ConcurrentHashMap<>();
-        long[] micros = new long[count];
-        AtomicInteger done = new AtomicInteger();
+        Histogram micros = new ConcurrentHistogram(3);
         CountDownLatch all = new CountDownLatch(count);
         try (MessageBus bus = MessageBus.connect(broker); OutboxRelay relay = outbox.startRelay(bus)) {
             bus.subscribe(topic, "bench", byte[].class, message -> {
@@ -118,7 +133,7 @@ public final class OutboxBenchmark {
                 while ((commit = committedAt.get(message.id())) == null) {
                     Thread.onSpinWait(); // the writer records the commit time a moment after commit returns
                 }
-                micros[done.getAndIncrement()] = (now - commit) / 1000;
+                micros.recordValue(Math.max(0, (now - commit) / 1000));
                 all.countDown();
             });
             for (int i = 0; i < count; i++) {
@@ -137,12 +152,7 @@ public final class OutboxBenchmark {
         } finally {
             drop(dataSource, table);
         }
-        Arrays.sort(micros);
         return micros;
-    }
-
-    private static long percentile(long[] sorted, int p) {
-        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
     }
 
     private static void drop(HikariDataSource dataSource, String table) throws Exception {

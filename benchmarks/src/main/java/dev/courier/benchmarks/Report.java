@@ -4,10 +4,9 @@ import dev.courier.benchmarks.jmh.JmhRunner;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.Font;
-import java.awt.FontMetrics;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
 import java.awt.image.BufferedImage;
+import java.text.DecimalFormat;
+import java.text.DecimalFormatSymbols;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -20,6 +19,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import javax.imageio.ImageIO;
+import org.jfree.chart.ChartFactory;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.axis.NumberTickUnit;
+import org.jfree.chart.labels.StandardCategoryItemLabelGenerator;
+import org.jfree.chart.plot.CategoryPlot;
+import org.jfree.chart.plot.PlotOrientation;
+import org.jfree.chart.plot.ValueMarker;
+import org.jfree.chart.renderer.category.BarRenderer;
+import org.jfree.chart.renderer.category.StandardBarPainter;
+import org.jfree.chart.title.TextTitle;
+import org.jfree.chart.ui.RectangleAnchor;
+import org.jfree.chart.ui.TextAnchor;
+import org.jfree.data.category.DefaultCategoryDataset;
 
 /** The results of one run as Markdown ({@code benchmarks.md}) and a chart ({@code benchmarks.png}). */
 final class Report {
@@ -181,98 +194,61 @@ final class Report {
         return md.toString();
     }
 
+    /**
+     * Courier's throughput as a fraction of the raw client's, per broker and size: grouped bars
+     * (end-to-end, publish), the 1.0 line and the 0.95 target, drawn by JFreeChart.
+     */
     BufferedImage chart() {
         List<Harness.CaseResult> pairs = results.stream().filter(r -> r.raw() != null && r.courier() != null).toList();
-        int width = Math.max(720, 120 + pairs.size() * 130);
-        int height = 460;
-        BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
-        try {
-            g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-            g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-            g.setColor(Color.WHITE);
-            g.fillRect(0, 0, width, height);
-            int left = 70;
-            int right = width - 20;
-            int top = 60;
-            int bottom = height - 70;
-            double max = 1.2;
-            for (Harness.CaseResult r : pairs) {
-                max = Math.max(max, Math.max(ratioOf(r, true), ratioOf(r, false)) * 1.1);
-            }
-            g.setColor(Color.BLACK);
-            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-            g.drawString("Courier / raw client throughput (higher is better; target ≥ " + TARGET_RATIO + ")", left, 28);
-            g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-            // axis and grid
-            for (double tick = 0; tick <= max + 1e-9; tick += 0.2) {
-                int y = y(tick, max, top, bottom);
-                g.setColor(new Color(230, 230, 230));
-                g.drawLine(left, y, right, y);
-                g.setColor(Color.DARK_GRAY);
-                g.drawString(String.format(Locale.ROOT, "%.1f", tick), left - 34, y + 4);
-            }
-            g.setColor(Color.BLACK);
-            g.drawLine(left, top, left, bottom);
-            g.drawLine(left, bottom, right, bottom);
-            int y1 = y(1.0, max, top, bottom);
-            g.setColor(Color.GRAY);
-            g.drawLine(left, y1, right, y1);
-            int yTarget = y(TARGET_RATIO, max, top, bottom);
-            g.setColor(new Color(200, 40, 40));
-            g.setStroke(new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {6, 4}, 0));
-            g.drawLine(left, yTarget, right, yTarget);
-            g.setStroke(new BasicStroke(1));
-            g.drawString("0.95", right - 30, yTarget - 4);
-            if (pairs.isEmpty()) {
-                g.setColor(Color.DARK_GRAY);
-                g.drawString("no broker measured with both the raw client and Courier in this run", left + 20, (top + bottom) / 2);
-            }
-            Color endToEnd = new Color(40, 100, 180);
-            Color publish = new Color(150, 190, 230);
-            int slot = (right - left) / Math.max(1, pairs.size());
-            int bar = Math.min(40, slot / 3);
-            FontMetrics metrics = g.getFontMetrics();
-            for (int i = 0; i < pairs.size(); i++) {
-                Harness.CaseResult r = pairs.get(i);
-                int center = left + slot * i + slot / 2;
-                drawBar(g, center - bar - 2, bar, ratioOf(r, false), max, top, bottom, endToEnd);
-                drawBar(g, center + 2, bar, ratioOf(r, true), max, top, bottom, publish);
-                String label = r.broker() + " " + size(r.size());
-                g.setColor(Color.BLACK);
-                g.drawString(label, center - metrics.stringWidth(label) / 2, bottom + 18);
-            }
-            int legendY = height - 28;
-            g.setColor(endToEnd);
-            g.fillRect(left, legendY - 10, 12, 12);
-            g.setColor(Color.BLACK);
-            g.drawString("end-to-end (published → handled)", left + 18, legendY);
-            g.setColor(publish);
-            g.fillRect(left + 260, legendY - 10, 12, 12);
-            g.setColor(Color.BLACK);
-            g.drawString("publish (confirmed)", left + 278, legendY);
-            g.drawString(DateTimeFormatter.ofPattern("yyyy-MM-dd").format(started.atOffset(ZoneOffset.UTC)) + ", "
-                    + machine.processors() + " CPUs, " + machine.memory(), right - 200, legendY);
-        } finally {
-            g.dispose();
+        DefaultCategoryDataset ratios = new DefaultCategoryDataset();
+        String endToEnd = "end-to-end (published → handled)";
+        String publish = "publish (confirmed)";
+        for (Harness.CaseResult r : pairs) {
+            String label = r.broker() + " " + size(r.size());
+            ratios.addValue(finite(ratioOf(r, false)), endToEnd, label);
+            ratios.addValue(finite(ratioOf(r, true)), publish, label);
         }
-        return image;
+        JFreeChart chart = ChartFactory.createBarChart(
+                "Courier / raw client throughput (higher is better; target ≥ " + TARGET_RATIO + ")",
+                "broker, message size", "Courier ÷ raw throughput (msg/s ÷ msg/s)", ratios,
+                PlotOrientation.VERTICAL, true, false, false);
+        chart.setBackgroundPaint(Color.WHITE);
+        chart.getTitle().setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
+        chart.addSubtitle(new TextTitle(DateTimeFormatter.ofPattern("yyyy-MM-dd").format(started.atOffset(ZoneOffset.UTC))
+                + ", " + machine.processors() + " CPUs, " + machine.memory()
+                + (pairs.isEmpty() ? "; no broker measured with both the raw client and Courier in this run" : "")));
+        CategoryPlot plot = chart.getCategoryPlot();
+        plot.setBackgroundPaint(Color.WHITE);
+        plot.setRangeGridlinePaint(new Color(220, 220, 220));
+        double max = 1.2;
+        for (Harness.CaseResult r : pairs) {
+            max = Math.max(max, Math.max(finite(ratioOf(r, true)), finite(ratioOf(r, false))) * 1.1);
+        }
+        NumberAxis axis = (NumberAxis) plot.getRangeAxis();
+        axis.setRange(0, max);
+        axis.setTickUnit(new NumberTickUnit(0.2, new DecimalFormat("0.0", DecimalFormatSymbols.getInstance(Locale.ROOT))));
+        ValueMarker parity = new ValueMarker(1.0, Color.GRAY, new BasicStroke(1f));
+        ValueMarker target = new ValueMarker(TARGET_RATIO, new Color(200, 40, 40), new BasicStroke(1.5f,
+                BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {6, 4}, 0));
+        target.setLabel("target " + TARGET_RATIO);
+        target.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
+        target.setLabelTextAnchor(TextAnchor.BOTTOM_RIGHT);
+        plot.addRangeMarker(parity);
+        plot.addRangeMarker(target);
+        BarRenderer bars = (BarRenderer) plot.getRenderer();
+        bars.setBarPainter(new StandardBarPainter());
+        bars.setShadowVisible(false);
+        bars.setSeriesPaint(0, new Color(40, 100, 180));
+        bars.setSeriesPaint(1, new Color(150, 190, 230));
+        bars.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator("{2}",
+                new DecimalFormat("0.00", DecimalFormatSymbols.getInstance(Locale.ROOT))));
+        bars.setDefaultItemLabelsVisible(true);
+        return chart.createBufferedImage(Math.max(720, 120 + pairs.size() * 130), 460);
     }
 
-    private static void drawBar(Graphics2D g, int x, int width, double value, double max, int top, int bottom, Color color) {
-        if (Double.isNaN(value)) {
-            return;
-        }
-        int y = y(value, max, top, bottom);
-        g.setColor(color);
-        g.fillRect(x, y, width, bottom - y);
-        g.setColor(Color.BLACK);
-        String text = String.format(Locale.ROOT, "%.2f", value);
-        g.drawString(text, x + (width - g.getFontMetrics().stringWidth(text)) / 2, y - 4);
-    }
-
-    private static int y(double value, double max, int top, int bottom) {
-        return bottom - (int) Math.round((bottom - top) * Math.min(value, max) / max);
+    /** NaN (a side not measured) as 0, which JFreeChart can draw. */
+    private static double finite(double value) {
+        return Double.isNaN(value) ? 0 : value;
     }
 
     static double ratioOf(Harness.CaseResult r, boolean publish) {

@@ -17,19 +17,29 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Request/reply round trips: sequential latency (p50/p99) and, with 64 requests in flight,
- * round trips per second, through {@link MessageBus#request} on each broker URL given, and the raw
- * NATS core request beside it when a {@code nats://} URL is given. Prints Markdown rows.
+ * round trips per second, through {@link MessageBus#request} on each broker URL given, and beside
+ * it the raw client doing the same ({@link RawRequestReply}): NATS core request, RabbitMQ direct
+ * reply-to, a Kafka reply topic. {@code kafka://own} starts a throw-away Kafka broker for the run.
+ * Prints Markdown rows.
  *
  * <pre>
  * java -cp benchmarks/target/courier-benchmarks.jar dev.courier.benchmarks.RequestReplyBenchmark \
- *     [--brokers memory://rr,nats://127.0.0.1:4222,amqp://guest:guest@127.0.0.1:5672/] [--requests 2000]
+ *     [--brokers memory://rr,nats://127.0.0.1:4222,amqp://guest:guest@127.0.0.1:5672/,kafka://own] [--requests 2000]
  * </pre>
  */
 public final class RequestReplyBenchmark {
 
-    private static final int IN_FLIGHT = 64;
+    static final int IN_FLIGHT = 64;
+    private static final int WARM_UP = 200;
+    private static final int PAYLOAD_BYTES = 100;
 
     private RequestReplyBenchmark() {
+    }
+
+    /** One round trip: sends a request with {@code payload}; the stage completes with its reply. */
+    @FunctionalInterface
+    interface RoundTrip {
+        CompletableFuture<?> call(byte[] payload) throws Exception;
     }
 
     public static void main(String[] args) throws Exception {
@@ -42,39 +52,35 @@ public final class RequestReplyBenchmark {
         System.out.println("| broker | client | round trips/s (" + IN_FLIGHT + " in flight) | p50 µs | p99 µs |");
         System.out.println("| --- | --- | ---: | ---: | ---: |");
         for (String url : brokers) {
-            courier(url, requests);
-            if (url.startsWith("nats://")) {
-                rawNats(url, requests);
+            if (url.equals("kafka://own")) {
+                try (KafkaBrokerProcess broker = KafkaBrokerProcess.start()) {
+                    run("kafka://" + broker.bootstrap(), requests);
+                }
+            } else {
+                run(url, requests);
             }
         }
         System.exit(0); // client libraries may leave non-daemon threads behind
+    }
+
+    private static void run(String url, int requests) throws Exception {
+        courier(url, requests);
+        if (url.startsWith("nats://")) {
+            rawNats(url, requests);
+        } else if (url.startsWith("amqp://")) {
+            RawRequestReply.rabbitMq(url, requests);
+        } else if (url.startsWith("kafka://")) {
+            RawRequestReply.kafka(url.substring("kafka://".length()).replaceAll("\\?.*", ""), requests);
+        }
     }
 
     private static void courier(String url, int requests) throws Exception {
         String topic = "bench.rr." + UUID.randomUUID().toString().substring(0, 8);
         try (MessageBus responder = MessageBus.connect(url); MessageBus requester = MessageBus.connect(url)) {
             responder.respond(topic, "bench", byte[].class, request -> request.payload(), ConsumerOptions.concurrency(8));
-            byte[] payload = new byte[100];
             Duration timeout = Duration.ofSeconds(30);
-            for (int i = 0; i < Math.min(200, requests); i++) { // warm-up
-                requester.request(topic, payload, byte[].class, timeout).toCompletableFuture().join();
-            }
-            long[] micros = new long[requests];
-            for (int i = 0; i < requests; i++) {
-                long start = System.nanoTime();
-                requester.request(topic, payload, byte[].class, timeout).toCompletableFuture().join();
-                micros[i] = (System.nanoTime() - start) / 1000;
-            }
-            long start = System.nanoTime();
-            List<CompletableFuture<?>> window = new ArrayList<>();
-            for (int i = 0; i < requests; i++) {
-                window.add(requester.request(topic, payload, byte[].class, timeout).toCompletableFuture());
-                if (window.size() == IN_FLIGHT) {
-                    window.remove(0).join();
-                }
-            }
-            window.forEach(CompletableFuture::join);
-            print(url, "Courier request/respond", requests / ((System.nanoTime() - start) / 1e9), micros);
+            measure(url, "Courier request/respond", requests,
+                    payload -> requester.request(topic, payload, byte[].class, timeout).toCompletableFuture());
         }
     }
 
@@ -84,27 +90,36 @@ public final class RequestReplyBenchmark {
             Dispatcher dispatcher = responder.createDispatcher(message -> responder.publish(message.getReplyTo(), message.getData()));
             dispatcher.subscribe(subject, "bench");
             responder.flush(Duration.ofSeconds(5));
-            byte[] payload = "x".repeat(100).getBytes(StandardCharsets.UTF_8);
-            for (int i = 0; i < Math.min(200, requests); i++) {
-                requester.request(subject, payload).join();
-            }
-            long[] micros = new long[requests];
-            for (int i = 0; i < requests; i++) {
-                long start = System.nanoTime();
-                requester.request(subject, payload).join();
-                micros[i] = (System.nanoTime() - start) / 1000;
-            }
-            long start = System.nanoTime();
-            List<CompletableFuture<?>> window = new ArrayList<>();
-            for (int i = 0; i < requests; i++) {
-                window.add(requester.request(subject, payload));
-                if (window.size() == IN_FLIGHT) {
-                    window.remove(0).join();
-                }
-            }
-            window.forEach(CompletableFuture::join);
-            print(url, "raw jnats core request", requests / ((System.nanoTime() - start) / 1e9), micros);
+            measure(url, "raw jnats core request (no persistence)", requests, payload -> requester.request(subject, payload));
         }
+    }
+
+    /**
+     * Warms up, then times {@code requests} round trips one at a time (p50, p99) and
+     * {@code requests} more with {@link #IN_FLIGHT} in flight (round trips per second), and prints
+     * the row.
+     */
+    static void measure(String url, String client, int requests, RoundTrip roundTrip) throws Exception {
+        byte[] payload = "x".repeat(PAYLOAD_BYTES).getBytes(StandardCharsets.UTF_8);
+        for (int i = 0; i < Math.min(WARM_UP, requests); i++) {
+            roundTrip.call(payload).join();
+        }
+        long[] micros = new long[requests];
+        for (int i = 0; i < requests; i++) {
+            long start = System.nanoTime();
+            roundTrip.call(payload).join();
+            micros[i] = (System.nanoTime() - start) / 1000;
+        }
+        long start = System.nanoTime();
+        List<CompletableFuture<?>> window = new ArrayList<>();
+        for (int i = 0; i < requests; i++) {
+            window.add(roundTrip.call(payload));
+            if (window.size() == IN_FLIGHT) {
+                window.remove(0).join();
+            }
+        }
+        window.forEach(CompletableFuture::join);
+        print(url, client, requests / ((System.nanoTime() - start) / 1e9), micros);
     }
 
     private static void print(String url, String client, double perSecond, long[] micros) {

@@ -5,6 +5,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * The harness's command-line options, parsed and checked. Immutable.
@@ -31,115 +34,112 @@ record Settings(List<String> brokers, List<Integer> sizes, Driver.Phases phases,
 
     static final List<String> ALL_BROKERS = List.of("memory", "amqp", "nats", "kafka");
 
-    static final String USAGE = """
-            usage: java -jar benchmarks/target/courier-benchmarks.jar [options]
-                   java -jar benchmarks/target/courier-benchmarks.jar jmh [JMH options]   (memory:// JMH only)
-              --brokers LIST           memory,amqp,nats,kafka (default: all four)
-              --sizes LIST             message sizes in bytes (default 100,1024)
-              --seconds N              measured seconds at full speed per case (default 10)
-              --warmup N               warm-up seconds per case, not counted (default 3)
-              --rounds N               the measured seconds in N slices, raw and Courier alternating (default 4)
-              --latency-seconds N      seconds at a fixed rate for latency per case (default 3)
-              --latency-fraction F     that rate, as a fraction of the raw client's throughput (default 0.25)
-              --quick                  about a minute and a half: --seconds 2 --warmup 1 --latency-seconds 1 --rounds 1, short JMH
-              --window N               publishes awaiting confirmation at most (default 1000)
-              --backlog N              messages published and not yet handled at most (default 10000)
-              --max-in-flight N        consumer prefetch = Courier maxInFlight (default 256)
-              --kafka HOST:PORT        use this Kafka instead of starting a throw-away broker
-              --amqp URL               default $COURIER_AMQP_URL or amqp://guest:guest@127.0.0.1:5672
-              --nats URL               default $COURIER_NATS_URL or nats://127.0.0.1:4222
-              --out DIR                where benchmarks.md and benchmarks.png go (default docs)
-              --no-jmh                 skip the memory:// JMH benchmarks
-              --note TEXT              a line for the report (for example: machine shared with other jobs)
-              --raw-envelope           diagnostic: raw clients send headers as large as Courier's envelope
-                                       (id, content type, timestamp, CloudEvents attributes)
-            """;
+    /** The command line, declared for picocli: names, value labels, descriptions; defaults and ranges in {@link #parse}. */
+    @Command(name = "courier-benchmarks", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
+            customSynopsis = {"java -jar benchmarks/target/courier-benchmarks.jar [options]",
+                    "java -jar benchmarks/target/courier-benchmarks.jar jmh [JMH options]   (memory:// JMH only)"},
+            description = "Courier against the raw Kafka, RabbitMQ and NATS clients in the same run; writes benchmarks.md and benchmarks.png.")
+    static final class Arguments {
+        @Option(names = "--brokers", split = ",", paramLabel = "LIST", description = "memory,amqp,nats,kafka (default: all four)")
+        List<String> brokers;
+        @Option(names = "--sizes", split = ",", paramLabel = "LIST", description = "message sizes in bytes (default 100,1024)")
+        List<Double> sizes;
+        @Option(names = "--seconds", paramLabel = "N", description = "measured seconds at full speed per case (default 10)")
+        Double seconds;
+        @Option(names = "--warmup", paramLabel = "N", description = "warm-up seconds per case, not counted (default 3)")
+        Double warmup;
+        @Option(names = "--rounds", paramLabel = "N", description = "the measured seconds in N slices, raw and Courier alternating (default 4)")
+        Double rounds;
+        @Option(names = "--latency-seconds", paramLabel = "N", description = "seconds at a fixed rate for latency per case (default 3)")
+        Double latencySeconds;
+        @Option(names = "--latency-fraction", paramLabel = "F", description = "that rate, as a fraction of the raw client's throughput (default 0.25)")
+        Double latencyFraction;
+        @Option(names = "--quick", description = "about a minute and a half: --seconds 2 --warmup 1 --latency-seconds 1 --rounds 1, short JMH")
+        boolean quick;
+        @Option(names = "--window", paramLabel = "N", description = "publishes awaiting confirmation at most (default 1000)")
+        Double window;
+        @Option(names = "--backlog", paramLabel = "N", description = "messages published and not yet handled at most (default 10000)")
+        Double backlog;
+        @Option(names = "--max-in-flight", paramLabel = "N", description = "consumer prefetch = Courier maxInFlight (default 256)")
+        Double maxInFlight;
+        @Option(names = "--kafka", paramLabel = "HOST:PORT", description = "use this Kafka instead of starting a throw-away broker")
+        String kafka;
+        @Option(names = "--amqp", paramLabel = "URL", description = "default $COURIER_AMQP_URL or amqp://guest:guest@127.0.0.1:5672")
+        String amqp;
+        @Option(names = "--nats", paramLabel = "URL", description = "default $COURIER_NATS_URL or nats://127.0.0.1:4222")
+        String nats;
+        @Option(names = "--out", paramLabel = "DIR", description = "where benchmarks.md and benchmarks.png go (default docs)")
+        Path out;
+        @Option(names = "--no-jmh", description = "skip the memory:// JMH benchmarks")
+        boolean noJmh;
+        @Option(names = "--note", paramLabel = "TEXT", description = "a line for the report (for example: machine shared with other jobs)")
+        String note;
+        @Option(names = "--raw-envelope", description = {"diagnostic: raw clients send headers as large as Courier's envelope",
+                "(id, content type, timestamp, CloudEvents attributes)"})
+        boolean rawEnvelope;
+    }
 
+    /** The usage text picocli writes from {@link Arguments}. */
+    static String usage() {
+        return new CommandLine(new Arguments()).getUsageMessage();
+    }
+
+    /**
+     * Parses and checks the arguments.
+     *
+     * @throws IllegalArgumentException naming the bad option and value, or with the message
+     *         {@code help} when help was asked for
+     */
     static Settings parse(String[] args) {
+        Arguments given = new Arguments();
+        CommandLine commandLine = new CommandLine(given);
+        try {
+            commandLine.parseArgs(args);
+        } catch (CommandLine.ParameterException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        if (commandLine.isUsageHelpRequested() || commandLine.isVersionHelpRequested()) {
+            throw new IllegalArgumentException("help");
+        }
         List<String> brokers = ALL_BROKERS;
-        List<Integer> sizes = List.of(100, 1024);
-        double seconds = 10;
-        double warmup = 3;
-        double latencySeconds = 3;
-        double latencyFraction = 0.25;
-        int rounds = 4;
-        int window = 1000;
-        int backlog = 10_000;
-        int maxInFlight = 256;
-        String kafka = env("COURIER_KAFKA_BOOTSTRAP", null);
-        String amqp = env("COURIER_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672");
-        String nats = env("COURIER_NATS_URL", "nats://127.0.0.1:4222");
-        Path out = Path.of("docs");
-        boolean jmh = true;
-        boolean quick = false;
-        String note = null;
-        boolean rawEnvelope = false;
-        boolean secondsGiven = false;
-        boolean warmupGiven = false;
-        boolean latencyGiven = false;
-        boolean roundsGiven = false;
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            switch (arg) {
-                case "--brokers" -> {
-                    brokers = new ArrayList<>();
-                    for (String b : value(args, ++i, arg).split(",")) {
-                        String name = b.trim().toLowerCase(Locale.ROOT);
-                        if (!ALL_BROKERS.contains(name)) {
-                            throw new IllegalArgumentException("unknown broker '" + b + "'; known: " + ALL_BROKERS);
-                        }
-                        brokers.add(name);
-                    }
+        if (given.brokers != null) {
+            brokers = new ArrayList<>();
+            for (String b : given.brokers) {
+                String name = b.trim().toLowerCase(Locale.ROOT);
+                if (!ALL_BROKERS.contains(name)) {
+                    throw new IllegalArgumentException("unknown broker '" + b + "'; known: " + ALL_BROKERS);
                 }
-                case "--sizes" -> {
-                    sizes = new ArrayList<>();
-                    for (String s : value(args, ++i, arg).split(",")) {
-                        int size = (int) number(arg, s.trim(), Driver.MIN_SIZE, 64 * 1024 * 1024);
-                        sizes.add(size);
-                    }
-                }
-                case "--seconds" -> {
-                    seconds = number(arg, value(args, ++i, arg), 0.1, 3600);
-                    secondsGiven = true;
-                }
-                case "--warmup" -> {
-                    warmup = number(arg, value(args, ++i, arg), 0, 3600);
-                    warmupGiven = true;
-                }
-                case "--latency-seconds" -> {
-                    latencySeconds = number(arg, value(args, ++i, arg), 0.1, 3600);
-                    latencyGiven = true;
-                }
-                case "--rounds" -> {
-                    rounds = (int) number(arg, value(args, ++i, arg), 1, 1000);
-                    roundsGiven = true;
-                }
-                case "--latency-fraction" -> latencyFraction = number(arg, value(args, ++i, arg), 0.001, 1);
-                case "--window" -> window = (int) number(arg, value(args, ++i, arg), 1, 1_000_000);
-                case "--backlog" -> backlog = (int) number(arg, value(args, ++i, arg), 1, 100_000_000);
-                case "--max-in-flight" -> maxInFlight = (int) number(arg, value(args, ++i, arg), 1, 65_535);
-                case "--kafka" -> kafka = value(args, ++i, arg);
-                case "--amqp" -> amqp = value(args, ++i, arg);
-                case "--nats" -> nats = value(args, ++i, arg);
-                case "--out" -> out = Path.of(value(args, ++i, arg));
-                case "--no-jmh" -> jmh = false;
-                case "--quick" -> quick = true;
-                case "--note" -> note = value(args, ++i, arg);
-                case "--raw-envelope" -> rawEnvelope = true;
-                case "-h", "--help" -> throw new IllegalArgumentException("help");
-                default -> throw new IllegalArgumentException("unknown option '" + arg + "'");
+                brokers.add(name);
             }
         }
-        if (quick) {
-            seconds = secondsGiven ? seconds : 2;
-            warmup = warmupGiven ? warmup : 1;
-            latencySeconds = latencyGiven ? latencySeconds : 1;
-            rounds = roundsGiven ? rounds : 1;
+        List<Integer> sizes = List.of(100, 1024);
+        if (given.sizes != null) {
+            sizes = new ArrayList<>();
+            for (double size : given.sizes) {
+                sizes.add((int) within("--sizes", size, Driver.MIN_SIZE, 64 * 1024 * 1024));
+            }
         }
+        boolean quick = given.quick;
+        double seconds = or("--seconds", given.seconds, quick ? 2 : 10, 0.1, 3600);
+        double warmup = or("--warmup", given.warmup, quick ? 1 : 3, 0, 3600);
+        double latencySeconds = or("--latency-seconds", given.latencySeconds, quick ? 1 : 3, 0.1, 3600);
+        int rounds = (int) or("--rounds", given.rounds, quick ? 1 : 4, 1, 1000);
+        double latencyFraction = or("--latency-fraction", given.latencyFraction, 0.25, 0.001, 1);
+        int window = (int) or("--window", given.window, 1000, 1, 1_000_000);
+        int backlog = (int) or("--backlog", given.backlog, 10_000, 1, 100_000_000);
+        int maxInFlight = (int) or("--max-in-flight", given.maxInFlight, 256, 1, 65_535);
+        String kafka = given.kafka != null ? given.kafka : env("COURIER_KAFKA_BOOTSTRAP", null);
+        String amqp = given.amqp != null ? given.amqp : env("COURIER_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672");
+        String nats = given.nats != null ? given.nats : env("COURIER_NATS_URL", "nats://127.0.0.1:4222");
+        Path out = given.out != null ? given.out : Path.of("docs");
         Driver.Phases phases = new Driver.Phases(duration(warmup), duration(seconds), duration(latencySeconds), window,
                 backlog);
         return new Settings(List.copyOf(brokers), List.copyOf(sizes), phases, rounds, latencyFraction, maxInFlight, kafka, amqp,
-                nats, out, jmh, quick, note, rawEnvelope, redact(shellWords(args)));
+                nats, out, !given.noJmh, quick, given.note, given.rawEnvelope, redact(shellWords(args)));
+    }
+
+    private static double or(String option, Double given, double fallback, double min, double max) {
+        return given == null ? fallback : within(option, given, min, max);
     }
 
     private static String env(String name, String fallback) {
@@ -147,24 +147,11 @@ record Settings(List<String> brokers, List<Integer> sizes, Driver.Phases phases,
         return value == null || value.isBlank() ? fallback : value.trim();
     }
 
-    private static String value(String[] args, int i, String option) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException("option " + option + " needs a value");
-        }
-        return args[i];
-    }
-
-    private static double number(String option, String value, double min, double max) {
-        double parsed;
-        try {
-            parsed = Double.parseDouble(value);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("option " + option + " needs a number: '" + value + "'");
-        }
-        if (parsed < min || parsed > max) {
+    private static double within(String option, double value, double min, double max) {
+        if (value < min || value > max) {
             throw new IllegalArgumentException("option " + option + " must be between " + min + " and " + max + ": " + value);
         }
-        return parsed;
+        return value;
     }
 
     private static Duration duration(double seconds) {

@@ -55,7 +55,7 @@ public interface BusListener {
      * A reply arrived for a request that is no longer waiting (it timed out, or its bus is
      * closing) or that this bus never sent; it was dropped.
      *
-     * @param route         the reply queue
+     * @param route         the bus's reply inbox (its address as the topic)
      * @param correlationId the request's correlation id, or {@code null} when the reply had none
      */
     default void replyDropped(Route route, String correlationId) {

@@ -152,18 +152,21 @@ public interface MessageBus extends AutoCloseable {
      * Sends {@code request} to its topic and waits for one reply from a {@linkplain #respond responder}.
      * The request is an ordinary durable message (every group on the topic receives it, as an
      * event); it carries a correlation id and this bus's reply address as reserved headers. The
-     * reply goes to this bus's reply queue, a {@linkplain #temporaryQueue temporary queue} created
-     * on the first request and deleted when the bus closes. With no responder running the request
-     * waits on the broker, in every group that exists, and is answered when one starts.
+     * reply goes to this bus's reply inbox, opened on the first request and released when the bus
+     * closes: the broker's own reply path where the transport has one
+     * ({@link dev.courier.spi.Transport#replyPath()}: a NATS inbox subject, an exclusive RabbitMQ
+     * queue, a Kafka reply topic shared by all requesters), else a {@linkplain #temporaryQueue
+     * temporary queue}. With no responder running the request waits on the broker, in every group
+     * that exists, and is answered when one starts.
      *
-     * <p>The stage completes with the reply (decoded into {@code replyType}, on one of the reply
-     * queue's handler threads), or fails with {@link RequestTimeoutException} when none arrives
+     * <p>The stage completes with the reply (decoded into {@code replyType}, on one of the bus's
+     * reply threads), or fails with {@link RequestTimeoutException} when none arrives
      * within {@code timeout} (a later reply is dropped and reported to
      * {@link BusListener#replyDropped}), {@link RemoteHandlerException} when the responder failed
      * on its last attempt, {@link PublishException} when the request could not be sent, or
      * {@link IllegalStateException} when this bus closes first (at once, on {@link #close()}).
      *
-     * @throws UnsupportedOperationException when the transport has no temporary queues
+     * @throws UnsupportedOperationException when the transport has neither a reply path nor temporary queues
      * @throws IllegalStateException         when the bus is closed
      * @throws IllegalArgumentException      as {@link #publish(OutgoingMessage)}, or when the timeout is not positive
      */

@@ -25,11 +25,14 @@ import dev.courier.spi.ConnectionState;
 import dev.courier.spi.Delivery;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.NameRule;
+import dev.courier.spi.ReplyPath;
 import dev.courier.spi.ConsumerSpec;
 import dev.courier.spi.Consumer;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
+import dev.courier.spi.Secrets;
 import dev.courier.spi.Transport;
+import dev.courier.spi.Transports;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -51,6 +54,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -110,15 +114,16 @@ public final class RealMessageBus implements MessageBus {
                 new LinkedBlockingQueue<>(), new NamedThreads("courier-declare"));
         this.declarer.allowCoreThreadTimeOut(true);
         this.publishPipeline = PublishPipeline.of(scheme, listener, traceHook, options.interceptors(), this::encodeAndSend);
-        this.requestReply = new RequestReply(this, scheme, payloads, listener, traceHook, timers, maxMessageBytes);
+        this.requestReply = new RequestReply(this, scheme, transport.replyPath().orElse(null), payloads, listener, traceHook,
+                timers, maxMessageBytes);
     }
 
     /** Opens the transport for {@code url}; see {@link MessageBus#connect(String, BusOptions)}. */
     public static MessageBus connect(String url, BusOptions options) {
         Objects.requireNonNull(url, "url");
         Objects.requireNonNull(options, "options");
-        Transport transport = TransportRegistry.open(url, options.transportOptions());
-        RealMessageBus bus = new RealMessageBus(TransportRegistry.redact(url), options, transport);
+        Transport transport = Transports.open(url, options.transportOptions());
+        RealMessageBus bus = new RealMessageBus(Secrets.redact(url), options, transport);
         log.info("Connected to {}", bus.url);
         return bus;
     }
@@ -303,20 +308,39 @@ public final class RealMessageBus implements MessageBus {
      * {@link #sendEnvelope} does but without declaring it: declaring would make this bus its owner.
      */
     CompletableFuture<Void> sendToDeclared(Envelope envelope) {
-        return sendEnvelope(envelope, null, CompletableFuture.completedFuture(null));
+        return sendEnvelope(envelope, null, CompletableFuture.completedFuture(null), this::transportSend);
+    }
+
+    /**
+     * Sends a reply through the transport's {@link ReplyPath} to {@code address}, bounded by the
+     * publish timeout and awaited on close like every publish.
+     */
+    CompletableFuture<Void> sendReply(ReplyPath path, String address, Envelope envelope) {
+        return sendEnvelope(envelope, null, CompletableFuture.completedFuture(null), reply -> {
+            try {
+                return path.send(address, reply).toCompletableFuture();
+            } catch (RuntimeException e) {
+                return CompletableFuture.failedFuture(e);
+            }
+        });
     }
 
     private <R> CompletableFuture<R> sendEnvelope(Envelope envelope, R result, CompletableFuture<Void> declaration) {
+        return sendEnvelope(envelope, result, declaration, this::transportSend);
+    }
+
+    private <R> CompletableFuture<R> sendEnvelope(Envelope envelope, R result, CompletableFuture<Void> declaration,
+                                                  Function<Envelope, CompletableFuture<Void>> sender) {
         CompletableFuture<Void> sent;
         if (declaration.isDone() && !declaration.isCompletedExceptionally()) {
-            sent = transportSend(envelope);
+            sent = sender.apply(envelope);
         } else {
             sent = declaration.handle((done, failure) -> {
                 if (failure != null) {
                     throw new CompletionException(declareFailed(envelope.destination(), failure));
                 }
                 return done;
-            }).thenCompose(done -> transportSend(envelope));
+            }).thenCompose(done -> sender.apply(envelope));
         }
         pending.incrementAndGet();
         return sent.orTimeout(options.publishTimeout().toNanos(), TimeUnit.NANOSECONDS)

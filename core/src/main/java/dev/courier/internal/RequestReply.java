@@ -15,6 +15,8 @@ import dev.courier.api.TraceHook;
 import dev.courier.api.WorkQueue;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
+import dev.courier.spi.ReplyInbox;
+import dev.courier.spi.ReplyPath;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -27,6 +29,9 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -36,9 +41,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Request/reply over one {@link RealMessageBus}: the requester's side (pending requests keyed by
- * correlation id, the bus's reply queue, created on the first request, and the timeouts) and the
+ * correlation id, the bus's reply inbox, opened on the first request, and the timeouts) and the
  * responder's (answering through the reply address a request carries, without declaring it).
- * Thread safe.
+ *
+ * <p>Replies travel the transport's own {@link ReplyPath} when it has one (an exclusive queue, an
+ * inbox subject, a shared reply topic), else a temporary queue of the bus, the fallback every
+ * transport with ephemeral destinations supports. Thread safe.
  */
 final class RequestReply {
 
@@ -49,19 +57,26 @@ final class RequestReply {
 
     private final RealMessageBus bus;
     private final String scheme;
+    /** The transport's native reply path, or {@code null} to use a temporary queue. */
+    private final ReplyPath path;
     private final Payloads payloads;
     private final ListenerFanout listener;
     private final TraceHook traceHook;
     private final ScheduledExecutorService timers;
     private final long maxMessageBytes;
     private final Map<String, Pending<?>> pending = new ConcurrentHashMap<>();
-    private final Object replyQueueLock = new Object();
-    private volatile String replyQueue;
+    private final Object replyLock = new Object();
+    private volatile String replyAddress;
+    /** The native inbox and the threads completing its replies; set with {@link #replyAddress}, under its lock. */
+    private ReplyInbox inbox;
+    private ExecutorService replyThreads;
+    private boolean closed;
 
-    RequestReply(RealMessageBus bus, String scheme, Payloads payloads, ListenerFanout listener, TraceHook traceHook,
+    RequestReply(RealMessageBus bus, String scheme, ReplyPath path, Payloads payloads, ListenerFanout listener, TraceHook traceHook,
                  ScheduledExecutorService timers, long maxMessageBytes) {
         this.bus = bus;
         this.scheme = scheme;
+        this.path = path;
         this.payloads = payloads;
         this.listener = listener;
         this.traceHook = traceHook;
@@ -80,7 +95,7 @@ final class RequestReply {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("a request timeout must be positive: " + timeout);
         }
-        String replyTo = replyQueue();
+        String replyTo = replyAddress();
         String correlationId = UUID.randomUUID().toString();
         Pending<R> waiting = new Pending<>(correlationId, request.topic(), replyType, new CompletableFuture<>());
         pending.put(correlationId, waiting);
@@ -119,29 +134,89 @@ final class RequestReply {
         return new IllegalStateException("the message bus (" + bus + ") closed before the reply arrived");
     }
 
-    /** Fails every pending request at once: the bus is closing. */
+    /**
+     * Fails every pending request at once, then closes the native inbox: the bus is closing. (A
+     * temporary reply queue closes and goes with the bus's other subscriptions and ephemerals.)
+     */
     void closing() {
         for (String correlationId : List.copyOf(pending.keySet())) {
             fail(correlationId, closed());
         }
+        synchronized (replyLock) {
+            closed = true;
+            if (inbox != null) {
+                try {
+                    inbox.close();
+                } catch (RuntimeException e) {
+                    log.warn("Could not close the reply inbox {} of {}: {}", inbox.address(), bus, DeadLetterStep.oneLine(e));
+                }
+                replyThreads.shutdown();
+            }
+        }
     }
 
-    /** The name of this bus's reply queue, created and worked on the first call. */
-    private String replyQueue() {
-        String name = replyQueue;
+    /** The address of this bus's replies, its inbox opened (or reply queue created) on the first call. */
+    private String replyAddress() {
+        String name = replyAddress;
         if (name != null) {
             return name;
         }
-        synchronized (replyQueueLock) {
-            if (replyQueue == null) {
+        synchronized (replyLock) {
+            if (closed) {
+                throw new IllegalStateException("the message bus (" + bus + ") is closed");
+            }
+            if (replyAddress == null && path != null) {
+                replyAddress = openInbox();
+            } else if (replyAddress == null) {
                 WorkQueue<byte[]> queue = bus.temporaryQueue(byte[].class);
                 Route route = new Route(scheme, queue.name(), null);
                 queue.work(reply -> complete(route, reply),
                         ConsumerOptions.concurrency(REPLY_THREADS).withRetry(RetryPolicy.none()));
-                replyQueue = queue.name();
+                replyAddress = queue.name();
             }
-            return replyQueue;
+            return replyAddress;
         }
+    }
+
+    /**
+     * Opens the transport's inbox. Its deliveries are completed on this bus's reply threads (the
+     * transport's thread must not run user callbacks) and acknowledged at once: a reply is never
+     * redelivered, and one that cannot be matched is dropped.
+     */
+    private String openInbox() {
+        ThreadPoolExecutor threads = new ThreadPoolExecutor(REPLY_THREADS, REPLY_THREADS, 30, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), new NamedThreads("courier-reply"));
+        threads.allowCoreThreadTimeOut(true);
+        ReplyInbox opened;
+        try {
+            opened = path.open(delivery -> {
+                try {
+                    threads.execute(() -> {
+                        try {
+                            Message<byte[]> reply = received(delivery.envelope());
+                            complete(new Route(scheme, reply.topic(), null), reply);
+                        } finally {
+                            delivery.ack();
+                        }
+                    });
+                } catch (RejectedExecutionException closing) {
+                    delivery.ack(); // the bus closed: every request failed already
+                }
+            });
+        } catch (RuntimeException e) {
+            threads.shutdown();
+            throw e;
+        }
+        inbox = opened;
+        replyThreads = threads;
+        log.debug("Opened reply inbox {} for {}", opened.address(), bus);
+        return opened.address();
+    }
+
+    /** A reply as a message; its topic is the inbox's address (transports name it in the envelope). */
+    private static Message<byte[]> received(Envelope reply) {
+        return new Message<>(reply.id(), reply.destination().name(), reply.key(), reply.headers(), reply.payload(),
+                reply.contentType(), reply.timestamp(), 1, reply.type());
     }
 
     /** Hands {@code reply} to the request waiting for it, or drops it when none is. */
@@ -180,7 +255,8 @@ final class RequestReply {
         return bus.subscribe(topic, group, requestType, request -> {
             String replyTo = request.headers().get(Names.REPLY_TO);
             String correlationId = request.headers().get(Names.CORRELATION_ID);
-            boolean answer = replyTo != null && correlationId != null && isReplyQueue(replyTo);
+            boolean answer = replyTo != null && correlationId != null
+                    && (isInbox(replyTo) || isReplyQueue(replyTo));
             Object reply;
             try {
                 reply = responder.respond(request);
@@ -206,7 +282,16 @@ final class RequestReply {
         }, options);
     }
 
-    /** True when {@code name} is a temporary queue name a bus generates, the only kind a reply goes to. */
+    /** True when {@code address} is an inbox of the transport's reply path. */
+    private boolean isInbox(String address) {
+        return path != null && path.accepts(address);
+    }
+
+    /**
+     * True when {@code name} is a temporary queue name a bus generates, the only other kind a reply
+     * goes to: that of a requester on the fallback path (a transport without a reply path, or a
+     * Courier version before it had one, while a rolling upgrade runs).
+     */
     private static boolean isReplyQueue(String name) {
         try {
             Names.queue(name);
@@ -220,7 +305,9 @@ final class RequestReply {
         Map<String, String> headers = new LinkedHashMap<>(traceHook.inject());
         headers.putAll(extra);
         headers.put(Names.CORRELATION_ID, correlationId);
-        Destination destination = bus.onBroker(Destination.temporaryQueue(replyTo));
+        // a native address is the transport's own, never renamed; a temporary queue's name follows the name rule
+        boolean inbox = isInbox(replyTo);
+        Destination destination = inbox ? Destination.temporaryQueue(replyTo) : bus.onBroker(Destination.temporaryQueue(replyTo));
         Payloads.Encoded encoded = payloads.encode(payload);
         if (encoded.bytes().length > maxMessageBytes) {
             throw new MessageTooLargeException(destination.toString(), encoded.bytes().length, maxMessageBytes);
@@ -228,7 +315,7 @@ final class RequestReply {
         Envelope envelope = new Envelope(MessageIds.next(), destination, null, headers, encoded.bytes(),
                 encoded.contentType(), Instant.ofEpochMilli(System.currentTimeMillis()), null);
         try {
-            bus.sendToDeclared(envelope).get();
+            (inbox ? bus.sendReply(path, replyTo, envelope) : bus.sendToDeclared(envelope)).get();
         } catch (ExecutionException e) {
             throw e.getCause() instanceof Exception cause ? cause : e;
         }

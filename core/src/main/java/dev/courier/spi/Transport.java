@@ -1,5 +1,6 @@
 package dev.courier.spi;
 
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -52,6 +53,45 @@ public interface Transport extends AutoCloseable {
      */
     default void remove(Destination destination) {
         throw new UnsupportedOperationException(getClass().getSimpleName() + " has no ephemeral destinations");
+    }
+
+    /**
+     * Opens a {@link QueueBrowser} on the work queue {@code queue} (declared before, by this or
+     * another process): read what waits without consuming it, remove single messages. Optional,
+     * for operator tools; the default refuses.
+     *
+     * @throws IllegalArgumentException when {@code queue} is not a queue
+     * @throws dev.courier.api.CourierException when the broker refuses or cannot be reached
+     */
+    default QueueBrowser browse(Destination queue) {
+        throw new UnsupportedOperationException(getClass().getSimpleName()
+                + " cannot browse queues; use a consumer to read " + queue);
+    }
+
+    /**
+     * Starts a temporary subscription to the topic {@code topic} for an observer (the
+     * {@code courier tail} command): every message published to it from now on goes to
+     * {@code sink}, in a group of its own that no other consumer shares and that the broker forgets
+     * when the consumer closes (or the connection ends). Existing groups are not touched: they
+     * receive and settle their messages as before. Settling these deliveries is allowed and
+     * changes nothing. Optional, for operator tools; the default refuses.
+     *
+     * @throws IllegalArgumentException when {@code topic} is not a topic
+     * @throws dev.courier.api.CourierException when the broker refuses or cannot be reached
+     */
+    default Consumer tail(Destination topic, DeliverySink sink) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot tail topics; subscribe to " + topic
+                + " with a group instead");
+    }
+
+    /**
+     * The broker's own reply path for request/reply, if the transport has one. The default has
+     * none: core then carries replies through a {@linkplain Destination#temporaryQueue temporary
+     * queue} per bus, declared and removed through this interface, which needs
+     * {@link Capabilities.Feature#EPHEMERAL_DESTINATIONS}. Called once per bus; cheap.
+     */
+    default Optional<ReplyPath> replyPath() {
+        return Optional.empty();
     }
 
     /**

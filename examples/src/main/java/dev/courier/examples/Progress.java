@@ -7,10 +7,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
 
 /**
- * A live progress line ({@code \r}-rewritten on a terminal, a line a second otherwise) showing
- * named counters and the overall rate, then the elapsed time for the summary.
+ * Live progress of an app: on a terminal a progress bar (the progressbar library) of the rate
+ * counter with the named counters beside it; otherwise a plain line a second (logs, tests, CI),
+ * then the elapsed time for the summary.
  */
 final class Progress implements AutoCloseable {
 
@@ -19,6 +23,7 @@ final class Progress implements AutoCloseable {
     private final IntSupplier rateCounter;
     private final long started = System.nanoTime();
     private final boolean terminal = System.console() != null;
+    private ProgressBar bar;
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(task -> {
         Thread thread = new Thread(task, "progress");
         thread.setDaemon(true);
@@ -36,6 +41,10 @@ final class Progress implements AutoCloseable {
     }
 
     Progress start() {
+        if (terminal) {
+            bar = new ProgressBarBuilder().setTaskName("handled").setInitialMax(-1).setStyle(ProgressBarStyle.ASCII)
+                    .setUpdateIntervalMillis(200).showSpeed().build();
+        }
         ticker.scheduleAtFixedRate(this::print, 200, terminal ? 200 : 1000, TimeUnit.MILLISECONDS);
         return this;
     }
@@ -44,13 +53,22 @@ final class Progress implements AutoCloseable {
         return (System.nanoTime() - started) / 1e9;
     }
 
-    private void print() {
+    private String counters() {
         StringBuilder line = new StringBuilder();
         counters.forEach((name, value) -> line.append(name).append(' ').append(value.getAsInt()).append("  "));
+        return line.toString().trim();
+    }
+
+    private void print() {
+        if (bar != null) {
+            bar.stepTo(rateCounter.getAsInt());
+            bar.setExtraMessage(counters());
+            return;
+        }
         double seconds = elapsedSeconds();
-        line.append(String.format("%,.0f msg/s  %.1fs", rateCounter.getAsInt() / Math.max(seconds, 1e-3), seconds));
+        String line = counters() + "  " + String.format("%,.0f msg/s  %.1fs", rateCounter.getAsInt() / Math.max(seconds, 1e-3), seconds);
         synchronized (out) {
-            out.print(terminal ? "\r" + line + "   " : line + System.lineSeparator());
+            out.println(line);
             out.flush();
         }
     }
@@ -59,8 +77,8 @@ final class Progress implements AutoCloseable {
     public void close() {
         ticker.shutdownNow();
         print();
-        if (terminal) {
-            out.println();
+        if (bar != null) {
+            bar.close();
         }
     }
 }

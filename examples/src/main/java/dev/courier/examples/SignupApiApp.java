@@ -29,6 +29,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * Synchronous front, asynchronous back: an HTTP endpoint accepts signups, saving each user and
@@ -40,16 +42,60 @@ import java.util.regex.Pattern;
  */
 final class SignupApiApp {
 
-    static final Set<String> OPTIONS = Set.of("broker", "count", "port", "timeout", "db");
+    /** The app's command line. */
+    @Command(name = "signup-api", mixinStandardHelpOptions = true,
+            description = {"HTTP front (POST /users), asynchronous back; drives itself with --count requests unless --serve;",
+                    "the user and its event commit together (outbox), the email service runs each event once (inbox)"})
+    static final class Options extends AppOptions {
+        int count = 100;
+        Integer port;
+        int timeoutSeconds = 60;
+
+        @Option(names = "--serve", description = "keep serving until stopped instead of driving itself")
+        boolean serve;
+
+        @Option(names = "--db", paramLabel = "JDBC-URL", description = "the application database (default: an H2 file)")
+        String db;
+
+        @Option(names = "--count", paramLabel = "N", description = "requests the app makes to itself (default 100)")
+        void count(String value) {
+            count = whole("--count", value, 0);
+        }
+
+        @Option(names = "--port", paramLabel = "N", description = "port to serve on (0 = any; default 0, 8080 with --serve)")
+        void port(String value) {
+            port = whole("--port", value, 0);
+        }
+
+        @Option(names = "--timeout", paramLabel = "SECONDS", description = "how long to wait for the services (default 60)")
+        void timeout(String value) {
+            timeoutSeconds = whole("--timeout", value, 1);
+        }
+
+        /**
+         * The JDBC URL of the application database: {@code --db}, else an H2 file database under the
+         * temporary directory (embedded, nothing to install).
+         */
+        String database() {
+            return db != null ? db : "jdbc:h2:file:" + java.nio.file.Path.of(System.getProperty("java.io.tmpdir"),
+                    "courier-signup-api", "users").toAbsolutePath() + ";DB_CLOSE_DELAY=-1";
+        }
+
+        @Override
+        int run(PrintStream out) throws Exception {
+            return SignupApiApp.run(this, out);
+        }
+    }
+
     private static final Pattern MESSAGE_ID = Pattern.compile("\"messageId\":\"([^\"]+)\"");
 
     private SignupApiApp() {
     }
 
     static int run(Options options, PrintStream out) throws Exception {
-        int count = options.integer("count", 100, 0);
-        int port = options.integer("port", options.flag("serve") ? 8080 : 0, 0);
-        Duration timeout = Duration.ofSeconds(options.integer("timeout", 60, 1));
+        int count = options.count;
+        int port = options.port != null ? options.port : options.serve ? 8080 : 0;
+        Duration timeout = Duration.ofSeconds(options.timeoutSeconds);
         EmailService email = new EmailService();
         AnalyticsService analytics = new AnalyticsService();
         HikariConfig pool = new HikariConfig();
@@ -75,7 +121,7 @@ final class SignupApiApp {
                     + Main.redact(options.database()).replaceAll("(?i)(password=)[^&;]*", "$1***")
                     + ": POST " + uri);
             try {
-                if (options.flag("serve")) {
+                if (options.serve) {
                     out.println("try: curl -i -X POST " + uri + " -H 'Content-Type: application/json' -d '{\"email\":\"ada@example.com\"}'");
                     new CountDownLatch(1).await(); // until the process is stopped
                     return 0;

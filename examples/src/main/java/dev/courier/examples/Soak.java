@@ -6,17 +6,20 @@ import dev.courier.api.MessageBus;
 import dev.courier.api.OutgoingMessage;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
 import java.lang.management.OperatingSystemMXBean;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Locale;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -25,7 +28,16 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
 import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * The soak run: publishes at a steady rate for a long time through Courier and consumes with a
@@ -49,25 +61,71 @@ import org.slf4j.LoggerFactory;
  */
 public final class Soak {
 
-    static final String USAGE = """
-            usage: java -cp courier-examples.jar dev.courier.examples.Soak [options]
+    /** The soak's command line (picocli). */
+    @Command(name = "java -cp courier-examples.jar dev.courier.examples.Soak", mixinStandardHelpOptions = true,
+            usageHelpAutoWidth = true, sortOptions = false,
+            description = {"Publishes at a steady rate through Courier and consumes with a group, for a given time;",
+                    "reports published/confirmed/handled/lost and heap after GC, live threads and open file",
+                    "descriptors at the start, periodically, at the end and after close."})
+    static final class Options implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
 
-            Publishes at a steady rate through Courier and consumes with a group, for a given
-            time; reports published/confirmed/handled/lost and heap after GC, live threads and
-            open file descriptors at the start, periodically, at the end and after close.
+        @Option(names = "--broker", paramLabel = "URL", defaultValue = "${env:COURIER_URL:-memory://}",
+                description = "memory:// (default, or $COURIER_URL), kafka://127.0.0.1:9092, amqp://guest:guest@127.0.0.1:5672/, "
+                        + "nats://127.0.0.1:4222")
+        String broker;
 
-            options:
-              --broker URL         memory:// (default, or $COURIER_URL), kafka://127.0.0.1:9092,
-                                   amqp://guest:guest@127.0.0.1:5672/, nats://127.0.0.1:4222
-              --minutes N          how long to publish (10; decimals allowed: 0.5)
-              --rate R             messages per second (2000: a steady load well below every
-                                   broker's measured throughput, see docs/benchmarks.md)
-              --size BYTES         payload size (128, at least 8)
-              --concurrency N      handlers of the group (4)
-              --report-every S     seconds between progress lines (60)
-              --verbose            log what Courier and the broker clients do
-              --help               this text
-            """;
+        @Option(names = "--minutes", paramLabel = "N", description = "how long to publish (10; decimals allowed: 0.5)")
+        double minutes = 10;
+
+        @Option(names = "--rate", paramLabel = "R", description = "messages per second (2000: a steady load well below every"
+                + " broker's measured throughput, see docs/benchmarks.md)")
+        int rate = 2000;
+
+        @Option(names = "--size", paramLabel = "BYTES", description = "payload size (128, at least 8)")
+        int size = 128;
+
+        @Option(names = "--concurrency", paramLabel = "N", description = "handlers of the group (4)")
+        int concurrency = 4;
+
+        @Option(names = "--report-every", paramLabel = "S", description = "seconds between progress lines (60)")
+        int reportSeconds = 60;
+
+        @Option(names = "--verbose", description = "log what Courier and the broker clients do")
+        boolean verbose;
+
+        private final PrintStream out;
+        private final PrintStream err;
+
+        Options(PrintStream out, PrintStream err) {
+            this.out = out;
+            this.err = err;
+        }
+
+        @Override
+        public Integer call() {
+            if (!(minutes > 0) || rate < 1 || size < 8 || concurrency < 1 || reportSeconds < 1) {
+                throw new ParameterException(spec.commandLine(), "--minutes must be > 0, --rate, --concurrency and"
+                        + " --report-every >= 1, --size >= 8");
+            }
+            quietLogs(verbose);
+            Duration duration = Duration.ofMillis(Math.round(minutes * 60_000));
+            try {
+                return new Soak(broker, duration, rate, size, concurrency, Duration.ofSeconds(reportSeconds), out).soak();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                err.println("interrupted");
+                return 1;
+            } catch (RuntimeException e) {
+                err.println("FAILED: " + e);
+                if (verbose) {
+                    e.printStackTrace(err);
+                }
+                return 1;
+            }
+        }
+    }
 
     private static final int MAX_UNCONFIRMED = 20_000;
     private static final Duration DRAIN_TIMEOUT = Duration.ofMinutes(2);
@@ -107,59 +165,20 @@ public final class Soak {
         this.handledBits = new AtomicLongArray((int) (capacity / 64 + 1));
     }
 
-    /** Runs the soak with command-line options (see {@link #USAGE}) and exits with its result. */
+    /** Runs the soak with command-line options (see {@link Options}) and exits with its result. */
     public static void main(String[] args) {
         System.exit(run(args, System.out, System.err));
     }
 
     static int run(String[] args, PrintStream out, PrintStream err) {
-        String broker = System.getenv().getOrDefault("COURIER_URL", "memory://");
-        double minutes = 10;
-        int rate = 2000;
-        int size = 128;
-        int concurrency = 4;
-        int reportSeconds = 60;
-        boolean verbose = false;
-        try {
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--broker" -> broker = value(args, ++i);
-                    case "--minutes" -> minutes = number(args, ++i);
-                    case "--rate" -> rate = (int) number(args, ++i);
-                    case "--size" -> size = (int) number(args, ++i);
-                    case "--concurrency" -> concurrency = (int) number(args, ++i);
-                    case "--report-every" -> reportSeconds = (int) number(args, ++i);
-                    case "--verbose" -> verbose = true;
-                    case "--help", "-h" -> {
-                        out.print(USAGE);
-                        return 0;
-                    }
-                    default -> throw new IllegalArgumentException("unknown option " + args[i]);
-                }
-            }
-            if (!(minutes > 0) || rate < 1 || size < 8 || concurrency < 1 || reportSeconds < 1) {
-                throw new IllegalArgumentException("--minutes must be > 0, --rate, --concurrency and --report-every >= 1,"
-                        + " --size >= 8");
-            }
-        } catch (IllegalArgumentException e) {
+        CommandLine commandLine = new CommandLine(new Options(out, err));
+        commandLine.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8));
+        commandLine.setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
+        commandLine.setParameterExceptionHandler((e, given) -> {
             err.println("error: " + e.getMessage() + "; try --help");
-            return 64;
-        }
-        quietLogs(verbose);
-        Duration duration = Duration.ofMillis(Math.round(minutes * 60_000));
-        try {
-            return new Soak(broker, duration, rate, size, concurrency, Duration.ofSeconds(reportSeconds), out).soak();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            err.println("interrupted");
-            return 1;
-        } catch (RuntimeException e) {
-            err.println("FAILED: " + e);
-            if (verbose) {
-                e.printStackTrace(err);
-            }
-            return 1;
-        }
+            return Main.USAGE;
+        });
+        return commandLine.execute(args);
     }
 
     private int soak() throws InterruptedException {
@@ -214,9 +233,15 @@ public final class Soak {
         long nextReport = startNanos + reportEvery.toNanos();
         long warmAt = startNanos + Math.min(TimeUnit.SECONDS.toNanos(30), duration.toNanos() / 10);
         long stalls = 0;
+        // a bar of the messages published on a terminal; the report lines either way
+        ProgressBar bar = System.console() == null ? null : new ProgressBarBuilder().setTaskName("soak")
+                .setInitialMax(total).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(1000).build();
         for (long seq = 0; seq < total; seq++) {
             long due = startNanos + seq * interval;
             long now = System.nanoTime();
+            if (bar != null && seq % 1000 == 0) {
+                bar.stepTo(seq);
+            }
             if (warm == null && now - warmAt >= 0) {
                 warm = Resources.measure();
                 out.println("warmed up:   " + warm);
@@ -252,6 +277,10 @@ public final class Soak {
                 fail(e);
                 unconfirmed.release();
             }
+        }
+        if (bar != null) {
+            bar.stepTo(total);
+            bar.close();
         }
         if (stalls > 0) {
             out.println("note: the publisher waited for confirmations " + stalls + " time(s) (more than "
@@ -308,28 +337,6 @@ public final class Soak {
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100)); // counting arrivals of another thread
         }
         return true;
-    }
-
-    private static String value(String[] args, int i) {
-        if (i >= args.length) {
-            throw new IllegalArgumentException(args[i - 1] + " needs a value");
-        }
-        return args[i];
-    }
-
-    /** The number after option {@code args[i - 1]}; whole numbers for every option but --minutes. */
-    private static double number(String[] args, int i) {
-        String text = value(args, i);
-        try {
-            double number = Double.parseDouble(text);
-            if (!args[i - 1].equals("--minutes") && (number != Math.rint(number) || Math.abs(number) > Integer.MAX_VALUE)) {
-                throw new NumberFormatException();
-            }
-            return number;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(args[i - 1] + " needs a " + (args[i - 1].equals("--minutes") ? "" : "whole ")
-                    + "number, not '" + text + "'");
-        }
     }
 
     private static void quietLogs(boolean verbose) {

@@ -19,6 +19,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * Work queue: a producer submits image jobs; a pool of workers renders them. Some jobs fail once
@@ -27,18 +29,59 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class ThumbnailsApp {
 
-    static final Set<String> OPTIONS = Set.of("broker", "count", "workers", "fail-rate", "poison-every", "timeout");
+    /** The app's command line. */
+    @Command(name = "thumbnails", mixinStandardHelpOptions = true,
+            description = {"work queue: workers render jobs, transient failures are retried,",
+                    "poison jobs are dead-lettered and listed"})
+    static final class Options extends AppOptions {
+        int count = 200;
+        int workers = 4;
+        double failRate = 0.1;
+        int poisonEvery = 25;
+        int timeoutSeconds = 60;
+
+        @Option(names = "--count", paramLabel = "N", description = "jobs to submit (default 200)")
+        void count(String value) {
+            count = whole("--count", value, 1);
+        }
+
+        @Option(names = "--workers", paramLabel = "N", description = "workers (default 4)")
+        void workers(String value) {
+            workers = whole("--workers", value, 1);
+        }
+
+        @Option(names = "--fail-rate", paramLabel = "F", description = "fraction of jobs failing once (default 0.1)")
+        void failRate(String value) {
+            failRate = fraction("--fail-rate", value);
+        }
+
+        @Option(names = "--poison-every", paramLabel = "N", description = "every Nth job is poison (default 25, 0 for none)")
+        void poisonEvery(String value) {
+            poisonEvery = whole("--poison-every", value, 0);
+        }
+
+        @Option(names = "--timeout", paramLabel = "SECONDS", description = "how long to wait for the workers (default 60)")
+        void timeout(String value) {
+            timeoutSeconds = whole("--timeout", value, 1);
+        }
+
+        @Override
+        int run(PrintStream out) {
+            return ThumbnailsApp.run(this, out);
+        }
+    }
+
     static final String QUEUE = "thumbnails";
 
     private ThumbnailsApp() {
     }
 
     static int run(Options options, PrintStream out) {
-        int count = options.integer("count", 200, 1);
-        int workers = options.integer("workers", 4, 1);
-        double failRate = options.fraction("fail-rate", 0.1);
-        int poisonEvery = options.integer("poison-every", 25, 0);
-        Duration timeout = Duration.ofSeconds(options.integer("timeout", 60, 1));
+        int count = options.count;
+        int workers = options.workers;
+        double failRate = options.failRate;
+        int poisonEvery = options.poisonEvery;
+        Duration timeout = Duration.ofSeconds(options.timeoutSeconds);
         out.printf("thumbnails on %s: %d jobs, %d workers, %.0f%% transient failures, every %s job poison%n",
                 Main.redact(options.broker()), count, workers, failRate * 100,
                 poisonEvery == 0 ? "no" : ordinal(poisonEvery));

@@ -9,6 +9,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * Publish/subscribe: the user service publishes {@code UserCreated}; the email service and the
@@ -17,14 +19,35 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class UserSignupApp {
 
-    static final Set<String> OPTIONS = Set.of("broker", "count", "timeout");
+    /** The app's command line. */
+    @Command(name = "user-signup", mixinStandardHelpOptions = true,
+            description = "publish/subscribe: UserCreated reaches an email and an analytics service")
+    static final class Options extends AppOptions {
+        int count = 1000;
+        int timeoutSeconds = 60;
+
+        @Option(names = "--count", paramLabel = "N", description = "signups to publish (default 1000)")
+        void count(String value) {
+            count = whole("--count", value, 1);
+        }
+
+        @Option(names = "--timeout", paramLabel = "SECONDS", description = "how long to wait for the services (default 60)")
+        void timeout(String value) {
+            timeoutSeconds = whole("--timeout", value, 1);
+        }
+
+        @Override
+        int run(PrintStream out) {
+            return UserSignupApp.run(this, out);
+        }
+    }
 
     private UserSignupApp() {
     }
 
     static int run(Options options, PrintStream out) {
-        int count = options.integer("count", 1000, 1);
-        Duration timeout = Duration.ofSeconds(options.integer("timeout", 60, 1));
+        int count = options.count;
+        Duration timeout = Duration.ofSeconds(options.timeoutSeconds);
         out.println("user-signup on " + Main.redact(options.broker()) + ": " + count + " signups");
         Set<String> published = ConcurrentHashMap.newKeySet();
         EmailService email = new EmailService();

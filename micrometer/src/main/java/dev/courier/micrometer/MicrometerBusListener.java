@@ -31,7 +31,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <tr><td>{@code courier.dead.letters.refused}</td><td>counter</td><td>tries to dead-letter a message that the
  *   dead-letter queue refused or could not take (each is tried again with backoff)</td></tr>
  *   <tr><td>{@code courier.replies.dropped}</td><td>counter</td><td>replies that arrived after their request timed
- *   out, or for no request of this bus (tagged by transport only: the reply queue's name is per bus)</td></tr>
+ *   out, or for no request of this bus (tagged by transport only: the reply inbox's address is per bus)</td></tr>
  *   <tr><td>{@code courier.messages.in.flight}</td><td>gauge</td><td>received and not yet settled</td></tr>
  * </table>
  *

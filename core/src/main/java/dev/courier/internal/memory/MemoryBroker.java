@@ -1,5 +1,6 @@
 package dev.courier.internal.memory;
 
+import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
 import dev.courier.spi.NamedThreadFactory;
@@ -39,6 +40,8 @@ final class MemoryBroker {
 
     private final Map<String, MemoryTopic> topics = new ConcurrentHashMap<>();
     private final Map<String, MemoryQueue> queues = new ConcurrentHashMap<>();
+    /** Open reply inboxes by address. */
+    private final Map<String, DeliverySink> inboxes = new ConcurrentHashMap<>();
 
     private volatile boolean up = true;
     private volatile CountDownLatch declarationsHeld;
@@ -135,6 +138,20 @@ final class MemoryBroker {
         }
     }
 
+    /** Registers the reply inbox {@code address}: replies sent to it go to {@code sink}. */
+    void openInbox(String address, DeliverySink sink) {
+        inboxes.put(address, sink);
+    }
+
+    void closeInbox(String address) {
+        inboxes.remove(address);
+    }
+
+    /** The sink of the open inbox {@code address}, or {@code null}. */
+    DeliverySink inbox(String address) {
+        return inboxes.get(address);
+    }
+
     /** True when {@code destination} was declared and not removed. */
     boolean exists(Destination destination) {
         return destination.isQueue() ? queues.containsKey(destination.name()) : topics.containsKey(destination.name());
@@ -146,6 +163,14 @@ final class MemoryBroker {
 
     MemoryQueue group(String topic, String group) {
         return topic(topic).group(group);
+    }
+
+    /** Forgets a topic's group and what it holds (a tail's group when the tail stops). */
+    void removeGroup(String topic, String group) {
+        MemoryTopic held = topics.get(topic);
+        if (held != null) {
+            held.remove(group);
+        }
     }
 
     private MemoryTopic topic(String name) {
@@ -220,6 +245,12 @@ final class MemoryBroker {
                 groups = byName.values().toArray(new MemoryQueue[0]);
             }
             return queue;
+        }
+
+        synchronized void remove(String name) {
+            if (byName.remove(name) != null) {
+                groups = byName.values().toArray(new MemoryQueue[0]);
+            }
         }
     }
 }

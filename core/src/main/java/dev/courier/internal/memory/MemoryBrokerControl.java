@@ -47,6 +47,11 @@ public final class MemoryBrokerControl {
         return MemoryBroker.named(name).exists(destination);
     }
 
+    /** True while the reply inbox {@code address} is open on the broker {@code name}. */
+    public static boolean hasInbox(String name, String address) {
+        return MemoryBroker.named(name).inbox(address) != null;
+    }
+
     /** How many declarations the broker {@code name} received, held ones included. */
     public static long declarations(String name) {
         return MemoryBroker.named(name).declarations();

@@ -64,6 +64,22 @@ final class MemoryQueue {
         }
     }
 
+    /** Up to {@code max} ready messages, oldest first, left in place. */
+    List<Envelope> waiting(int max) {
+        synchronized (lock) {
+            return ready.stream().sorted(Comparator.comparingLong(Entry::sequence)).limit(max)
+                    .map(entry -> entry.envelope).toList();
+        }
+    }
+
+    /** Removes the oldest ready message with this id; false when none is ready. */
+    boolean removeWaiting(String id) {
+        synchronized (lock) {
+            return ready.stream().filter(entry -> entry.envelope.id().equals(id))
+                    .min(Comparator.comparingLong(Entry::sequence)).map(ready::remove).orElse(false);
+        }
+    }
+
     private void drain() {
         if (drainRequests.getAndIncrement() != 0) {
             return;

@@ -7,10 +7,14 @@ import dev.courier.spi.Consumer;
 import dev.courier.spi.ConsumerSpec;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Destination;
+import dev.courier.spi.ReplyPath;
+import java.util.Optional;
 import dev.courier.spi.Envelope;
+import dev.courier.spi.QueueBrowser;
 import dev.courier.spi.Transport;
 import dev.courier.spi.AckDeadline;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.CompletableFuture;
@@ -32,8 +36,12 @@ final class MemoryTransport implements Transport {
     /** Expires deliveries held past the ack deadline; {@code null} without one. */
     private final ScheduledExecutorService deadlines;
 
-    MemoryTransport(MemoryBroker broker, Capabilities capabilities) {
+    /** The in-process reply path, or {@code null} to leave replies to core's temporary queues. */
+    private final ReplyPath replies;
+
+    MemoryTransport(MemoryBroker broker, Capabilities capabilities, boolean inboxes) {
         this.broker = broker;
+        this.replies = inboxes ? new MemoryReplyPath(broker) : null;
         this.capabilities = capabilities;
         this.deadlines = capabilities.ackDeadline().rule() == AckDeadline.Rule.NONE ? null
                 : Executors.newSingleThreadScheduledExecutor(task -> {
@@ -46,6 +54,11 @@ final class MemoryTransport implements Transport {
     @Override
     public Capabilities capabilities() {
         return capabilities;
+    }
+
+    @Override
+    public Optional<ReplyPath> replyPath() {
+        return Optional.ofNullable(replies);
     }
 
     @Override
@@ -117,6 +130,36 @@ final class MemoryTransport implements Transport {
                 consumers.remove(consumer);
             }
         };
+    }
+
+    /** A group of its own, {@code tail-<uuid>}, removed from the topic when the consumer closes. */
+    @Override
+    public Consumer tail(Destination topic, DeliverySink sink) {
+        if (topic.isQueue()) {
+            throw new IllegalArgumentException("only a topic can be tailed: " + topic);
+        }
+        String group = "tail-" + UUID.randomUUID();
+        Consumer consumer = consume(new ConsumerSpec(topic, group, 1_000), sink);
+        return new Consumer() {
+            @Override
+            public void stopFetching() {
+                consumer.stopFetching();
+            }
+
+            @Override
+            public void close() {
+                consumer.close();
+                broker.removeGroup(topic.name(), group);
+            }
+        };
+    }
+
+    @Override
+    public QueueBrowser browse(Destination queue) {
+        if (!queue.isQueue()) {
+            throw new IllegalArgumentException("only a queue can be browsed: " + queue);
+        }
+        return new MemoryQueueBrowser(broker.queue(queue.name()));
     }
 
     @Override

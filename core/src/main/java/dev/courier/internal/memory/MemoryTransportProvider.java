@@ -45,6 +45,11 @@ public final class MemoryTransportProvider implements TransportProvider {
         int maxNameLength = given.integer("maxNameLength", NameRule.COURIER.maxLength(), 16, Integer.MAX_VALUE);
         String nameCharacters = given.string("nameCharacters", NameRule.COURIER.otherCharacters());
         long ackDeadlineMs = given.longValue("ackDeadlineMs", 0, 0, Long.MAX_VALUE);
+        String replies = given.string("replies", "inbox");
+        if (!replies.equals("inbox") && !replies.equals("temporaryQueue")) {
+            throw new IllegalArgumentException("memory option replies must be 'inbox' (in-process reply path) or"
+                    + " 'temporaryQueue' (core's fallback, as for a transport without a reply path): " + replies);
+        }
         boolean delays = given.bool("delayedDelivery", true);
         given.requireAllKnown();
         Capabilities capabilities = new Capabilities(maxBytes)
@@ -55,6 +60,6 @@ public final class MemoryTransportProvider implements TransportProvider {
         if (delays) {
             capabilities = capabilities.withDelayedDelivery(MemoryBroker.DELAY_GRANULARITY, MemoryBroker.MAX_DELAY);
         }
-        return new MemoryTransport(MemoryBroker.named(name), capabilities);
+        return new MemoryTransport(MemoryBroker.named(name), capabilities, replies.equals("inbox"));
     }
 }

@@ -11,6 +11,8 @@ import dev.courier.spi.ConsumerSpec;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
+import dev.courier.spi.QueueBrowser;
+import dev.courier.spi.ReplyPath;
 import dev.courier.spi.Transport;
 import java.time.Duration;
 import java.util.List;
@@ -71,6 +73,8 @@ final class KafkaTransport implements Transport {
     private final AtomicInteger consumerNumbers = new AtomicInteger();
     private final Set<KafkaGroupConsumer> consumers = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Request/reply's inboxes: partitions of one shared reply topic. */
+    private final KafkaReplyTopic replies;
     private final AtomicBoolean probing = new AtomicBoolean();
     private volatile long lastProbe = System.nanoTime();
     private volatile ConnectionState state = ConnectionState.UP;
@@ -82,6 +86,7 @@ final class KafkaTransport implements Transport {
         // headers count toward the record's size, checked with the payload; no limit of their own
         this.capabilities = new Capabilities(settings.maxMessageBytes())
                 .withFeatures(Capabilities.Feature.EPHEMERAL_DESTINATIONS);
+        this.replies = new KafkaReplyTopic(settings, admin, producer, this::declare, this::produce);
     }
 
     /**
@@ -164,6 +169,11 @@ final class KafkaTransport implements Transport {
         return capabilities;
     }
 
+    @Override
+    public Optional<ReplyPath> replyPath() {
+        return Optional.of(replies);
+    }
+
     /** Creates the destination's topic when it is missing and loads its metadata into the producer. */
     @Override
     public void declare(Destination destination) {
@@ -233,6 +243,24 @@ final class KafkaTransport implements Transport {
         }
     }
 
+    @Override
+    public QueueBrowser browse(Destination queue) {
+        ensureOpen();
+        if (!queue.isQueue()) {
+            throw new IllegalArgumentException("only a queue can be browsed: " + queue);
+        }
+        return new KafkaQueueBrowser(settings, queue, this::send);
+    }
+
+    @Override
+    public Consumer tail(Destination topic, DeliverySink sink) {
+        ensureOpen();
+        if (topic.isQueue()) {
+            throw new IllegalArgumentException("only a topic can be tailed: " + topic);
+        }
+        return KafkaTail.start(settings, topic, sink);
+    }
+
     /** Waits until the producer knows the topic's partitions, so later sends never wait for metadata. */
     private int loadMetadata(String topic, Destination destination, long deadline) {
         KafkaException last = null;
@@ -274,7 +302,11 @@ final class KafkaTransport implements Transport {
                 partition = Math.floorMod(roundRobin.getAndIncrement(), count);
             }
         }
-        ProducerRecord<byte[], byte[]> record = KafkaRecords.toRecord(envelope, topic, partition);
+        return produce(envelope, KafkaRecords.toRecord(envelope, topic, partition));
+    }
+
+    /** Sends {@code record} (of {@code envelope}); the stage completes once the broker confirmed it. */
+    CompletableFuture<Void> produce(Envelope envelope, ProducerRecord<byte[], byte[]> record) {
         CompletableFuture<Void> sent = new CompletableFuture<>();
         try {
             producer.send(record, (metadata, failure) -> {
@@ -345,6 +377,7 @@ final class KafkaTransport implements Transport {
         for (KafkaGroupConsumer consumer : open) {
             consumer.awaitFinished(deadline);
         }
+        replies.close();
         try {
             producer.close(PRODUCER_CLOSE_TIMEOUT);
         } catch (RuntimeException e) {

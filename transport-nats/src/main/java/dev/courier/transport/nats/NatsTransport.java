@@ -11,7 +11,9 @@ import dev.courier.spi.ConsumerSpec;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
+import dev.courier.spi.ReplyPath;
 import dev.courier.spi.NamedThreadFactory;
+import dev.courier.spi.QueueBrowser;
 import dev.courier.spi.TlsTrust;
 import dev.courier.spi.Transport;
 import io.nats.client.Connection;
@@ -36,6 +38,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -100,6 +103,8 @@ final class NatsTransport implements Transport {
     private final Set<String> knownStreams = ConcurrentHashMap.newKeySet();
     private final Set<NatsConsumer> consumers = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Request/reply's inboxes: core NATS subscriptions, no stream per bus. */
+    private final NatsInbox replies;
     /** Pings the server while connected, so health does not say UP for a connection that no longer reads. */
     private final ScheduledExecutorService watch;
     /** Why a connection that says it is connected is not usable, or {@code null}. */
@@ -111,6 +116,7 @@ final class NatsTransport implements Transport {
         JetStreamOptions jsOptions = JetStreamOptions.builder().requestTimeout(REQUEST_TIMEOUT).build();
         this.jetStream = connection.jetStream(jsOptions);
         this.management = connection.jetStreamManagement(jsOptions);
+        this.replies = new NatsInbox(connection, REQUEST_TIMEOUT, settings.address());
         long maxPayload = connection.getServerInfo().getMaxPayload();
         long headerRoom = Math.min(HEADER_MARGIN, maxPayload / 4);
         // users get half the header room: values outside printable ASCII travel base64-encoded (4/3),
@@ -272,6 +278,11 @@ final class NatsTransport implements Transport {
     }
 
     @Override
+    public Optional<ReplyPath> replyPath() {
+        return Optional.of(replies);
+    }
+
+    @Override
     public Consumer consume(ConsumerSpec spec, DeliverySink sink) {
         Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(sink, "sink");
@@ -292,6 +303,24 @@ final class NatsTransport implements Transport {
                     + ": " + settings.scrub(e.getMessage()), e);
         }
         return consumer;
+    }
+
+    @Override
+    public QueueBrowser browse(Destination queue) {
+        ensureOpen();
+        if (!queue.isQueue()) {
+            throw new IllegalArgumentException("only a queue can be browsed: " + queue);
+        }
+        return new NatsQueueBrowser(management, queue, settings);
+    }
+
+    @Override
+    public Consumer tail(Destination topic, DeliverySink sink) {
+        ensureOpen();
+        if (topic.isQueue()) {
+            throw new IllegalArgumentException("only a topic can be tailed: " + topic);
+        }
+        return NatsTail.start(connection, topic, sink);
     }
 
     @Override

@@ -5,7 +5,10 @@ import dev.courier.testkit.ConformanceSuite;
 import dev.courier.testkit.RequestReplySuite;
 import org.junit.jupiter.api.AfterAll;
 
-/** Request/reply over JetStream: the reply queue is a temporary stream deleted when the bus closes. */
+/**
+ * Request/reply on NATS: requests are JetStream messages, replies go to an inbox subject on core
+ * NATS, a subscription of the requester's connection that ends when its bus closes.
+ */
 class NatsRequestReplyTest extends RequestReplySuite {
 
     @Override
@@ -21,6 +24,11 @@ class NatsRequestReplyTest extends RequestReplySuite {
     @Override
     protected BrokerProbe probe() {
         return destination -> NatsTestBroker.exists(NatsTestBroker.URL, destination);
+    }
+
+    @Override
+    protected boolean replyInboxExists(String address) throws Exception {
+        return NatsTestBroker.subscribed(NatsTestBroker.URL, address);
     }
 
     @AfterAll

@@ -72,6 +72,24 @@ final class NatsTestBroker {
         }
     }
 
+    /**
+     * True when some client subscribes to the core NATS subject {@code subject}: a message sent
+     * there with a reply subject gets no "no responders" (503) status back. With a subscriber
+     * nothing comes back, so that answer takes the probe's wait (3 s).
+     */
+    static boolean subscribed(String url, String subject) throws Exception {
+        Connection connection = connect(url);
+        try {
+            String probe = connection.createInbox();
+            io.nats.client.Subscription answers = connection.subscribe(probe);
+            connection.publish(subject, probe, new byte[0]);
+            io.nats.client.Message answer = answers.nextMessage(java.time.Duration.ofSeconds(3));
+            return answer == null || !answer.isStatusMessage() || answer.getStatus().getCode() != 503;
+        } finally {
+            connection.close();
+        }
+    }
+
     /** True when the server holds the stream of {@code destination} (stream info answers). */
     static boolean exists(String url, dev.courier.spi.Destination destination) throws Exception {
         Connection connection = connect(url);

@@ -11,12 +11,15 @@ import dev.courier.spi.ConsumerSpec;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
+import dev.courier.spi.ReplyPath;
 import dev.courier.spi.NamedThreadFactory;
+import dev.courier.spi.QueueBrowser;
 import dev.courier.spi.TlsTrust;
 import dev.courier.spi.Transport;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -82,6 +85,8 @@ final class RabbitMqTransport implements Transport {
     private final AtomicReference<CompletableFuture<Void>> delayLevels = new AtomicReference<>();
     /** Each destination's binding to the delay levels' exit, made for its first delayed message. */
     private final Map<Destination, CompletableFuture<Void>> delayRoutes = new ConcurrentHashMap<>();
+    /** Request/reply's inboxes: an exclusive queue per bus on the consuming connection. */
+    private final RabbitMqReplyQueue replies;
     private volatile boolean closed;
 
     private RabbitMqTransport(RabbitMqSettings settings, ConnectionFactory factory, ExecutorService dispatch,
@@ -103,6 +108,7 @@ final class RabbitMqTransport implements Transport {
                 task.run();
             }
         });
+        this.replies = new RabbitMqReplyQueue(this::consumingLink, publisher, settings);
         long sweep = Math.max(10, Math.min(1000, settings.confirmTimeout().toMillis() / 4));
         timers.scheduleWithFixedDelay(publisher::expire, sweep, sweep, TimeUnit.MILLISECONDS);
     }
@@ -254,6 +260,11 @@ final class RabbitMqTransport implements Transport {
     }
 
     @Override
+    public Optional<ReplyPath> replyPath() {
+        return Optional.of(replies);
+    }
+
+    @Override
     public Consumer consume(ConsumerSpec spec, DeliverySink sink) {
         ensureOpen();
         AmqpLink link = consumingLink();
@@ -288,6 +299,24 @@ final class RabbitMqTransport implements Transport {
         log.debug("Consuming {} from queue {} (prefetch {})", spec, queue,
                 Math.min(spec.maxInFlight(), settings.prefetchCap()));
         return consumer;
+    }
+
+    @Override
+    public QueueBrowser browse(Destination queue) {
+        ensureOpen();
+        if (!queue.isQueue()) {
+            throw new IllegalArgumentException("only a queue can be browsed: " + queue);
+        }
+        return new RabbitMqQueueBrowser(consumingLink(), queue, settings);
+    }
+
+    @Override
+    public Consumer tail(Destination topic, DeliverySink sink) {
+        ensureOpen();
+        if (topic.isQueue()) {
+            throw new IllegalArgumentException("only a topic can be tailed: " + topic);
+        }
+        return RabbitMqTail.start(consumingLink(), topic, sink, settings);
     }
 
     /** UP when connected; RECONNECTING while a connection is down (the client reconnects by itself). */

@@ -92,6 +92,10 @@ final class TestBroker {
                         && String.valueOf(signal.getReason()).contains("404")) {
                     return false;
                 }
+                if (e.getCause() instanceof com.rabbitmq.client.ShutdownSignalException signal
+                        && String.valueOf(signal.getReason()).contains("405")) {
+                    return true; // RESOURCE_LOCKED: an exclusive queue of another connection
+                }
                 throw e;
             }
         }

@@ -1,4 +1,4 @@
-package dev.courier.internal;
+package dev.courier.spi;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -10,12 +10,12 @@ import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
 
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
-class TransportRegistryTest {
+class TransportsTest {
 
     @Test
     void a_query_option_without_a_name_is_refused_without_showing_its_value() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> TransportRegistry.open("memory://x?=S3cret-Value", Map.of()));
+                () -> Transports.open("memory://x?=S3cret-Value", Map.of()));
         assertTrue(e.getMessage().contains("expected name=value"), e.getMessage());
         assertFalse(e.getMessage().contains("S3cret"), e.getMessage());
     }
@@ -23,7 +23,7 @@ class TransportRegistryTest {
     @Test
     void an_unknown_memory_option_is_refused_naming_it() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> TransportRegistry.open("memory://x?maxMessageByte=1", Map.of()));
+                () -> Transports.open("memory://x?maxMessageByte=1", Map.of()));
         assertTrue(e.getMessage().contains("'maxMessageByte'") && e.getMessage().contains("maxMessageBytes"),
                 e.getMessage());
     }

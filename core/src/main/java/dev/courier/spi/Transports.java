@@ -1,8 +1,5 @@
-package dev.courier.internal;
+package dev.courier.spi;
 
-import dev.courier.spi.Secrets;
-import dev.courier.spi.Transport;
-import dev.courier.spi.TransportProvider;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
@@ -13,13 +10,24 @@ import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
 
-/** Finds the {@link TransportProvider} for a URL's scheme on the classpath and opens it. */
-final class TransportRegistry {
+/**
+ * Opens a {@link Transport} from a broker URL, as {@code MessageBus.connect} does: finds the
+ * {@link TransportProvider} for the URL's scheme on the classpath and merges the URL's query into
+ * the options. For tools that work below the bus (the {@code courier} command line).
+ */
+public final class Transports {
 
-    private TransportRegistry() {
+    private Transports() {
     }
 
-    static Transport open(String url, Map<String, String> codeOptions) {
+    /**
+     * Opens the transport for {@code url}; the URL's query options win over {@code codeOptions}.
+     *
+     * @throws IllegalArgumentException when the URL is malformed or no provider has its scheme,
+     *         naming the URL with its secrets masked
+     * @throws dev.courier.api.ConnectionException when the broker cannot be reached
+     */
+    public static Transport open(String url, Map<String, String> codeOptions) {
         int separator = url.indexOf("://");
         if (separator <= 0) {
             throw new IllegalArgumentException("broker URL '" + redact(url)
@@ -76,7 +84,7 @@ final class TransportRegistry {
 
     private static Map<String, TransportProvider> providers() {
         Map<String, TransportProvider> byScheme = new TreeMap<>();
-        for (TransportProvider provider : ServiceLoader.load(TransportProvider.class, TransportRegistry.class.getClassLoader())) {
+        for (TransportProvider provider : ServiceLoader.load(TransportProvider.class, Transports.class.getClassLoader())) {
             for (String scheme : provider.schemes()) {
                 byScheme.putIfAbsent(scheme.toLowerCase(Locale.ROOT), provider);
             }
@@ -84,8 +92,7 @@ final class TransportRegistry {
         return byScheme;
     }
 
-    /** The URL with its password, token and secret options masked. */
-    static String redact(String url) {
+    private static String redact(String url) {
         return Secrets.redact(url);
     }
 }
