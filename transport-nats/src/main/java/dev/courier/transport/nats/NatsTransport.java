@@ -99,6 +99,7 @@ final class NatsTransport implements Transport {
     private final ScheduledExecutorService timers;
     private final Set<String> knownStreams = ConcurrentHashMap.newKeySet();
     private final Set<NatsConsumer> consumers = ConcurrentHashMap.newKeySet();
+    private final NatsDelayStream delays;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Pings the server while connected, so health does not say UP for a connection that no longer reads. */
     private final ScheduledExecutorService watch;
@@ -117,8 +118,10 @@ final class NatsTransport implements Transport {
         // each header costs a few bytes of framing, and Courier's own headers need the rest
         this.capabilities = new Capabilities(maxPayload - headerRoom)
                 .withHeaderLimits(MAX_HEADERS, headerRoom / 2)
-                .withFeatures(Capabilities.Feature.EPHEMERAL_DESTINATIONS, Capabilities.Feature.NATIVE_DEDUPLICATION)
+                .withFeatures(Capabilities.Feature.EPHEMERAL_DESTINATIONS, Capabilities.Feature.NATIVE_DEDUPLICATION,
+                        Capabilities.Feature.DELAYED_DELIVERY)
                 .withAckDeadline(AckDeadline.transportExtends(settings.ackWait()));
+        this.delays = new NatsDelayStream(settings, connection, jetStream, management);
         this.timers = Executors.newSingleThreadScheduledExecutor(NamedThreadFactory.forTransport("nats", "timer"));
         this.watch = Executors.newSingleThreadScheduledExecutor(NamedThreadFactory.forTransport("nats", "watch"));
         watch.scheduleWithFixedDelay(this::checkAnswers, LIVENESS_PERIOD.toMillis(), LIVENESS_PERIOD.toMillis(),
@@ -259,7 +262,9 @@ final class NatsTransport implements Transport {
                 .build();
         CompletableFuture<PublishAck> acked;
         try {
-            acked = jetStream.publishAsync(NatsNames.subject(destination), headers, envelope.payload(), publishOptions);
+            acked = envelope.deliverAt() != null
+                    ? delays.send(envelope, headers, NatsNames.subject(destination), stream)
+                    : jetStream.publishAsync(NatsNames.subject(destination), headers, envelope.payload(), publishOptions);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(publishFailure(envelope, stream, e));
         }
@@ -277,6 +282,7 @@ final class NatsTransport implements Transport {
         Objects.requireNonNull(sink, "sink");
         ensureOpen();
         ensureStream(spec.source());
+        delays.forwardIfPresent();
         ConsumerInfo info = ensureConsumer(spec);
         long serverBound = info.getConsumerConfiguration().getMaxAckPending();
         int maxInFlight = serverBound > 0 ? (int) Math.min(spec.maxInFlight(), serverBound) : spec.maxInFlight();
@@ -316,9 +322,11 @@ final class NatsTransport implements Transport {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        delays.stopFetching();
         List<NatsConsumer> open = List.copyOf(consumers);
         open.forEach(NatsConsumer::close);
         awaitGone(open);
+        delays.close();
         try {
             connection.flush(CLOSE_FLUSH);
         } catch (TimeoutException | RuntimeException e) {
