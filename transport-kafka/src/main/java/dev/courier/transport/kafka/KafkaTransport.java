@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * the broker: the topic's metadata is fetched by {@link #declare}, so the producer needs no lookup,
  * and only a full send buffer could make it wait (at most {@code max.block.ms}, 5 s by default).
  * Records without a key are spread over the partitions round robin, so competing consumers share
- * them; records with a key go to the key's partition, which keeps their order.
+ * them; records with a key go to the key's partition, which keeps their order. A message due later
+ * goes to a delay topic instead, and {@link KafkaDelayForwarder} sends it on when due.
  */
 final class KafkaTransport implements Transport {
 
@@ -70,6 +71,7 @@ final class KafkaTransport implements Transport {
     private final AtomicInteger roundRobin = new AtomicInteger();
     private final AtomicInteger consumerNumbers = new AtomicInteger();
     private final Set<KafkaGroupConsumer> consumers = ConcurrentHashMap.newKeySet();
+    private final KafkaDelayForwarder delays;
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AtomicBoolean probing = new AtomicBoolean();
     private volatile long lastProbe = System.nanoTime();
@@ -81,7 +83,8 @@ final class KafkaTransport implements Transport {
         this.producer = producer;
         // headers count toward the record's size, checked with the payload; no limit of their own
         this.capabilities = new Capabilities(settings.maxMessageBytes())
-                .withFeatures(Capabilities.Feature.EPHEMERAL_DESTINATIONS);
+                .withFeatures(Capabilities.Feature.EPHEMERAL_DESTINATIONS, Capabilities.Feature.DELAYED_DELIVERY);
+        this.delays = new KafkaDelayForwarder(settings, admin, producer, this::unkeyedPartition);
     }
 
     /**
@@ -189,7 +192,7 @@ final class KafkaTransport implements Transport {
             Thread.currentThread().interrupt();
             throw new ConnectionException("interrupted while declaring " + destination, e);
         }
-        partitionCounts.put(topic, loadMetadata(topic, destination, deadline));
+        partitionCounts.put(topic, loadMetadata(producer, settings, topic, destination.toString(), deadline));
     }
 
     /**
@@ -233,8 +236,13 @@ final class KafkaTransport implements Transport {
         }
     }
 
-    /** Waits until the producer knows the topic's partitions, so later sends never wait for metadata. */
-    private int loadMetadata(String topic, Destination destination, long deadline) {
+    /**
+     * Waits until the producer knows the topic's partitions, so later sends never wait for metadata.
+     *
+     * @param what what the topic holds, for the error message
+     */
+    static int loadMetadata(KafkaProducer<byte[], byte[]> producer, KafkaSettings settings, String topic, String what,
+                            long deadline) {
         KafkaException last = null;
         do {
             try {
@@ -249,7 +257,7 @@ final class KafkaTransport implements Transport {
                 break;
             }
         } while (System.nanoTime() - deadline < 0);
-        throw new ConnectionException("Kafka topic '" + topic + "' for " + destination + " exists but its metadata could not "
+        throw new ConnectionException("Kafka topic '" + topic + "' for " + what + " exists but its metadata could not "
                 + "be loaded from " + settings.bootstrapServers() + (last == null ? "" : ": " + why(settings, last)),
                 settings.safe(last));
     }
@@ -267,17 +275,11 @@ final class KafkaTransport implements Transport {
         } catch (IllegalArgumentException e) {
             return CompletableFuture.failedFuture(e);
         }
-        Integer partition = null;
-        if (envelope.key() == null) {
-            Integer count = partitionCounts.get(topic);
-            if (count != null && count > 1) {
-                partition = Math.floorMod(roundRobin.getAndIncrement(), count);
-            }
-        }
+        Integer partition = envelope.key() == null ? unkeyedPartition(topic) : null;
         ProducerRecord<byte[], byte[]> record = KafkaRecords.toRecord(envelope, topic, partition);
         CompletableFuture<Void> sent = new CompletableFuture<>();
         try {
-            producer.send(record, (metadata, failure) -> {
+            org.apache.kafka.clients.producer.Callback confirmed = (metadata, failure) -> {
                 if (failure == null) {
                     sent.complete(null);
                 } else {
@@ -286,11 +288,22 @@ final class KafkaTransport implements Transport {
                     }
                     sent.completeExceptionally(refused(envelope, record, failure));
                 }
-            });
-        } catch (KafkaException | IllegalStateException e) {
+            };
+            if (envelope.deliverAt() == null) {
+                producer.send(record, confirmed);
+            } else {
+                delays.send(envelope, record, confirmed);
+            }
+        } catch (KafkaException | IllegalStateException | ConnectionException e) {
             sent.completeExceptionally(refused(envelope, record, e));
         }
         return sent;
+    }
+
+    /** The next partition, round robin, for a record without a key to a declared topic; else {@code null} (the producer's choice). */
+    private Integer unkeyedPartition(String topic) {
+        Integer count = partitionCounts.get(topic);
+        return count != null && count > 1 ? Math.floorMod(roundRobin.getAndIncrement(), count) : null;
     }
 
     private PublishException refused(Envelope envelope, ProducerRecord<byte[], byte[]> record, Throwable failure) {
@@ -322,6 +335,7 @@ final class KafkaTransport implements Transport {
         }
         self[0] = consumer;
         consumers.add(consumer);
+        delays.forwardIfPresent();
         consumer.start(JOIN_TIMEOUT);
         return consumer;
     }
@@ -341,10 +355,12 @@ final class KafkaTransport implements Transport {
         // about as long as the slowest consumer whatever their number.
         List<KafkaGroupConsumer> open = List.copyOf(consumers);
         open.forEach(KafkaGroupConsumer::beginClose);
+        delays.beginClose();
         long deadline = System.nanoTime() + CONSUMERS_CLOSE_TIMEOUT.toNanos();
         for (KafkaGroupConsumer consumer : open) {
             consumer.awaitFinished(deadline);
         }
+        delays.awaitFinished(deadline);
         try {
             producer.close(PRODUCER_CLOSE_TIMEOUT);
         } catch (RuntimeException e) {
