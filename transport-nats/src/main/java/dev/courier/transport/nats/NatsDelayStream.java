@@ -74,6 +74,11 @@ final class NatsDelayStream implements AutoCloseable {
     private static final Duration ACK_WAIT = Duration.ofSeconds(5);
     private static final int BATCH = 256;
     /**
+     * The most delayed messages the server hands out at once (each waits as a pending message of the
+     * consumer). Beyond it, later messages wait in the stream until earlier ones left: late, never lost.
+     */
+    static final int MAX_HELD = 1_000_000;
+    /**
      * How long one pull request stays open. Short, so that after a reconnect the forwarder pulls
      * again soon, and so that closing (which waits for the open request to end) is quick.
      */
@@ -199,8 +204,8 @@ final class NatsDelayStream implements AutoCloseable {
                 .deliverPolicy(DeliverPolicy.All)
                 .ackWait(ACK_WAIT)
                 .maxDeliver(-1)
-                // every message waiting for its due time is pending on this consumer: no bound
-                .maxAckPending(-1)
+                // every message waiting for its due time is pending on this consumer
+                .maxAckPending(MAX_HELD)
                 .build());
         return true;
     }
