@@ -21,6 +21,7 @@ import java.util.function.Function;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -101,6 +102,8 @@ final class KafkaDelayForwarder implements AutoCloseable {
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(15);
     private static final Duration CONSUMER_CLOSE_TIMEOUT = Duration.ofSeconds(5);
     private static final int MAX_POLL_RECORDS = 500;
+    /** The longest the broker holds a fetch with no new records (Kafka's default is 500 ms). */
+    private static final Duration FETCH_WAIT = Duration.ofMillis(50);
 
     private final KafkaSettings settings;
     private final Admin admin;
@@ -236,9 +239,21 @@ final class KafkaDelayForwarder implements AutoCloseable {
                 }
             }
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeout);
+            Map<TopicPartition, OffsetSpec> partitions = new HashMap<>();
             for (String topic : topics()) {
-                KafkaTransport.loadMetadata(producer, settings, topic, "the delay topic", deadline);
+                int count = KafkaTransport.loadMetadata(producer, settings, topic, "the delay topic", deadline);
+                for (int partition = 0; partition < count; partition++) {
+                    partitions.put(new TopicPartition(topic, partition), OffsetSpec.latest());
+                }
             }
+            // Listing offsets succeeds only once each partition's leader serves it (the admin client retries
+            // until then). The first records sent to a partition whose leader is not ready yet can be refused
+            // while later ones are taken, and the idempotent producer then retries the first ones out of
+            // sequence until they expire.
+            admin.listOffsets(partitions).all().get(timeout + 1_000, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new ConnectionException("the Kafka delay topics at " + settings.bootstrapServers() + " are not served: "
+                    + KafkaTransport.why(settings, e), settings.safe(e.getCause()));
         } catch (TimeoutException e) {
             throw new ConnectionException("could not create the Kafka delay topics at " + settings.bootstrapServers()
                     + " within " + timeout + " ms", e);
@@ -253,7 +268,10 @@ final class KafkaDelayForwarder implements AutoCloseable {
         Map<TopicPartition, Long> resumeAt = new HashMap<>();
         KafkaConsumer<byte[], byte[]> created = null;
         try {
-            created = new KafkaConsumer<>(settings.consumerConfig(GROUP, "-delay", MAX_POLL_RECORDS));
+            Map<String, Object> config = settings.consumerConfig(GROUP, "-delay", MAX_POLL_RECORDS);
+            // A resumed partition is fetched only once the fetch in flight returns: keep that wait short.
+            config.put("fetch.max.wait.ms", (int) FETCH_WAIT.toMillis());
+            created = new KafkaConsumer<>(config);
             synchronized (lock) {
                 consumer = created;
             }
