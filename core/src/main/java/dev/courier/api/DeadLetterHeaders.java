@@ -4,7 +4,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Headers Courier adds to a dead letter, beside the original headers. The same on every broker.
+ * Headers Courier adds to a dead letter, beside the original headers, and the one that sends a
+ * message back to a single group. The same on every broker.
  */
 public final class DeadLetterHeaders {
 
@@ -18,6 +19,12 @@ public final class DeadLetterHeaders {
     public static final String ORIGINAL_TOPIC = "courier-original-topic";
     /** The group that failed to handle it (absent for a work queue). */
     public static final String GROUP = "courier-group";
+    /**
+     * On a message sent back to its topic for one group (a replayed dead letter, a rescheduled
+     * retry): only the group it names handles it; every other group of the topic acks it unhandled.
+     * Work queues ignore it. Reserved, so only Courier's own tools set it.
+     */
+    public static final String TARGET_GROUP = "courier-target-group";
 
     private DeadLetterHeaders() {
     }

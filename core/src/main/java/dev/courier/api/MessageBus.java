@@ -78,9 +78,15 @@ public interface MessageBus extends AutoCloseable {
      * (see {@link EventType}), travels as the CloudEvents {@code type} attribute and reaches
      * consumers as {@link Message#type()}.
      *
+     * <p>A message with a due time ({@link OutgoingMessage#withDeliverAt}, {@link OutgoingMessage#withDelay})
+     * is held by the broker, durably, until then; the stage completes once the broker holds it.
+     *
      * @throws IllegalStateException when the bus is closed
-     * @throws IllegalArgumentException when a header name is invalid or reserved, or the event
-     *                                  type (given or from {@link EventType}) is invalid
+     * @throws IllegalArgumentException when a header name is invalid or reserved, the event
+     *                                  type (given or from {@link EventType}) is invalid, or the due
+     *                                  time is further ahead than the transport reaches
+     * @throws UnsupportedOperationException when the message has a due time and the transport has no
+     *                                  delayed delivery
      */
     CompletionStage<PublishReceipt> publish(OutgoingMessage message);
 

@@ -1,16 +1,18 @@
 package dev.courier.api;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Objects;
 
 /**
  * What became of one attempt at a received message, as a {@link ConsumeInterceptor} returns it.
  * The subscription's dispatcher acts on the outcome the outermost step returns: it acks a
- * {@link Handled} or {@link DeadLettered} message, runs a {@link Retry} again after its delay
+ * {@link Handled}, {@link Rescheduled} or {@link DeadLettered} message, runs a {@link Retry} again after its delay
  * (on a timer, holding no thread), and keeps a {@link Failed} one (normally the dead-letter step
  * turns a failure into a dead letter before it gets there). Immutable.
  */
-public sealed interface Outcome permits Outcome.Handled, Outcome.Failed, Outcome.Retry, Outcome.DeadLettered {
+public sealed interface Outcome permits Outcome.Handled, Outcome.Failed, Outcome.Retry, Outcome.Rescheduled,
+        Outcome.DeadLettered {
 
     /** The failure behind this outcome, or {@code null} when the message was handled. */
     Throwable cause();
@@ -32,6 +34,14 @@ public sealed interface Outcome permits Outcome.Handled, Outcome.Failed, Outcome
      */
     static Outcome retry(Duration delay, Throwable cause) {
         return new Retry(delay, cause);
+    }
+
+    /**
+     * The message was sent again, due at {@code deliverAt}, because of {@code cause} (a
+     * {@linkplain RetryPolicy#withRescheduling non-blocking retry}): ack this delivery.
+     */
+    static Outcome rescheduled(Instant deliverAt, Throwable cause) {
+        return new Rescheduled(deliverAt, cause);
     }
 
     /** The message was sent to the dead-letter queue {@code queue} because of {@code cause}: ack it. */
@@ -67,6 +77,17 @@ public sealed interface Outcome permits Outcome.Handled, Outcome.Failed, Outcome
             if (delay.isNegative()) {
                 throw new IllegalArgumentException("delay must not be negative: " + delay);
             }
+        }
+    }
+
+    /**
+     * @param deliverAt when the message sent again is due
+     * @param cause     why this delivery's attempts failed
+     */
+    record Rescheduled(Instant deliverAt, Throwable cause) implements Outcome {
+        public Rescheduled {
+            Objects.requireNonNull(deliverAt, "deliverAt");
+            Objects.requireNonNull(cause, "cause");
         }
     }
 

@@ -28,7 +28,20 @@ import java.util.concurrent.ThreadLocalRandom;
  *         .withRetryOn(NumberFormatException.class)            // except this one, retried anyway
  * }</pre>
  *
- * @param maxAttempts    attempts in all, the first included; 1 means no retry
+ * <p><b>Non-blocking retries</b> ({@link #withRescheduling}): after its in-process attempts a
+ * failing message is not dead-lettered but sent again through the broker's delayed delivery, due
+ * after a backoff of its own (minutes or hours, say), and the failed delivery is acknowledged: a
+ * long outage holds nothing in memory and blocks no key. When it comes due it gets
+ * {@code maxAttempts} in-process attempts again; after {@link Rescheduling#times()} such rounds it
+ * is dead-lettered, its {@link DeadLetterHeaders#ATTEMPTS attempt count} counting every round
+ * ({@link Message#attempt()} counts across rounds too). A rescheduled message of a topic reaches
+ * only the group that failed it. <em>Per-key order</em>: a rescheduled message leaves its key's
+ * lane, so later messages of its key are handled before it; use in-process retries only (the
+ * default) where a key's order matters more than not holding messages. Needs a transport with
+ * delayed delivery (all of Courier's); {@code subscribe} refuses it on others.
+ *
+ * @param maxAttempts    attempts in all, the first included; 1 means no retry (with
+ *                       {@link #rescheduling()}: the in-process attempts of each round)
  * @param initialBackoff the delay before the second attempt
  * @param maxBackoff     the longest delay between two attempts
  * @param multiplier     growth of the delay per attempt, at least 1
@@ -36,10 +49,42 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param deadLetterOn   failures (with their subclasses) never retried: dead-lettered at once
  * @param retryOn        failures (with their subclasses) retried while attempts remain, even
  *                       when a superclass is in {@code deadLetterOn}; no class is in both sets
+ * @param rescheduling   how often, and after what delays, a message whose in-process attempts
+ *                       failed is sent again through delayed delivery; {@link Rescheduling#NONE} by default
  */
 public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration maxBackoff, double multiplier,
                           double jitter, Set<Class<? extends Throwable>> deadLetterOn,
-                          Set<Class<? extends Throwable>> retryOn) {
+                          Set<Class<? extends Throwable>> retryOn, Rescheduling rescheduling) {
+
+    /**
+     * The non-blocking part of a retry policy: after the in-process attempts of a delivery fail,
+     * the message is sent again due after a delay, at most {@code times} times. The delay before
+     * round {@code r} (r ≥ 1) is {@code initialDelay × multiplier^(r-1)}, capped at
+     * {@code maxDelay}, with the policy's multiplier and jitter.
+     *
+     * @param times        how many times a message is rescheduled before it is dead-lettered; 0 for never
+     * @param initialDelay the delay of the first rescheduling
+     * @param maxDelay     the longest delay of a rescheduling
+     */
+    public record Rescheduling(int times, Duration initialDelay, Duration maxDelay) {
+
+        /** Never rescheduled: every retry is in-process. */
+        public static final Rescheduling NONE = new Rescheduling(0, Duration.ZERO, Duration.ZERO);
+
+        public Rescheduling {
+            if (times < 0) {
+                throw new IllegalArgumentException("times must not be negative: " + times);
+            }
+            Objects.requireNonNull(initialDelay, "initialDelay");
+            Objects.requireNonNull(maxDelay, "maxDelay");
+            if (initialDelay.isNegative() || maxDelay.compareTo(initialDelay) < 0) {
+                throw new IllegalArgumentException("need 0 <= initialDelay <= maxDelay: " + initialDelay + ", " + maxDelay);
+            }
+            if (times > 0 && initialDelay.isZero()) {
+                throw new IllegalArgumentException("a rescheduling needs a positive initial delay");
+            }
+        }
+    }
 
     private static final Set<Class<? extends Throwable>> DEFAULT_DEAD_LETTER_ON = Set.of(DecodingException.class);
     private static final RetryPolicy DEFAULTS =
@@ -68,6 +113,17 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration max
                 throw new IllegalArgumentException(type.getName() + " is in both deadLetterOn and retryOn");
             }
         }
+        Objects.requireNonNull(rescheduling, "rescheduling");
+        if ((long) maxAttempts * (rescheduling.times() + 1L) > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("too many attempts in all: " + maxAttempts + " x "
+                    + (rescheduling.times() + 1L));
+        }
+    }
+
+    /** A policy retrying in-process only. */
+    public RetryPolicy(int maxAttempts, Duration initialBackoff, Duration maxBackoff, double multiplier, double jitter,
+                       Set<Class<? extends Throwable>> deadLetterOn, Set<Class<? extends Throwable>> retryOn) {
+        this(maxAttempts, initialBackoff, maxBackoff, multiplier, jitter, deadLetterOn, retryOn, Rescheduling.NONE);
     }
 
     /** A policy that dead-letters {@link DecodingException}s at once and retries everything else. */
@@ -92,22 +148,22 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration max
 
     /** This policy with another number of attempts. */
     public RetryPolicy withMaxAttempts(int attempts) {
-        return new RetryPolicy(attempts, initialBackoff, maxBackoff, multiplier, jitter, deadLetterOn, retryOn);
+        return new RetryPolicy(attempts, initialBackoff, maxBackoff, multiplier, jitter, deadLetterOn, retryOn, rescheduling);
     }
 
     /** This policy with other bounds for the backoff. */
     public RetryPolicy withBackoff(Duration initial, Duration max) {
-        return new RetryPolicy(maxAttempts, initial, max, multiplier, jitter, deadLetterOn, retryOn);
+        return new RetryPolicy(maxAttempts, initial, max, multiplier, jitter, deadLetterOn, retryOn, rescheduling);
     }
 
     /** This policy with another growth factor. */
     public RetryPolicy withMultiplier(double factor) {
-        return new RetryPolicy(maxAttempts, initialBackoff, maxBackoff, factor, jitter, deadLetterOn, retryOn);
+        return new RetryPolicy(maxAttempts, initialBackoff, maxBackoff, factor, jitter, deadLetterOn, retryOn, rescheduling);
     }
 
     /** This policy with another jitter fraction. */
     public RetryPolicy withJitter(double fraction) {
-        return new RetryPolicy(maxAttempts, initialBackoff, maxBackoff, multiplier, fraction, deadLetterOn, retryOn);
+        return new RetryPolicy(maxAttempts, initialBackoff, maxBackoff, multiplier, fraction, deadLetterOn, retryOn, rescheduling);
     }
 
     /**
@@ -122,7 +178,7 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration max
             deadLetter.add(Objects.requireNonNull(type, "type"));
             retry.remove(type);
         }
-        return new RetryPolicy(maxAttempts, initialBackoff, maxBackoff, multiplier, jitter, deadLetter, retry);
+        return new RetryPolicy(maxAttempts, initialBackoff, maxBackoff, multiplier, jitter, deadLetter, retry, rescheduling);
     }
 
     /**
@@ -138,7 +194,38 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration max
             retry.add(Objects.requireNonNull(type, "type"));
             deadLetter.remove(type);
         }
-        return new RetryPolicy(maxAttempts, initialBackoff, maxBackoff, multiplier, jitter, deadLetter, retry);
+        return new RetryPolicy(maxAttempts, initialBackoff, maxBackoff, multiplier, jitter, deadLetter, retry, rescheduling);
+    }
+
+    /**
+     * This policy with non-blocking retries: after its {@code maxAttempts} in-process attempts
+     * fail, a message is sent again through delayed delivery, due after {@code initialDelay}
+     * (growing by the multiplier each time, at most {@code maxDelay}), and the failed delivery is
+     * acknowledged, at most {@code times} times; then it is dead-lettered. See the class comment
+     * for what this does to per-key order.
+     */
+    public RetryPolicy withRescheduling(int times, Duration initialDelay, Duration maxDelay) {
+        return new RetryPolicy(maxAttempts, initialBackoff, maxBackoff, multiplier, jitter, deadLetterOn, retryOn,
+                new Rescheduling(times, initialDelay, maxDelay));
+    }
+
+    /** Attempts in all before a message is dead-lettered: {@code maxAttempts × (rescheduling times + 1)}. */
+    public int totalAttempts() {
+        return maxAttempts * (rescheduling.times() + 1);
+    }
+
+    /**
+     * Whether a message whose attempt {@code attempt} (counted across reschedulings) failed is
+     * rescheduled rather than retried in-process: it was the last in-process attempt of its round
+     * and rounds remain.
+     */
+    public boolean reschedulesAfter(int attempt) {
+        return rescheduling.times() > 0 && attempt % maxAttempts == 0 && attempt < totalAttempts();
+    }
+
+    /** The delay of rescheduling round {@code round} (1 or more), jitter applied. */
+    public Duration rescheduleDelay(int round) {
+        return backoff(rescheduling.initialDelay(), rescheduling.maxDelay(), Math.max(0, round - 1));
     }
 
     /**
@@ -162,18 +249,26 @@ public record RetryPolicy(int maxAttempts, Duration initialBackoff, Duration max
         return allowsRetryAfter(attempt) && retries(failure);
     }
 
-    /** Whether a message that failed on {@code attempt} gets another one. */
+    /** Whether a message that failed on {@code attempt} gets another one, in-process or rescheduled. */
     public boolean allowsRetryAfter(int attempt) {
-        return attempt < maxAttempts;
+        return attempt < totalAttempts();
     }
 
-    /** The delay before {@code attempt} (2 or more), jitter applied. */
+    /**
+     * The in-process delay before {@code attempt} (2 or more), jitter applied; with rescheduling,
+     * {@code attempt} counts across rounds and the backoff starts again in each round.
+     */
     public Duration delayBefore(int attempt) {
-        if (attempt < 2) {
+        int inRound = (attempt - 1) % maxAttempts + 1;
+        if (attempt < 2 || inRound < 2) {
             return Duration.ZERO;
         }
-        double base = initialBackoff.toNanos() * Math.pow(multiplier, attempt - 2.0);
-        double capped = Math.min(base, maxBackoff.toNanos());
+        return backoff(initialBackoff, maxBackoff, inRound - 2);
+    }
+
+    private Duration backoff(Duration initial, Duration max, int growths) {
+        double base = initial.toNanos() * Math.pow(multiplier, growths);
+        double capped = Math.min(base, max.toNanos());
         double jittered = capped * (1.0 - jitter * ThreadLocalRandom.current().nextDouble());
         return Duration.ofNanos((long) jittered);
     }

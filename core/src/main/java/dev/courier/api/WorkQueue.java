@@ -1,5 +1,7 @@
 package dev.courier.api;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
@@ -20,6 +22,27 @@ public interface WorkQueue<T> {
 
     /** Submits a job with headers; the stage completes once the broker durably holds it. */
     CompletionStage<PublishReceipt> submit(T job, Map<String, String> headers);
+
+    /**
+     * Submits a job due at {@code deliverAt}: the broker holds it durably until then (across broker
+     * restarts and while no worker runs) and a worker receives it afterwards, within the
+     * transport's granularity; a time not in the future means at once. See
+     * {@link OutgoingMessage#withDeliverAt(Instant)}.
+     *
+     * @throws UnsupportedOperationException when the transport has no delayed delivery
+     * @throws IllegalArgumentException      when {@code deliverAt} is further ahead than the transport reaches
+     */
+    default CompletionStage<PublishReceipt> submit(T job, Instant deliverAt) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not schedule jobs");
+    }
+
+    /** Submits a job due {@code delay} from now; see {@link #submit(Object, Instant)}. */
+    default CompletionStage<PublishReceipt> submit(T job, Duration delay) {
+        if (delay.isNegative()) {
+            throw new IllegalArgumentException("a delay must not be negative: " + delay);
+        }
+        return submit(job, Instant.now().plus(delay));
+    }
 
     /** Starts one worker with default options. */
     Subscription work(MessageHandler<T> handler);

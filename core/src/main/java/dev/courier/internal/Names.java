@@ -22,6 +22,11 @@ public final class Names {
     public static final String REPLY_TO = "courier-reply-to";
     /** The reserved header pairing a request and its reply. */
     public static final String CORRELATION_ID = "courier-correlation-id";
+    /**
+     * The reserved header of a rescheduled message (non-blocking retry): the attempts it had
+     * before, so its attempt count goes on across the hop. Removed before a handler sees the message.
+     */
+    public static final String PRIOR_ATTEMPTS = "courier-prior-attempts";
 
     public static final int MAX_HEADER_NAME = 128;
     public static final int MAX_HEADER_VALUE = 8192;

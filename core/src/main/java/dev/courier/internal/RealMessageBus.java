@@ -7,6 +7,8 @@ import dev.courier.api.Route;
 import dev.courier.api.TraceHook;
 import dev.courier.api.TypeRoutes;
 import dev.courier.api.ConsumerOptions;
+import dev.courier.api.DeadLetterHeaders;
+import dev.courier.api.RetryPolicy;
 import dev.courier.api.MessageBus;
 import dev.courier.api.Message;
 import dev.courier.api.MessageHandler;
@@ -185,6 +187,36 @@ public final class RealMessageBus implements MessageBus {
         }
     }
 
+    /**
+     * The due time to put on the envelope: {@code null} when there is none or it is not in the
+     * future (delivered at once). Thrown from {@code publish} before any I/O: a due time on a
+     * transport without delayed delivery, or beyond its reach.
+     */
+    Instant due(Destination destination, Instant deliverAt) {
+        if (deliverAt == null) {
+            return null;
+        }
+        if (!capabilities.has(Capabilities.Feature.DELAYED_DELIVERY)) {
+            throw new UnsupportedOperationException("a message to " + destination + " is due at " + deliverAt
+                    + ", but the " + scheme + " transport has no delayed delivery; publish it without a due time");
+        }
+        Instant now = Instant.ofEpochMilli(System.currentTimeMillis());
+        if (!deliverAt.isAfter(now)) {
+            return null;
+        }
+        Duration max = capabilities.delays().maxDelay();
+        if (Duration.between(now, deliverAt).compareTo(max) > 0) {
+            throw new IllegalArgumentException("a message to " + destination + " is due at " + deliverAt
+                    + ", further ahead than the " + scheme + " transport holds messages (" + max + ")");
+        }
+        return deliverAt;
+    }
+
+    /** Whether the transport delays messages; see {@link Capabilities.Feature#DELAYED_DELIVERY}. */
+    boolean delaysMessages() {
+        return capabilities.has(Capabilities.Feature.DELAYED_DELIVERY);
+    }
+
     private static long utf8Length(String text) {
         long length = text.length();
         for (int i = 0; i < text.length(); i++) {
@@ -237,6 +269,7 @@ public final class RealMessageBus implements MessageBus {
             }
         }
         checkHeaderLimits(destination, message.headers());
+        Instant deliverAt = due(destination, message.deliverAt());
         String id = message.id() != null ? message.id() : MessageIds.next();
         String type = message.type() != null ? message.type() : EventTypeNames.of(message.payload().getClass());
         if (type != null && type.equals(destination.name())) {
@@ -256,7 +289,7 @@ public final class RealMessageBus implements MessageBus {
         Instant timestamp = message.timestamp() != null ? message.timestamp() : Instant.ofEpochMilli(System.currentTimeMillis());
         String contentType = message.contentType() != null ? message.contentType() : encoded.contentType();
         Envelope envelope = new Envelope(id, destination, message.key(), message.headers(), encoded.bytes(),
-                contentType, timestamp, type);
+                contentType, timestamp, type, deliverAt);
         return sendEnvelope(envelope, new PublishReceipt(id, destination.name(), timestamp));
     }
 
@@ -418,6 +451,10 @@ public final class RealMessageBus implements MessageBus {
 
     <T> Subscription consume(ConsumerSpec spec, String deadLetterQueue, Class<T> type, MessageHandler<T> handler,
                              ConsumerOptions consumerOptions) {
+        boolean reschedules = consumerOptions.retry().rescheduling().times() > 0;
+        if (reschedules) {
+            checkRescheduling(spec, consumerOptions.retry());
+        }
         // the dead letters of a temporary queue go to a temporary queue too: nothing outlives the bus
         Destination deadLetters = onBroker(new Destination(deadLetterQueue, Destination.Kind.QUEUE,
                 spec.source().ephemeral()));
@@ -432,7 +469,9 @@ public final class RealMessageBus implements MessageBus {
         }
         DeadLetterStep deadLetter = new DeadLetterStep(deadLetters, spec.group(), this::sendAndWait,
                 subscription::isClosing, route, listener);
-        subscription.pipeline(ConsumePipeline.of(deadLetter, new RetryStep(consumerOptions.retry(), route, listener),
+        RetryStep retry = new RetryStep(consumerOptions.retry(), route, listener,
+                reschedules ? (message, due) -> reschedule(spec, message, due) : null, subscription::isClosing);
+        subscription.pipeline(ConsumePipeline.of(deadLetter, retry,
                 new ObserveStep(route, listener, traceHook), consumerOptions.interceptors(),
                 new DecodeStep<>(payloads, type, handler, !consumerOptions.lenientDecoding())));
         subscriptions.add(subscription);
@@ -449,6 +488,35 @@ public final class RealMessageBus implements MessageBus {
         log.info("Subscribed to {} ({} handler(s), {} in flight at most)", subscription.describe(),
                 consumerOptions.concurrency(), consumerOptions.maxInFlight());
         return subscription;
+    }
+
+    /** Refuses, before any I/O, a non-blocking retry policy the transport cannot carry out. */
+    private void checkRescheduling(ConsumerSpec spec, RetryPolicy policy) {
+        if (!delaysMessages()) {
+            throw new UnsupportedOperationException("the retry policy of " + spec.source() + " reschedules failed messages,"
+                    + " but the " + scheme + " transport has no delayed delivery; retry in-process only");
+        }
+        Duration max = capabilities.delays().maxDelay();
+        if (policy.rescheduling().maxDelay().compareTo(max) > 0) {
+            throw new IllegalArgumentException("the retry policy of " + spec.source() + " reschedules up to "
+                    + policy.rescheduling().maxDelay() + " ahead; the " + scheme + " transport holds messages for " + max
+                    + " at most");
+        }
+    }
+
+    /**
+     * Sends {@code message} again to the destination it came from, due at {@code due}, with its
+     * attempts so far and, on a topic, the group that failed it as the only group to handle it;
+     * waits for the broker's confirmation. Same id, key, payload, headers, type and timestamp.
+     */
+    private void reschedule(ConsumerSpec spec, Message<byte[]> message, Instant due) throws Exception {
+        Map<String, String> headers = new java.util.HashMap<>(message.headers());
+        headers.put(Names.PRIOR_ATTEMPTS, Integer.toString(message.attempt()));
+        if (spec.group() != null) {
+            headers.put(DeadLetterHeaders.TARGET_GROUP, spec.group());
+        }
+        sendAndWait(new Envelope(message.id(), onBroker(spec.source()), message.key(), headers, message.payload(),
+                message.contentType(), message.timestamp(), message.type(), due));
     }
 
     private void sendAndWait(Envelope envelope) throws Exception {
@@ -650,6 +718,13 @@ public final class RealMessageBus implements MessageBus {
             Objects.requireNonNull(job, "job");
             Objects.requireNonNull(headers, "headers");
             return bus.send(destination, new OutgoingMessage(name(), job, null, headers, null));
+        }
+
+        @Override
+        public CompletionStage<PublishReceipt> submit(T job, Instant deliverAt) {
+            Objects.requireNonNull(job, "job");
+            Objects.requireNonNull(deliverAt, "deliverAt");
+            return bus.send(destination, new OutgoingMessage(name(), job, null, Map.of(), null).withDeliverAt(deliverAt));
         }
 
         @Override

@@ -2,6 +2,7 @@ package dev.courier.internal;
 
 import dev.courier.api.ConsumeInterceptor;
 import dev.courier.api.ConsumerOptions;
+import dev.courier.api.DeadLetterHeaders;
 import dev.courier.api.Health;
 import dev.courier.api.HealthStatus;
 import dev.courier.api.Route;
@@ -165,6 +166,15 @@ final class RealSubscription implements Subscription, DeliverySink {
 
     @Override
     public void deliver(Delivery delivery) {
+        if (addressedToAnotherGroup(delivery.envelope())) {
+            try {
+                delivery.ack();
+            } catch (RuntimeException e) {
+                log.warn("Could not ack message {} on {}, addressed to another group; the broker will redeliver it: {}",
+                        delivery.envelope().id(), describe(), DeadLetterStep.oneLine(e));
+            }
+            return;
+        }
         Task task = new Task(delivery);
         unsettled.add(task);
         if (listener != null) {
@@ -185,6 +195,19 @@ final class RealSubscription implements Subscription, DeliverySink {
             }
         }
         start(task);
+    }
+
+    /**
+     * True when {@code envelope} carries {@link DeadLetterHeaders#TARGET_GROUP} naming a group of the
+     * topic other than this one: a message sent back for that group alone, which this group skips.
+     */
+    private boolean addressedToAnotherGroup(Envelope envelope) {
+        String target = envelope.headers().get(DeadLetterHeaders.TARGET_GROUP);
+        if (group == null || target == null || target.equals(group)) {
+            return false;
+        }
+        log.debug("{} skips message {}: it is addressed to group {}", describe(), envelope.id(), target);
+        return true;
     }
 
     private void start(Task task) {
@@ -277,11 +300,30 @@ final class RealSubscription implements Subscription, DeliverySink {
             } catch (RuntimeException e) {
                 log.debug("Could not read message {} as received; handling it as sent", envelope.id(), e);
             }
+            String prior = envelope.headers().get(Names.PRIOR_ATTEMPTS);
+            if (prior != null) {
+                task.priorAttempts = priorAttempts(prior, envelope.id());
+                Map<String, String> headers = new HashMap<>(envelope.headers());
+                headers.remove(Names.PRIOR_ATTEMPTS);
+                envelope = new Envelope(envelope.id(), envelope.destination(), envelope.key(), headers,
+                        envelope.payload(), envelope.contentType(), envelope.timestamp(), envelope.type());
+            }
             task.received = envelope;
         }
         return new Message<>(envelope.id(), envelope.destination().name(), envelope.key(), envelope.headers(),
                 envelope.payload(), envelope.contentType(), envelope.timestamp(),
-                task.delivery.deliveryCount() - 1 + task.attempt, envelope.type());
+                task.priorAttempts + task.delivery.deliveryCount() - 1 + task.attempt, envelope.type());
+    }
+
+    /** The attempts a rescheduled message had before this delivery, as its reserved header says (0 if unreadable). */
+    private int priorAttempts(String header, String id) {
+        try {
+            return Math.max(0, Integer.parseInt(header));
+        } catch (NumberFormatException e) {
+            log.warn("Message {} on {} has an unreadable {} header '{}'; counting its attempts from 1", id, describe(),
+                    Names.PRIOR_ATTEMPTS, header);
+            return 0;
+        }
     }
 
     private void runAgain(Task task, Duration delay) {
@@ -452,6 +494,8 @@ final class RealSubscription implements Subscription, DeliverySink {
         /** Sends the dead letter again, once sending it failed; the handler is not run again. */
         volatile Supplier<Outcome> resend;
         volatile int settleFailures;
+        /** Attempts made on earlier deliveries of a rescheduled message ({@link Names#PRIOR_ATTEMPTS}). */
+        volatile int priorAttempts;
 
         Task(Delivery delivery) {
             this.delivery = delivery;

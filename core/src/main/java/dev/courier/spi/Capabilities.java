@@ -1,5 +1,6 @@
 package dev.courier.spi;
 
+import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
@@ -20,9 +21,35 @@ import java.util.Set;
  * @param names           the destination and group names the broker holds; core maps others
  * @param features        the optional features the transport offers
  * @param ackDeadline     who keeps a delivered message from being redelivered while it is worked on
+ * @param delays          how precisely and how far ahead the transport delays a message; read only
+ *                        when {@code features} has {@link Feature#DELAYED_DELIVERY}
  */
 public record Capabilities(long maxMessageBytes, int maxHeaders, long maxHeaderBytes, NameRule names,
-                           Set<Feature> features, AckDeadline ackDeadline) {
+                           Set<Feature> features, AckDeadline ackDeadline, DelayLimits delays) {
+
+    /**
+     * What a transport with {@link Feature#DELAYED_DELIVERY} promises about delays. Core refuses
+     * a due time further ahead than {@code maxDelay} before any I/O; the testkit checks that a
+     * delayed message never arrives before its due time and, on an idle broker, arrives within
+     * {@code granularity} after it.
+     *
+     * @param granularity how late after its due time a delayed message arrives at most, on an idle broker
+     * @param maxDelay    the longest delay the transport holds a message for (at least 30 days
+     *                    for Courier's own transports)
+     */
+    public record DelayLimits(Duration granularity, Duration maxDelay) {
+
+        /** What a transport stating {@link Feature#DELAYED_DELIVERY} without limits promises: 1 s, 30 days. */
+        public static final DelayLimits DEFAULT = new DelayLimits(Duration.ofSeconds(1), Duration.ofDays(30));
+
+        public DelayLimits {
+            Objects.requireNonNull(granularity, "granularity");
+            Objects.requireNonNull(maxDelay, "maxDelay");
+            if (granularity.isNegative() || granularity.isZero() || maxDelay.compareTo(granularity) < 0) {
+                throw new IllegalArgumentException("need 0 < granularity <= maxDelay: " + granularity + ", " + maxDelay);
+            }
+        }
+    }
 
     /** Optional features a transport may offer. */
     public enum Feature {
@@ -32,7 +59,10 @@ public record Capabilities(long maxMessageBytes, int maxHeaders, long maxHeaderB
          * {@link Transport#remove} deletes it from the broker.
          */
         EPHEMERAL_DESTINATIONS,
-        /** The broker can hold a message back until a given time. */
+        /**
+         * The broker can hold a message back until a given time ({@link Envelope#deliverAt()}),
+         * durably, within the {@link Capabilities#delays() limits} the transport states.
+         */
         DELAYED_DELIVERY,
         /** The broker drops a message whose id it stored recently (a retried publish is stored once). */
         NATIVE_DEDUPLICATION
@@ -57,6 +87,13 @@ public record Capabilities(long maxMessageBytes, int maxHeaders, long maxHeaderB
         Objects.requireNonNull(features, "features");
         features = features.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(features));
         Objects.requireNonNull(ackDeadline, "ackDeadline");
+        Objects.requireNonNull(delays, "delays");
+    }
+
+    /** Capabilities whose delays, if offered, have the {@link DelayLimits#DEFAULT default limits}. */
+    public Capabilities(long maxMessageBytes, int maxHeaders, long maxHeaderBytes, NameRule names,
+                        Set<Feature> features, AckDeadline ackDeadline) {
+        this(maxMessageBytes, maxHeaders, maxHeaderBytes, names, features, ackDeadline, DelayLimits.DEFAULT);
     }
 
     /**
@@ -79,23 +116,34 @@ public record Capabilities(long maxMessageBytes, int maxHeaders, long maxHeaderB
 
     /** These capabilities with at most {@code count} headers and {@code bytes} of them in all. */
     public Capabilities withHeaderLimits(int count, long bytes) {
-        return new Capabilities(maxMessageBytes, count, bytes, names, features, ackDeadline);
+        return new Capabilities(maxMessageBytes, count, bytes, names, features, ackDeadline, delays);
     }
 
     /** These capabilities with the name rule {@code rule}. */
     public Capabilities withNames(NameRule rule) {
-        return new Capabilities(maxMessageBytes, maxHeaders, maxHeaderBytes, rule, features, ackDeadline);
+        return new Capabilities(maxMessageBytes, maxHeaders, maxHeaderBytes, rule, features, ackDeadline, delays);
     }
 
     /** These capabilities with exactly the features {@code offered}. */
     public Capabilities withFeatures(Feature... offered) {
         Set<Feature> set = EnumSet.noneOf(Feature.class);
         set.addAll(java.util.Arrays.asList(offered));
-        return new Capabilities(maxMessageBytes, maxHeaders, maxHeaderBytes, names, set, ackDeadline);
+        return new Capabilities(maxMessageBytes, maxHeaders, maxHeaderBytes, names, set, ackDeadline, delays);
+    }
+
+    /**
+     * These capabilities with {@link Feature#DELAYED_DELIVERY} added (other features kept), its
+     * delays arriving at most {@code granularity} late and reaching {@code maxDelay} ahead.
+     */
+    public Capabilities withDelayedDelivery(Duration granularity, Duration maxDelay) {
+        Set<Feature> set = EnumSet.of(Feature.DELAYED_DELIVERY);
+        set.addAll(features);
+        return new Capabilities(maxMessageBytes, maxHeaders, maxHeaderBytes, names, set, ackDeadline,
+                new DelayLimits(granularity, maxDelay));
     }
 
     /** These capabilities with the ack-deadline rule {@code deadline}. */
     public Capabilities withAckDeadline(AckDeadline deadline) {
-        return new Capabilities(maxMessageBytes, maxHeaders, maxHeaderBytes, names, features, deadline);
+        return new Capabilities(maxMessageBytes, maxHeaders, maxHeaderBytes, names, features, deadline, delays);
     }
 }

@@ -2,6 +2,7 @@ package dev.courier.api;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -115,5 +116,16 @@ class OutgoingMessageTest {
 
         assertEquals(new OutgoingMessage("orders.replay", received.payload(), "c-1", Map.of("tenant", "acme"), "id-1",
                 "order.placed", "application/x-protobuf", STORED_AT), copy);
+    }
+
+    @Test
+    void a_delay_becomes_a_due_time_from_now_and_zero_means_at_once() {
+        Instant before = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        OutgoingMessage delayed = OutgoingMessage.of("reminders", "r").withDelay(java.time.Duration.ofMinutes(5));
+        assertFalse(delayed.deliverAt().isBefore(before.plusSeconds(300)));
+        assertNull(delayed.withDelay(java.time.Duration.ZERO).deliverAt());
+        assertThrows(IllegalArgumentException.class,
+                () -> OutgoingMessage.of("reminders", "r").withDelay(java.time.Duration.ofSeconds(-1)));
+        assertEquals(delayed.deliverAt(), delayed.withKey("k").withHeader("a", "b").deliverAt(), "kept by every with...");
     }
 }

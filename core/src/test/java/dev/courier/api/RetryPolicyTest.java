@@ -119,4 +119,44 @@ class RetryPolicyTest {
                 Duration.ZERO, Duration.ZERO, 1.0, 0.0, Set.of(IllegalStateException.class), Set.of(IllegalStateException.class)));
         assertTrue(e.getMessage().contains(IllegalStateException.class.getName()), e.getMessage());
     }
+
+    @Test
+    void a_rescheduling_policy_retries_in_process_within_a_round_and_reschedules_at_its_end() {
+        RetryPolicy policy = RetryPolicy.exponential(3, Duration.ofMillis(100), Duration.ofMillis(100))
+                .withRescheduling(2, Duration.ofMinutes(1), Duration.ofMinutes(10));
+        assertEquals(9, policy.totalAttempts());
+        assertFalse(policy.reschedulesAfter(1));
+        assertTrue(policy.reschedulesAfter(3));
+        assertTrue(policy.reschedulesAfter(6));
+        assertFalse(policy.reschedulesAfter(9), "the last attempt is dead-lettered");
+        assertTrue(policy.allowsRetryAfter(8));
+        assertFalse(policy.allowsRetryAfter(9));
+        assertEquals(Duration.ofMillis(100), policy.delayBefore(5), "the in-process backoff starts again each round");
+        assertEquals(Duration.ofMinutes(1), policy.rescheduleDelay(1));
+        assertEquals(Duration.ofMinutes(2), policy.rescheduleDelay(2));
+    }
+
+    @Test
+    void rescheduling_delays_grow_by_the_multiplier_up_to_their_maximum() {
+        RetryPolicy policy = RetryPolicy.exponential(1, Duration.ZERO, Duration.ZERO)
+                .withRescheduling(10, Duration.ofMinutes(1), Duration.ofMinutes(5));
+        assertEquals(Duration.ofMinutes(4), policy.rescheduleDelay(3));
+        assertEquals(Duration.ofMinutes(5), policy.rescheduleDelay(9));
+    }
+
+    @Test
+    void a_policy_without_rescheduling_behaves_as_before() {
+        RetryPolicy policy = RetryPolicy.defaults();
+        assertEquals(RetryPolicy.Rescheduling.NONE, policy.rescheduling());
+        assertEquals(policy.maxAttempts(), policy.totalAttempts());
+        assertFalse(policy.reschedulesAfter(policy.maxAttempts()));
+    }
+
+    @Test
+    void a_rescheduling_needs_a_positive_initial_delay() {
+        assertThrows(IllegalArgumentException.class,
+                () -> RetryPolicy.defaults().withRescheduling(1, Duration.ZERO, Duration.ofMinutes(1)));
+        assertThrows(IllegalArgumentException.class,
+                () -> RetryPolicy.defaults().withRescheduling(-1, Duration.ofMinutes(1), Duration.ofMinutes(1)));
+    }
 }

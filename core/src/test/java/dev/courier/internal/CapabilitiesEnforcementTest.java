@@ -120,4 +120,45 @@ class CapabilitiesEnforcementTest {
             assertEquals(1, deliveries.get());
         }
     }
+
+    @Test
+    void a_delayed_publish_on_a_transport_without_delayed_delivery_fails_before_any_io() {
+        try (MessageBus bus = MessageBus.connect("memory://" + broker + "?delayedDelivery=false")) {
+            long declared = MemoryBrokerControl.declarations(broker);
+
+            UnsupportedOperationException refused = assertThrows(UnsupportedOperationException.class, () -> bus.publish(
+                    OutgoingMessage.of("reminders", "r-1").withDelay(java.time.Duration.ofMinutes(5))));
+
+            assertTrue(refused.getMessage().contains("no delayed delivery"), refused.getMessage());
+            assertEquals(declared, MemoryBrokerControl.declarations(broker), "nothing declared");
+            assertThrows(UnsupportedOperationException.class, () -> bus.workQueue("jobs", String.class)
+                    .submit("j", java.time.Instant.now().plusSeconds(60)));
+        }
+    }
+
+    @Test
+    void a_due_time_further_ahead_than_the_transport_reaches_fails_before_any_io() {
+        try (MessageBus bus = MessageBus.connect("memory://" + broker)) {
+            long declared = MemoryBrokerControl.declarations(broker);
+
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> bus.publish(
+                    OutgoingMessage.of("reminders", "r-1").withDelay(java.time.Duration.ofDays(20_000))));
+
+            assertTrue(refused.getMessage().contains("further ahead"), refused.getMessage());
+            assertEquals(declared, MemoryBrokerControl.declarations(broker), "nothing declared");
+        }
+    }
+
+    @Test
+    void a_retry_policy_that_reschedules_is_refused_on_a_transport_without_delayed_delivery() {
+        try (MessageBus bus = MessageBus.connect("memory://" + broker + "?delayedDelivery=false")) {
+            ConsumerOptions options = ConsumerOptions.defaults().withRetry(dev.courier.api.RetryPolicy.defaults()
+                    .withRescheduling(3, java.time.Duration.ofMinutes(1), java.time.Duration.ofHours(1)));
+
+            UnsupportedOperationException refused = assertThrows(UnsupportedOperationException.class,
+                    () -> bus.subscribe("payments", "billing", String.class, m -> { }, options));
+
+            assertTrue(refused.getMessage().contains("no delayed delivery"), refused.getMessage());
+        }
+    }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.courier.api.ConsumeInterceptor;
 import dev.courier.api.ConsumerOptions;
+import dev.courier.api.DeadLetterHeaders;
 import dev.courier.api.Outcome;
 import dev.courier.api.Route;
 import dev.courier.spi.Consumer;
@@ -173,6 +174,27 @@ class RealSubscriptionTest {
 
         await(() -> delivery.acks.get() == 1, WAIT, "the ack after the third attempt");
         assertEquals(List.of(1, 2, 3), attempts);
+    }
+
+    @Test
+    void a_message_addressed_to_another_group_is_acked_without_running_the_handler() {
+        subscribe(ConsumerOptions.defaults(), recording());
+        release.countDown();
+
+        FakeDelivery other = deliverTo("for-shipping", "shipping");
+        FakeDelivery own = deliverTo("for-billing", "billing");
+
+        await(() -> other.acks.get() == 1 && own.acks.get() == 1, WAIT, "both acked");
+        assertEquals(List.of("for-billing"), started);
+        assertEquals(0, subscription.inFlight());
+    }
+
+    private FakeDelivery deliverTo(String payload, String targetGroup) {
+        FakeDelivery delivery = new FakeDelivery(new Envelope(payload + "-id", Destination.topic("orders"), null,
+                Map.of(DeadLetterHeaders.TARGET_GROUP, targetGroup), payload.getBytes(), "text/plain", Instant.now()));
+        deliveries.add(delivery);
+        subscription.deliver(delivery);
+        return delivery;
     }
 
     @Test

@@ -13,6 +13,7 @@ import dev.courier.api.Subscription;
 import dev.courier.api.TypeRoutes;
 import dev.courier.api.WorkQueue;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -227,6 +228,15 @@ public final class TestBus implements MessageBus {
             return queue.submit(job, headers).whenComplete((receipt, error) -> {
                 if (error == null) {
                     recorder.add(new Recorded.Published(receipt.id(), queue.name(), null, headers, job));
+                }
+            });
+        }
+
+        @Override
+        public CompletionStage<PublishReceipt> submit(T job, Instant deliverAt) {
+            return queue.submit(job, deliverAt).whenComplete((receipt, error) -> {
+                if (error == null) {
+                    recorder.add(new Recorded.Published(receipt.id(), queue.name(), null, Map.of(), job));
                 }
             });
         }

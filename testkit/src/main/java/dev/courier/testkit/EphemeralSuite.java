@@ -15,17 +15,10 @@ import dev.courier.api.WorkQueue;
 import dev.courier.spi.AckDeadline;
 import dev.courier.spi.Capabilities;
 import dev.courier.spi.Destination;
-import dev.courier.spi.Transport;
-import dev.courier.spi.TransportProvider;
-import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -87,27 +80,6 @@ public abstract class EphemeralSuite {
 
     /** Called before each test, for example to check the broker is reachable. */
     protected void beforeEachTest() {
-    }
-
-    /** What the transport of {@code url} states about itself, asked through its provider. */
-    private static Capabilities statedCapabilities(String url) {
-        URI uri = URI.create(url);
-        Map<String, String> options = new LinkedHashMap<>();
-        if (uri.getRawQuery() != null) {
-            for (String pair : uri.getRawQuery().split("&")) {
-                int eq = pair.indexOf('=');
-                options.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
-                        URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
-            }
-        }
-        for (TransportProvider provider : ServiceLoader.load(TransportProvider.class)) {
-            if (provider.schemes().contains(uri.getScheme())) {
-                try (Transport transport = provider.open(uri, options)) {
-                    return transport.capabilities();
-                }
-            }
-        }
-        throw new IllegalStateException("no transport on the classpath for " + uri.getScheme() + "://");
     }
 
     private MessageBus open(String url) {
@@ -215,7 +187,7 @@ public abstract class EphemeralSuite {
 
     @Test
     void headers_over_the_header_limit_fail_the_publish_call_before_the_broker_is_asked() throws Exception {
-        Assumptions.assumeTrue(statedCapabilities(url()).maxHeaderBytes() != Capabilities.UNLIMITED_HEADER_BYTES,
+        Assumptions.assumeTrue(StatedCapabilities.of(url()).maxHeaderBytes() != Capabilities.UNLIMITED_HEADER_BYTES,
                 "the transport's capabilities state no limit on the headers' total size");
         MessageBus bus = open(url());
         String topic = unique("big-headers");
@@ -234,7 +206,7 @@ public abstract class EphemeralSuite {
     void a_handler_running_longer_than_the_ack_deadline_keeps_its_message() throws Exception {
         String url = urlWithShortAckDeadline();
         if (url == null) {
-            assertEquals(AckDeadline.Rule.NONE, statedCapabilities(url()).ackDeadline().rule(),
+            assertEquals(AckDeadline.Rule.NONE, StatedCapabilities.of(url()).ackDeadline().rule(),
                     "the transport states an ack deadline: urlWithShortAckDeadline() must give a URL with a short one");
             Assumptions.assumeTrue(false, "the transport's capabilities state no ack deadline: a running handler keeps its message");
         }

@@ -182,6 +182,24 @@ public abstract class InteropSuite {
     }
 
     @Test
+    void a_message_addressed_to_one_group_is_handled_by_that_group_alone() throws Exception {
+        MessageBus bus = connect();
+        String topic = name("targeted");
+        Inbox<String> billing = new Inbox<>();
+        Inbox<String> shipping = new Inbox<>();
+        bus.subscribe(topic, "billing", String.class, billing);
+        bus.subscribe(topic, "shipping", String.class, shipping);
+
+        producer.publish(topic, "k", Map.of(DeadLetterHeaders.TARGET_GROUP, "billing"), utf8("replayed"));
+        producer.publish(topic, "k", Map.of(), utf8("ordinary"));
+
+        billing.awaitCount(2, timeout());
+        shipping.awaitMessage(m -> m.payload().equals("ordinary"), timeout(), "the ordinary message after the targeted one");
+        assertEquals(List.of("replayed", "ordinary"), billing.payloads());
+        assertEquals(List.of("ordinary"), shipping.payloads(), "the group the message was not addressed to");
+    }
+
+    @Test
     void foreign_work_queue_jobs_are_handled_and_failures_dead_lettered() throws Exception {
         MessageBus bus = connect();
         String queue = name("jobs");

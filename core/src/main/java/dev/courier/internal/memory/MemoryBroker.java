@@ -2,19 +2,38 @@ package dev.courier.internal.memory;
 
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
+import dev.courier.spi.NamedThreadFactory;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The in-process broker behind one {@code memory://name}: topics with durable groups, and work
  * queues, kept for the life of the JVM. Thread safe.
+ *
+ * <p>A message with a due time waits on one timer thread shared by every memory broker (no
+ * polling), then is stored like a fresh send, without its due time, into the groups and queue
+ * that exist then. It outlives every bus of the JVM and a {@link #stop() stop}: one that comes due
+ * while the broker is down is stored and delivered once it is back.
  */
 final class MemoryBroker {
+
+    /** How late after its due time a delayed message is stored at most, on an idle JVM. */
+    static final Duration DELAY_GRANULARITY = Duration.ofMillis(100);
+    /** The longest delay: the memory broker lives as long as the JVM, so this is no real limit. */
+    static final Duration MAX_DELAY = Duration.ofDays(3650);
+
+    private static final Logger log = LoggerFactory.getLogger(MemoryBroker.class);
 
     private static final Map<String, MemoryBroker> BROKERS = new ConcurrentHashMap<>();
 
@@ -133,8 +152,24 @@ final class MemoryBroker {
         return topics.computeIfAbsent(name, n -> new MemoryTopic(this));
     }
 
-    /** Stores the envelope in its queue, or in every group of its topic. False if it was never declared. */
+    /**
+     * Stores the envelope in its queue, or in every group of its topic; one with a due time is
+     * stored then (see the class comment). False if it was never declared.
+     */
     boolean store(Envelope envelope) {
+        if (envelope.deliverAt() != null) {
+            if (!exists(envelope.destination())) {
+                return false;
+            }
+            long delayMillis = envelope.deliverAt().toEpochMilli() - System.currentTimeMillis();
+            Envelope due = envelope.withDeliverAt(null);
+            Delays.TIMER.schedule(() -> {
+                if (!store(due)) {
+                    log.warn("Dropped delayed message {}: {} was removed before it came due", due.id(), due.destination());
+                }
+            }, Math.max(0, delayMillis), TimeUnit.MILLISECONDS);
+            return true;
+        }
         Destination destination = envelope.destination();
         if (destination.isQueue()) {
             MemoryQueue queue = queues.get(destination.name());
@@ -153,6 +188,18 @@ final class MemoryBroker {
             group.offer(envelope);
         }
         return true;
+    }
+
+    /** The one timer thread of delayed messages, started with the first one. */
+    private static final class Delays {
+        static final ScheduledExecutorService TIMER = timer();
+
+        private static ScheduledExecutorService timer() {
+            ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1,
+                    new NamedThreadFactory("courier-memory-delays"));
+            timer.setRemoveOnCancelPolicy(true);
+            return timer;
+        }
     }
 
     /** A topic's groups: a copy-on-write array, since sends read it far more often than groups are added. */

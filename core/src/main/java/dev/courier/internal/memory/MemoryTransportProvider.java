@@ -23,7 +23,8 @@ import java.util.Set;
  * characters allowed besides ASCII letters and digits; the broker refuses other names, so core
  * must map them, see {@link dev.courier.spi.NameRule}); {@code ackDeadlineMs} (a delivery neither
  * settled nor {@linkplain dev.courier.spi.Delivery#inProgress() in progress} for that long is
- * delivered again, and core must extend it).
+ * delivered again, and core must extend it); {@code delayedDelivery=false} (no delayed delivery,
+ * like a broker without it).
  */
 public final class MemoryTransportProvider implements TransportProvider {
 
@@ -44,12 +45,16 @@ public final class MemoryTransportProvider implements TransportProvider {
         int maxNameLength = given.integer("maxNameLength", NameRule.COURIER.maxLength(), 16, Integer.MAX_VALUE);
         String nameCharacters = given.string("nameCharacters", NameRule.COURIER.otherCharacters());
         long ackDeadlineMs = given.longValue("ackDeadlineMs", 0, 0, Long.MAX_VALUE);
+        boolean delays = given.bool("delayedDelivery", true);
         given.requireAllKnown();
         Capabilities capabilities = new Capabilities(maxBytes)
                 .withHeaderLimits(maxHeaders, maxHeaderBytes)
                 .withNames(new NameRule(maxNameLength, nameCharacters))
                 .withFeatures(Capabilities.Feature.EPHEMERAL_DESTINATIONS)
                 .withAckDeadline(ackDeadlineMs == 0 ? AckDeadline.none() : AckDeadline.coreExtends(Duration.ofMillis(ackDeadlineMs)));
+        if (delays) {
+            capabilities = capabilities.withDelayedDelivery(MemoryBroker.DELAY_GRANULARITY, MemoryBroker.MAX_DELAY);
+        }
         return new MemoryTransport(MemoryBroker.named(name), capabilities);
     }
 }
