@@ -83,7 +83,8 @@ final class KafkaTransport implements Transport {
         this.producer = producer;
         // headers count toward the record's size, checked with the payload; no limit of their own
         this.capabilities = new Capabilities(settings.maxMessageBytes())
-                .withFeatures(Capabilities.Feature.EPHEMERAL_DESTINATIONS, Capabilities.Feature.DELAYED_DELIVERY);
+                .withFeatures(Capabilities.Feature.EPHEMERAL_DESTINATIONS)
+                .withDelayedDelivery(KafkaDelayForwarder.GRANULARITY, KafkaDelayForwarder.MAX_DELAY);
         this.delays = new KafkaDelayForwarder(settings, admin, producer, this::unkeyedPartition);
     }
 

@@ -118,8 +118,8 @@ final class NatsTransport implements Transport {
         // each header costs a few bytes of framing, and Courier's own headers need the rest
         this.capabilities = new Capabilities(maxPayload - headerRoom)
                 .withHeaderLimits(MAX_HEADERS, headerRoom / 2)
-                .withFeatures(Capabilities.Feature.EPHEMERAL_DESTINATIONS, Capabilities.Feature.NATIVE_DEDUPLICATION,
-                        Capabilities.Feature.DELAYED_DELIVERY)
+                .withFeatures(Capabilities.Feature.EPHEMERAL_DESTINATIONS, Capabilities.Feature.NATIVE_DEDUPLICATION)
+                .withDelayedDelivery(NatsDelayStream.GRANULARITY, NatsDelayStream.MAX_DELAY)
                 .withAckDeadline(AckDeadline.transportExtends(settings.ackWait()));
         this.delays = new NatsDelayStream(settings, connection, jetStream, management);
         this.timers = Executors.newSingleThreadScheduledExecutor(NamedThreadFactory.forTransport("nats", "timer"));
