@@ -28,6 +28,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -168,7 +169,7 @@ final class KafkaDelayForwarder implements AutoCloseable {
      * level; creates the level topics and starts forwarding first, once per transport (blocking).
      */
     Future<RecordMetadata> send(Envelope envelope, ProducerRecord<byte[], byte[]> record,
-                                org.apache.kafka.clients.producer.Callback callback) {
+                                Callback callback) {
         startForwarding(true);
         long due = envelope.deliverAt().toEpochMilli();
         Headers headers = record.headers();

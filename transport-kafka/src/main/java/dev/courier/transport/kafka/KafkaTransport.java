@@ -30,6 +30,7 @@ import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
@@ -280,7 +281,7 @@ final class KafkaTransport implements Transport {
         ProducerRecord<byte[], byte[]> record = KafkaRecords.toRecord(envelope, topic, partition);
         CompletableFuture<Void> sent = new CompletableFuture<>();
         try {
-            org.apache.kafka.clients.producer.Callback confirmed = (metadata, failure) -> {
+            Callback confirmed = (metadata, failure) -> {
                 if (failure == null) {
                     sent.complete(null);
                 } else {

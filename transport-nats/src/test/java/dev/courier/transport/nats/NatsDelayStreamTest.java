@@ -11,7 +11,6 @@ import dev.courier.spi.ConsumerSpec;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
 import dev.courier.spi.Transport;
-import dev.courier.testkit.Brokers;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
@@ -57,9 +56,8 @@ class NatsDelayStreamTest {
         return transport;
     }
 
-    private NatsServerProcess ownServer() throws Exception {
-        Brokers.requireTool(NatsServerProcess.available(), "no nats-server binary at " + NatsServerProcess.BINARY);
-        NatsServerProcess server = new NatsServerProcess("");
+    private NatsServerProcess ownServer() {
+        NatsServerProcess server = NatsServerProcess.forRestarts("");
         resources.add(server);
         return server;
     }

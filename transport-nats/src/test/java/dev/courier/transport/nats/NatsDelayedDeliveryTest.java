@@ -1,6 +1,5 @@
 package dev.courier.transport.nats;
 
-import dev.courier.testkit.Brokers;
 import dev.courier.testkit.ConformanceSuite;
 import dev.courier.testkit.DelayedDeliverySuite;
 import dev.courier.testkit.RestartableBroker;
@@ -26,16 +25,10 @@ class NatsDelayedDeliveryTest extends DelayedDeliverySuite {
 
     @Override
     protected RestartableBroker restartableBroker() {
-        Brokers.requireTool(NatsServerProcess.available(), "no nats-server binary at " + NatsServerProcess.BINARY
-                + " (set NATS_SERVER_BIN)");
-        try {
-            if (ownServer == null) {
-                ownServer = new NatsServerProcess("");
-            }
-            return ownServer;
-        } catch (Exception e) {
-            throw new AssertionError("could not start a nats-server of the test's own", e);
+        if (ownServer == null) {
+            ownServer = NatsServerProcess.forRestarts("");
         }
+        return ownServer;
     }
 
     @AfterAll
