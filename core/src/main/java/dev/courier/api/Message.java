@@ -15,7 +15,8 @@ import java.util.Optional;
  * @param payload     the decoded payload
  * @param contentType the payload's media type on the wire, for example {@code application/json}
  * @param timestamp   when it was published, millisecond precision
- * @param attempt     1 on the first attempt; counts in-process retries and broker redeliveries
+ * @param attempt     1 on the first attempt; counts in-process retries, broker redeliveries and the
+ *                    attempts before each {@linkplain RetryPolicy#withRescheduling rescheduling}
  * @param type        the logical event type (the CloudEvents {@code type} attribute, see
  *                    {@link EventType}), or {@code null} when the message has none: a
  *                    {@code byte[]} or {@code String} payload published without

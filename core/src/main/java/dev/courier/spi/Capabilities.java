@@ -124,7 +124,10 @@ public record Capabilities(long maxMessageBytes, int maxHeaders, long maxHeaderB
         return new Capabilities(maxMessageBytes, maxHeaders, maxHeaderBytes, rule, features, ackDeadline, delays);
     }
 
-    /** These capabilities with exactly the features {@code offered}. */
+    /**
+     * These capabilities with exactly the features {@code offered} (so without
+     * {@link Feature#DELAYED_DELIVERY} unless listed: call {@link #withDelayedDelivery} after this).
+     */
     public Capabilities withFeatures(Feature... offered) {
         Set<Feature> set = EnumSet.noneOf(Feature.class);
         set.addAll(java.util.Arrays.asList(offered));

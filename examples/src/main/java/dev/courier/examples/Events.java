@@ -12,6 +12,14 @@ final class Events {
     record UserCreated(String userId, String email, Instant createdAt) {
     }
 
+    /**
+     * A mail to send later ("welcome, day 2"), scheduled by the email service with a delay.
+     *
+     * @param eventId the id of the {@code UserCreated} event that led to it
+     */
+    record FollowUp(String eventId, String userId, String email) {
+    }
+
     /** A job for the thumbnail workers. */
     record Thumbnail(String image, int size) {
     }

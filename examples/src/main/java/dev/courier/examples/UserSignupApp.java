@@ -12,7 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Publish/subscribe: the user service publishes {@code UserCreated}; the email service and the
- * analytics service each receive every event.
+ * analytics service each receive every event. The email service schedules a "welcome, day 2" mail
+ * for each (delayed delivery), and the app waits until those arrive too.
  */
 final class UserSignupApp {
 
@@ -38,6 +39,7 @@ final class UserSignupApp {
                     .counter("published", published::size)
                     .counter("email", () -> email.handled().size())
                     .counter("analytics", () -> analytics.handled().size())
+                    .counter("day 2", () -> email.followedUp().size())
                     .start()) {
                 List<CompletableFuture<PublishReceipt>> stages = new ArrayList<>();
                 for (int i = 0; i < count; i++) {
@@ -49,17 +51,21 @@ final class UserSignupApp {
                             }));
                 }
                 CompletableFuture.allOf(stages.toArray(CompletableFuture[]::new)).join();
-                done = Expectation.allHandled(published, timeout, email.handled(), analytics.handled());
+                done = Expectation.allHandled(published, timeout, email.handled(), analytics.handled(), email.followedUp());
                 elapsed = progress.elapsedSeconds();
             }
             long emailMissing = Expectation.missing(published, email.handled());
             long analyticsMissing = Expectation.missing(published, analytics.handled());
-            out.printf("summary: published %d, email handled %d, analytics handled %d, elapsed %.2fs%n",
-                    published.size(), published.size() - emailMissing, published.size() - analyticsMissing, elapsed);
+            long dayTwoMissing = Expectation.missing(published, email.followedUp());
+            out.printf("summary: published %d, email handled %d, analytics handled %d, day-2 mails %d (each due %ds"
+                    + " after its welcome), elapsed %.2fs%n", published.size(), published.size() - emailMissing,
+                    published.size() - analyticsMissing, published.size() - dayTwoMissing, EmailService.DAY_TWO.toSeconds(),
+                    elapsed);
             out.println("signups per day: " + analytics.perDay());
             if (!done) {
                 throw new AppFailure("not every event was handled within " + timeout.toSeconds() + "s: email is missing "
-                        + emailMissing + ", analytics is missing " + analyticsMissing);
+                        + emailMissing + ", analytics is missing " + analyticsMissing + ", day-2 mails are missing "
+                        + dayTwoMissing);
             }
             return 0;
         }

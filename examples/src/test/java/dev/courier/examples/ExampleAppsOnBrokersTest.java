@@ -54,7 +54,8 @@ class ExampleAppsOnBrokersTest {
     void user_signup_runs_unchanged(Broker broker) {
         ExampleAppsTest.Run run = ExampleAppsTest.run("user-signup", "--broker", broker.reachableUrl(), "--count", "200");
         assertEquals(0, run.exitCode(), run.out() + run.err());
-        assertTrue(run.out().contains("summary: published 200, email handled 200, analytics handled 200"), run.out());
+        assertTrue(run.out().contains("summary: published 200, email handled 200, analytics handled 200, day-2 mails 200"),
+                run.out());
     }
 
     @ParameterizedTest(name = "thumbnails on {0}")

@@ -1,6 +1,7 @@
 package dev.courier.examples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.courier.api.OutgoingMessage;
 import dev.courier.examples.Events.UserCreated;
@@ -10,6 +11,7 @@ import dev.courier.test.TestBus;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -56,5 +58,19 @@ class UserSignupServicesTest {
         bus.awaitHandled(UserService.TOPIC, AnalyticsService.GROUP, 2);
 
         assertEquals(Map.of(LocalDate.parse("2026-03-04"), 1), analytics.perDay());
+    }
+
+    @Test
+    void a_welcome_schedules_the_day_two_mail_which_arrives_once_it_is_due() {
+        TestBus bus = courier.bus();
+        EmailService email = new EmailService();
+        email.start(bus);
+        long start = System.currentTimeMillis();
+
+        String event = new UserService(bus).signUp("ada@example.com").toCompletableFuture().join().id();
+
+        bus.awaitHandled(EmailService.FOLLOW_UPS, null, 1);
+        assertEquals(Set.of(event), email.followedUp());
+        assertTrue(System.currentTimeMillis() - start >= EmailService.DAY_TWO.toMillis(), "not before it is due");
     }
 }

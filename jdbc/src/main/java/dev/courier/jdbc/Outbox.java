@@ -124,8 +124,10 @@ public final class Outbox {
      * relay publishes it once that transaction commits, and never if it rolls back.
      *
      * @return the message id consumers will see ({@link OutgoingMessage#id()}, or one generated now)
-     * @throws IllegalArgumentException when the topic or event type is not a valid name, or the key
-     *                                  is longer than 255 characters
+     * @throws IllegalArgumentException when the topic or event type is not a valid name, the key
+     *                                  is longer than 255 characters, or the message has a due time
+     *                                  ({@link OutgoingMessage#deliverAt()}: the outbox does not
+     *                                  store one yet, and relaying at once would be early)
      * @throws SQLException             when the payload cannot be encoded (with the codec's
      *                                  exception as cause) or the insert fails
      */
@@ -135,6 +137,10 @@ public final class Outbox {
         Encoding.name("a topic", message.topic());
         String type = message.type() != null ? Encoding.name("an event type", message.type())
                 : Encoding.typeOf(message.payload().getClass());
+        if (message.deliverAt() != null) {
+            throw new IllegalArgumentException("the outbox does not store due times yet: publish the delayed message "
+                    + message.id() + " to " + message.topic() + " on the bus itself");
+        }
         if (message.key() != null && message.key().length() > 255) {
             throw new IllegalArgumentException("an outbox message key is at most 255 characters, was "
                     + message.key().length());

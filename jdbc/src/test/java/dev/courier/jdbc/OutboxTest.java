@@ -2,6 +2,8 @@ package dev.courier.jdbc;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.courier.api.Message;
 import dev.courier.api.MessageBus;
@@ -176,6 +178,19 @@ class OutboxTest {
             received.awaitIds(Set.of(committed, direct), WAIT);
             assertEquals(Set.of(committed, direct), received.ids(), "the rolled-back " + rolledBack + " is never sent");
             assertEquals("test.signup", received.messages().get(0).type());
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("dev.courier.jdbc.Database#all")
+    void a_delayed_message_is_refused_rather_than_relayed_early(Database db) throws Exception {
+        try (Fixture f = new Fixture(db); Connection connection = f.dataSource.getConnection()) {
+            OutgoingMessage delayed = OutgoingMessage.of(f.topic, new Signup("later", 1)).withDelay(Duration.ofHours(1));
+
+            IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                    () -> f.outbox.publish(connection, delayed));
+
+            assertTrue(refused.getMessage().contains("due times"), refused.getMessage());
         }
     }
 }

@@ -15,6 +15,7 @@ import dev.courier.api.RetryPolicy;
 import dev.courier.api.Subscription;
 import dev.courier.api.WorkQueue;
 import dev.courier.spi.Capabilities;
+import dev.courier.spi.Secrets;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
@@ -267,7 +268,7 @@ public abstract class DelayedDeliverySuite {
         inbox.awaitUntil(all -> handled.size() >= total, wait, total + " distinct jobs");
         int lost = total - handled.size();
         System.out.printf("delayed delivery on %s: published %d in %d ms, handled %d distinct (%d deliveries), lost %d,"
-                + " early %d%n", url(), total, published.toMillis(), handled.size(), inbox.messages().size(), lost, early.get());
+                + " early %d%n", Secrets.redact(url()), total, published.toMillis(), handled.size(), inbox.messages().size(), lost, early.get());
         assertEquals(0, lost, "lost delayed messages");
         assertEquals(0, early.get(), "messages delivered before they were due");
     }

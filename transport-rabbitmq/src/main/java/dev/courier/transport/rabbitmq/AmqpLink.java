@@ -13,6 +13,7 @@ import com.rabbitmq.client.RecoveryListener;
 import com.rabbitmq.client.ShutdownSignalException;
 import com.rabbitmq.client.impl.DefaultExceptionHandler;
 import dev.courier.api.ConnectionException;
+import dev.courier.spi.Destination;
 import dev.courier.spi.Secrets;
 import java.io.IOException;
 import java.util.List;
@@ -175,6 +176,16 @@ final class AmqpLink implements AutoCloseable {
             channel.queueDeclare(queue, true, false, false, queueArguments());
             channel.queueBind(queue, topic, "#");
         });
+    }
+
+    /** Declares the {@link DelayLevels delay levels}; idempotent. */
+    void declareDelayLevels() {
+        declare("the delay levels " + DelayLevels.PREFIX + "0 to " + (DelayLevels.LEVELS - 1), DelayLevels::declareLevels);
+    }
+
+    /** Binds {@code destination} to where due delayed messages leave the levels; idempotent. */
+    void bindDelayed(Destination destination) {
+        declare("the binding of " + destination + " to " + DelayLevels.DELIVER, channel -> DelayLevels.bind(channel, destination));
     }
 
     private Map<String, Object> queueArguments() {

@@ -145,6 +145,7 @@ final class AmqpMessages {
     static Envelope envelope(Destination source, String exchange, String routingKey, AMQP.BasicProperties properties,
                              byte[] body, boolean quorum) {
         Map<String, Object> table = properties.getHeaders() == null ? Map.of() : properties.getHeaders();
+        boolean delayed = DelayLevels.delayedOnly(table); // its dead-letter history is the delay's hops
         Map<String, String> headers = new HashMap<>(table.size());
         Map<String, Object> underscored = new HashMap<>();
         Map<String, Object> coloned = new HashMap<>();
@@ -167,7 +168,8 @@ final class AmqpMessages {
                         underscored.put(name.substring(CLOUD_EVENTS_PREFIX.length()), value);
                     } else if (name.startsWith(CLOUD_EVENTS_COLON_PREFIX)) {
                         coloned.put(name.substring(CLOUD_EVENTS_COLON_PREFIX.length()), value);
-                    } else if (!(quorum && name.equals(DELIVERY_COUNT))) {
+                    } else if (!(quorum && name.equals(DELIVERY_COUNT))
+                            && !(delayed && addedByBroker(name) && !name.equals(DELIVERY_COUNT))) {
                         if (name.equals(TIMESTAMP_IN_MS)) {
                             arrival = epochMillis(value);
                         }

@@ -6,6 +6,7 @@ import com.rabbitmq.client.ConfirmListener;
 import com.rabbitmq.client.ReturnListener;
 import com.rabbitmq.client.ShutdownSignalException;
 import dev.courier.api.PublishException;
+import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
 import java.io.IOException;
 import java.time.Duration;
@@ -51,6 +52,8 @@ final class RabbitMqPublisher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RabbitMqPublisher.class);
     /** The most sends kept while the connection is down; more fail at once. */
     static final int MAX_WAITING = 10_000;
+    /** AMQP's limit on a routing key (a short string). */
+    static final int MAX_ROUTING_KEY = 255;
 
     private final AmqpLink link;
     private final RabbitMqSettings settings;
@@ -163,12 +166,17 @@ final class RabbitMqPublisher implements AutoCloseable {
             publish.fail("could not open a channel on " + settings.address() + " (" + AmqpLink.Failures.reason(e, settings) + ")");
             return;
         }
+        Envelope envelope = publish.envelope;
+        if (!publish.route()) {
+            publish.fail("a delayed message to a destination named " + envelope.destination().name().length()
+                    + " characters needs a routing key longer than RabbitMQ's " + MAX_ROUTING_KEY + " bytes");
+            return;
+        }
         ConcurrentNavigableMap<Long, Pending> table = pending;
         long sequence = current.getNextPublishSeqNo();
         table.put(sequence, publish);
-        Envelope envelope = publish.envelope;
         try {
-            current.basicPublish(publish.exchange, publish.routingKey, envelope.destination().isQueue(),
+            current.basicPublish(publish.exchange, publish.routingKey, publish.mandatory,
                     AmqpMessages.properties(envelope), envelope.payload());
         } catch (IOException | ShutdownSignalException e) {
             table.remove(sequence);
@@ -321,20 +329,45 @@ final class RabbitMqPublisher implements AutoCloseable {
         }
     }
 
-    /** One publish on its way: waiting for the connection, or for its confirm. */
+    /**
+     * One publish on its way: waiting for the connection, or for its confirm. Its exchange and
+     * routing key are chosen when it is written: a delayed message's remaining delay is measured
+     * then, so one that waited for the connection is not held longer than asked.
+     */
     private static final class Pending {
         final Envelope envelope;
-        final String exchange;
-        final String routingKey;
         final long deadline;
         final CompletableFuture<Void> future = new CompletableFuture<>();
+        volatile String exchange;
+        volatile String routingKey;
+        volatile boolean mandatory;
         volatile String returned;
 
         Pending(Envelope envelope, long deadline) {
             this.envelope = envelope;
             this.deadline = deadline;
-            this.exchange = envelope.destination().isQueue() ? "" : envelope.destination().name();
-            this.routingKey = envelope.destination().name();
+        }
+
+        /**
+         * Chooses exchange, routing key and the mandatory flag: a topic's exchange, a queue
+         * through the default exchange (mandatory), or, for a message still due later, the
+         * {@link DelayLevels delay level} of its remaining delay. False when the key would be too long.
+         */
+        boolean route() {
+            Destination destination = envelope.destination();
+            long delay = envelope.deliverAt() == null ? 0
+                    : envelope.deliverAt().toEpochMilli() - System.currentTimeMillis();
+            if (delay <= 0) {
+                exchange = destination.isQueue() ? "" : destination.name();
+                routingKey = destination.name();
+                mandatory = destination.isQueue();
+                return true;
+            }
+            long units = DelayLevels.units(delay);
+            exchange = DelayLevels.level(DelayLevels.firstLevel(units));
+            routingKey = DelayLevels.routingKey(units, destination);
+            mandatory = true;
+            return routingKey.length() <= MAX_ROUTING_KEY; // Courier names are ASCII
         }
 
         void confirmed() {

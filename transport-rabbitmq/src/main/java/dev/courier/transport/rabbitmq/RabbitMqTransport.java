@@ -16,6 +16,7 @@ import dev.courier.spi.TlsTrust;
 import dev.courier.spi.Transport;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -29,6 +30,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * {@code <topic>:<group>} bound to it with {@code #}, a work queue a durable queue reached through
  * the default exchange. Publishing uses one connection (confirms, persistent messages), consuming
  * another (one channel per consumer, manual acks); both recover automatically after a connection
- * loss, with their channels, declarations and consumers.
+ * loss, with their channels, declarations and consumers. Delayed messages wait in the
+ * {@link DelayLevels delay levels}, durable TTL queues chained by dead-letter exchanges.
  *
  * <p>Thread safe.
  */
@@ -55,6 +58,11 @@ final class RabbitMqTransport implements Transport {
      */
     static final int MAX_HEADERS = 1024;
     static final long MAX_HEADER_BYTES = 64 * 1024;
+    /**
+     * How late after its due time a delayed message arrives at most on an idle broker: the delay
+     * levels count whole seconds (rounded up), and each of at most 22 hops costs a dead-lettering.
+     */
+    static final Duration DELAY_GRANULARITY = Duration.ofMillis(1500);
     /** Threads handing deliveries to Courier, per bus: the amqp-client's default for its consumer pool. */
     static final int DISPATCH_THREADS = Math.max(2, 2 * Runtime.getRuntime().availableProcessors());
 
@@ -70,6 +78,10 @@ final class RabbitMqTransport implements Transport {
     private volatile AmqpLink consuming; // created by the first consume()
     private final Set<RabbitMqConsumer> consumers = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closing = new AtomicBoolean();
+    /** The delay levels, declared for the first delayed message (again after a failure). */
+    private final AtomicReference<CompletableFuture<Void>> delayLevels = new AtomicReference<>();
+    /** Each destination's binding to the delay levels' exit, made for its first delayed message. */
+    private final Map<Destination, CompletableFuture<Void>> delayRoutes = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     private RabbitMqTransport(RabbitMqSettings settings, ConnectionFactory factory, ExecutorService dispatch,
@@ -77,7 +89,8 @@ final class RabbitMqTransport implements Transport {
         this.settings = settings;
         this.capabilities = new Capabilities(settings.maxMessageBytes())
                 .withHeaderLimits(MAX_HEADERS, MAX_HEADER_BYTES)
-                .withFeatures(Capabilities.Feature.EPHEMERAL_DESTINATIONS);
+                .withFeatures(Capabilities.Feature.EPHEMERAL_DESTINATIONS)
+                .withDelayedDelivery(DELAY_GRANULARITY, DelayLevels.MAX_DELAY);
         this.factory = factory;
         this.dispatch = dispatch;
         this.completions = completions;
@@ -191,7 +204,53 @@ final class RabbitMqTransport implements Transport {
             return CompletableFuture.failedFuture(new PublishException("could not publish message " + envelope.id() + " to "
                     + envelope.destination() + ": the RabbitMQ transport for " + settings.address() + " is closed"));
         }
-        return publisher.send(envelope);
+        if (envelope.deliverAt() == null) {
+            return publisher.send(envelope);
+        }
+        CompletableFuture<Void> route = delayRoute(envelope.destination());
+        if (route.isDone() && !route.isCompletedExceptionally()) {
+            return publisher.send(envelope);
+        }
+        return route.thenCompose(ready -> publisher.send(envelope));
+    }
+
+    /**
+     * The declarations a delayed message to {@code destination} needs (the delay levels, and the
+     * destination's binding to their exit), done once per destination off the caller's thread and
+     * tried again on the next delayed message after a failure.
+     */
+    private CompletableFuture<Void> delayRoute(Destination destination) {
+        CompletableFuture<Void> known = delayRoutes.get(destination);
+        if (known != null && !known.isCompletedExceptionally()) {
+            return known;
+        }
+        return delayRoutes.compute(destination, (d, current) -> current != null && !current.isCompletedExceptionally()
+                ? current : delayLevels().thenRunAsync(() -> publishing.bindDelayed(d), completions));
+    }
+
+    private CompletableFuture<Void> delayLevels() {
+        CompletableFuture<Void> known = delayLevels.get();
+        if (known != null && !known.isCompletedExceptionally()) {
+            return known;
+        }
+        CompletableFuture<Void> declaring = new CompletableFuture<>();
+        if (!delayLevels.compareAndSet(known, declaring)) {
+            return delayLevels();
+        }
+        try {
+            completions.execute(() -> {
+                try {
+                    publishing.declareDelayLevels();
+                    declaring.complete(null);
+                } catch (RuntimeException e) {
+                    declaring.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException closed) {
+            declaring.completeExceptionally(new IllegalStateException("the RabbitMQ transport for " + settings.address()
+                    + " is closed"));
+        }
+        return declaring;
     }
 
     @Override

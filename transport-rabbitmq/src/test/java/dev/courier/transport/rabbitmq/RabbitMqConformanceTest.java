@@ -2,7 +2,6 @@ package dev.courier.transport.rabbitmq;
 
 import dev.courier.testkit.ConformanceSuite;
 import dev.courier.testkit.RestartableBroker;
-import java.io.IOException;
 import org.junit.jupiter.api.AfterAll;
 
 /**
@@ -30,25 +29,7 @@ class RabbitMqConformanceTest extends ConformanceSuite {
 
     @Override
     protected RestartableBroker restartableBroker() {
-        if (!TestBroker.isLocal() || !RabbitMqCtl.available()) {
-            return null;
-        }
-        return new RestartableBroker() {
-            @Override
-            public String url() {
-                return TestBroker.URL;
-            }
-
-            @Override
-            public void stop() throws IOException {
-                RabbitMqCtl.stopApp();
-            }
-
-            @Override
-            public void start() throws IOException {
-                RabbitMqCtl.startApp(TestBroker.SETTINGS.host(), TestBroker.SETTINGS.port());
-            }
-        };
+        return TestBroker.restartable();
     }
 
     @Override

@@ -4,6 +4,7 @@ import com.rabbitmq.client.Channel;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import dev.courier.testkit.Brokers;
+import dev.courier.testkit.RestartableBroker;
 import java.io.IOException;
 import java.net.URI;
 import java.util.Map;
@@ -29,6 +30,32 @@ final class TestBroker {
     /** Whether the broker runs on this machine, so rabbitmqctl can stop and start it. */
     static boolean isLocal() {
         return SETTINGS.host().equals("127.0.0.1") || SETTINGS.host().equals("localhost") || SETTINGS.host().equals("::1");
+    }
+
+    /**
+     * The local node as a {@link RestartableBroker} ({@code rabbitmqctl stop_app} / {@code start_app}),
+     * or {@code null} when the broker is elsewhere or rabbitmqctl cannot reach it.
+     */
+    static RestartableBroker restartable() {
+        if (!isLocal() || !RabbitMqCtl.available()) {
+            return null;
+        }
+        return new RestartableBroker() {
+            @Override
+            public String url() {
+                return URL;
+            }
+
+            @Override
+            public void stop() throws IOException {
+                RabbitMqCtl.stopApp();
+            }
+
+            @Override
+            public void start() throws IOException {
+                RabbitMqCtl.startApp(SETTINGS.host(), SETTINGS.port());
+            }
+        };
     }
 
     /** A plain client connection, for inspecting and cleaning up the broker. */
