@@ -62,7 +62,8 @@ import org.slf4j.LoggerFactory;
  * durable pull consumer shared by every worker. Names are derived by {@link NatsNames}, headers by
  * {@link NatsHeaders}, and header blocks jnats would refuse are repaired on the socket by
  * {@link NatsHeaderRepair}. Publishing waits for JetStream's PubAck asynchronously and carries the
- * envelope id as {@code Nats-Msg-Id}, so a retried publish is stored once. Secrets never appear
+ * envelope id as {@code Nats-Msg-Id}, so a retried publish is stored once. A message due later goes
+ * to the delay stream of {@link NatsDelayStream}, which publishes it when due. Secrets never appear
  * in messages: client messages go through {@link NatsSettings#scrub}.
  *
  * <p>The connection reconnects by itself, forever; consumers pull again as soon as their
