@@ -194,7 +194,7 @@ final class KafkaTransport implements Transport {
             Thread.currentThread().interrupt();
             throw new ConnectionException("interrupted while declaring " + destination, e);
         }
-        partitionCounts.put(topic, loadMetadata(producer, settings, topic, destination.toString(), deadline));
+        partitionCounts.put(topic, loadMetadata(topic, destination, deadline));
     }
 
     /**
@@ -238,8 +238,13 @@ final class KafkaTransport implements Transport {
         }
     }
 
+    /** Waits until the producer knows the topic's partitions, so later sends never wait for metadata. */
+    private int loadMetadata(String topic, Destination destination, long deadline) {
+        return loadMetadata(producer, settings, topic, destination.toString(), deadline);
+    }
+
     /**
-     * Waits until the producer knows the topic's partitions, so later sends never wait for metadata.
+     * Waits until {@code producer} knows the topic's partitions, so later sends never wait for metadata.
      *
      * @param what what the topic holds, for the error message
      */
