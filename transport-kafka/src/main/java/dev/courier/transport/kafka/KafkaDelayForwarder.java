@@ -17,6 +17,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Function;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.CreateTopicsOptions;
@@ -109,6 +110,8 @@ final class KafkaDelayForwarder implements AutoCloseable {
     private static final Duration LONGEST_POLL = Duration.ofMillis(500);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(15);
     private static final Duration CONSUMER_CLOSE_TIMEOUT = Duration.ofSeconds(5);
+    /** How long a failed forwarder waits before it starts again with a new consumer. */
+    private static final Duration RESTART_DELAY = Duration.ofSeconds(5);
     private static final int MAX_POLL_RECORDS = 500;
     /** The longest the broker holds a fetch with no new records (Kafka's default is 500 ms). */
     private static final Duration FETCH_WAIT = Duration.ofMillis(50);
@@ -271,20 +274,47 @@ final class KafkaDelayForwarder implements AutoCloseable {
         }
     }
 
-    /** The forwarding loop: on its own thread, every consumer call here. */
+    /**
+     * The forwarding thread: runs the loop with a consumer of its own and, when that fails (the
+     * group or a topic refused, say), logs it and starts again with a new consumer after
+     * {@link #RESTART_DELAY}, until closed.
+     */
     private void run() {
-        Map<TopicPartition, Long> resumeAt = new HashMap<>();
-        KafkaConsumer<byte[], byte[]> created = null;
         try {
-            Map<String, Object> config = settings.consumerConfig(GROUP, "-delay", MAX_POLL_RECORDS);
-            // A resumed partition is fetched only once the fetch in flight returns: keep that wait short.
-            config.put("fetch.max.wait.ms", (int) FETCH_WAIT.toMillis());
-            created = new KafkaConsumer<>(config);
+            while (!closing) {
+                try {
+                    forward();
+                } catch (WakeupException e) {
+                    // closing
+                } catch (RuntimeException e) {
+                    if (!closing) {
+                        log.error("The Kafka delay forwarder for {} failed; starting again in {} s",
+                                settings.bootstrapServers(), RESTART_DELAY.toSeconds(), settings.safe(e));
+                        long until = System.nanoTime() + RESTART_DELAY.toNanos();
+                        while (!closing && System.nanoTime() - until < 0) {
+                            LockSupport.parkNanos(until - System.nanoTime()); // beginClose unparks
+                        }
+                    }
+                }
+            }
+        } finally {
+            finished.complete(null);
+        }
+    }
+
+    /** The forwarding loop, with one consumer, until closed or failed; every consumer call here. */
+    private void forward() {
+        Map<TopicPartition, Long> resumeAt = new HashMap<>();
+        Map<String, Object> config = settings.consumerConfig(GROUP, "-delay", MAX_POLL_RECORDS);
+        // A resumed partition is fetched only once the fetch in flight returns: keep that wait short.
+        config.put("fetch.max.wait.ms", (int) FETCH_WAIT.toMillis());
+        KafkaConsumer<byte[], byte[]> created = new KafkaConsumer<>(config);
+        try {
             synchronized (lock) {
                 consumer = created;
-            }
-            if (closing) {
-                return;
+                if (closing) {
+                    return;
+                }
             }
             created.subscribe(topics(), new ConsumerRebalanceListener() {
                 @Override
@@ -304,22 +334,15 @@ final class KafkaDelayForwarder implements AutoCloseable {
                     handle(created, records, resumeAt);
                 }
             }
-        } catch (WakeupException e) {
-            // closing
-        } catch (RuntimeException | Error e) {
-            if (!closing) {
-                log.error("The Kafka delay forwarder for {} stopped; delayed messages are forwarded by other processes"
-                        + " or when this one connects again", settings.bootstrapServers(), settings.safe(e));
-            }
         } finally {
-            if (created != null) {
-                try {
-                    created.close(CloseOptions.timeout(CONSUMER_CLOSE_TIMEOUT));
-                } catch (RuntimeException e) {
-                    log.debug("Error while closing the Kafka delay forwarder's consumer", e);
-                }
+            synchronized (lock) {
+                consumer = null;
             }
-            finished.complete(null);
+            try {
+                created.close(CloseOptions.timeout(CONSUMER_CLOSE_TIMEOUT));
+            } catch (RuntimeException e) {
+                log.debug("Error while closing the Kafka delay forwarder's consumer", e);
+            }
         }
     }
 
@@ -466,8 +489,11 @@ final class KafkaDelayForwarder implements AutoCloseable {
                 consumer.wakeup();
             }
         }
-        if (thread == null) {
+        Thread running = thread;
+        if (running == null) {
             finished.complete(null);
+        } else {
+            LockSupport.unpark(running); // ends a wait before a restart
         }
     }
 
