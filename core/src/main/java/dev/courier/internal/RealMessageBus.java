@@ -33,6 +33,7 @@ import dev.courier.spi.Transport;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.UUID;
 import java.util.List;
 import java.util.Map;
@@ -192,7 +193,7 @@ public final class RealMessageBus implements MessageBus {
      * future (delivered at once). Thrown from {@code publish} before any I/O: a due time on a
      * transport without delayed delivery, or beyond its reach.
      */
-    Instant due(Destination destination, Instant deliverAt) {
+    private Instant due(Destination destination, Instant deliverAt) {
         if (deliverAt == null) {
             return null;
         }
@@ -210,11 +211,6 @@ public final class RealMessageBus implements MessageBus {
                     + ", further ahead than the " + scheme + " transport holds messages (" + max + ")");
         }
         return deliverAt;
-    }
-
-    /** Whether the transport delays messages; see {@link Capabilities.Feature#DELAYED_DELIVERY}. */
-    boolean delaysMessages() {
-        return capabilities.has(Capabilities.Feature.DELAYED_DELIVERY);
     }
 
     private static long utf8Length(String text) {
@@ -492,7 +488,7 @@ public final class RealMessageBus implements MessageBus {
 
     /** Refuses, before any I/O, a non-blocking retry policy the transport cannot carry out. */
     private void checkRescheduling(ConsumerSpec spec, RetryPolicy policy) {
-        if (!delaysMessages()) {
+        if (!capabilities.has(Capabilities.Feature.DELAYED_DELIVERY)) {
             throw new UnsupportedOperationException("the retry policy of " + spec.source() + " reschedules failed messages,"
                     + " but the " + scheme + " transport has no delayed delivery; retry in-process only");
         }
@@ -510,7 +506,7 @@ public final class RealMessageBus implements MessageBus {
      * waits for the broker's confirmation. Same id, key, payload, headers, type and timestamp.
      */
     private void reschedule(ConsumerSpec spec, Message<byte[]> message, Instant due) throws Exception {
-        Map<String, String> headers = new java.util.HashMap<>(message.headers());
+        Map<String, String> headers = new HashMap<>(message.headers());
         headers.put(Names.PRIOR_ATTEMPTS, Integer.toString(message.attempt()));
         if (spec.group() != null) {
             headers.put(DeadLetterHeaders.TARGET_GROUP, spec.group());
