@@ -38,6 +38,10 @@ final class KafkaNames {
                 throw new IllegalArgumentException("topic name '" + name + "' starts with '" + QUEUE_PREFIX
                         + "', which the Kafka transport keeps for work queues; choose another topic name");
             }
+            if (name.startsWith(KafkaDelayForwarder.TOPIC_PREFIX)) {
+                throw new IllegalArgumentException("topic name '" + name + "' starts with '" + KafkaDelayForwarder.TOPIC_PREFIX
+                        + "', which the Kafka transport keeps for delayed messages; choose another topic name");
+            }
             topic = name;
         }
         if (topic.length() > MAX_KAFKA_TOPIC) {

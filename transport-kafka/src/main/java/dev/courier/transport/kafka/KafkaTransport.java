@@ -32,6 +32,7 @@ import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.KafkaException;
@@ -52,7 +53,8 @@ import org.slf4j.LoggerFactory;
  * the broker: the topic's metadata is fetched by {@link #declare}, so the producer needs no lookup,
  * and only a full send buffer could make it wait (at most {@code max.block.ms}, 5 s by default).
  * Records without a key are spread over the partitions round robin, so competing consumers share
- * them; records with a key go to the key's partition, which keeps their order.
+ * them; records with a key go to the key's partition, which keeps their order. A message due later
+ * goes to a delay topic instead, and {@link KafkaDelayForwarder} sends it on when due.
  */
 final class KafkaTransport implements Transport {
 
@@ -72,6 +74,7 @@ final class KafkaTransport implements Transport {
     private final AtomicInteger roundRobin = new AtomicInteger();
     private final AtomicInteger consumerNumbers = new AtomicInteger();
     private final Set<KafkaGroupConsumer> consumers = ConcurrentHashMap.newKeySet();
+    private final KafkaDelayForwarder delays;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Request/reply's inboxes: partitions of one shared reply topic. */
     private final KafkaReplyTopic replies;
@@ -85,8 +88,10 @@ final class KafkaTransport implements Transport {
         this.producer = producer;
         // headers count toward the record's size, checked with the payload; no limit of their own
         this.capabilities = new Capabilities(settings.maxMessageBytes())
-                .withFeatures(Capabilities.Feature.EPHEMERAL_DESTINATIONS);
+                .withFeatures(Capabilities.Feature.EPHEMERAL_DESTINATIONS)
+                .withDelayedDelivery(KafkaDelayForwarder.GRANULARITY, KafkaDelayForwarder.MAX_DELAY);
         this.replies = new KafkaReplyTopic(settings, admin, producer, this::declare, this::produce);
+        this.delays = new KafkaDelayForwarder(settings, admin, producer, this::unkeyedPartition);
     }
 
     /**
@@ -263,6 +268,16 @@ final class KafkaTransport implements Transport {
 
     /** Waits until the producer knows the topic's partitions, so later sends never wait for metadata. */
     private int loadMetadata(String topic, Destination destination, long deadline) {
+        return loadMetadata(producer, settings, topic, destination.toString(), deadline);
+    }
+
+    /**
+     * Waits until {@code producer} knows the topic's partitions, so later sends never wait for metadata.
+     *
+     * @param what what the topic holds, for the error message
+     */
+    static int loadMetadata(KafkaProducer<byte[], byte[]> producer, KafkaSettings settings, String topic, String what,
+                            long deadline) {
         KafkaException last = null;
         do {
             try {
@@ -277,7 +292,7 @@ final class KafkaTransport implements Transport {
                 break;
             }
         } while (System.nanoTime() - deadline < 0);
-        throw new ConnectionException("Kafka topic '" + topic + "' for " + destination + " exists but its metadata could not "
+        throw new ConnectionException("Kafka topic '" + topic + "' for " + what + " exists but its metadata could not "
                 + "be loaded from " + settings.bootstrapServers() + (last == null ? "" : ": " + why(settings, last)),
                 settings.safe(last));
     }
@@ -295,21 +310,18 @@ final class KafkaTransport implements Transport {
         } catch (IllegalArgumentException e) {
             return CompletableFuture.failedFuture(e);
         }
-        Integer partition = null;
-        if (envelope.key() == null) {
-            Integer count = partitionCounts.get(topic);
-            if (count != null && count > 1) {
-                partition = Math.floorMod(roundRobin.getAndIncrement(), count);
-            }
-        }
+        Integer partition = envelope.key() == null ? unkeyedPartition(topic) : null;
         return produce(envelope, KafkaRecords.toRecord(envelope, topic, partition));
     }
 
-    /** Sends {@code record} (of {@code envelope}); the stage completes once the broker confirmed it. */
+    /**
+     * Sends {@code record} (of {@code envelope}), through the delay topics when the envelope is due
+     * later; the stage completes once the broker confirmed it.
+     */
     CompletableFuture<Void> produce(Envelope envelope, ProducerRecord<byte[], byte[]> record) {
         CompletableFuture<Void> sent = new CompletableFuture<>();
         try {
-            producer.send(record, (metadata, failure) -> {
+            Callback confirmed = (metadata, failure) -> {
                 if (failure == null) {
                     sent.complete(null);
                 } else {
@@ -318,11 +330,22 @@ final class KafkaTransport implements Transport {
                     }
                     sent.completeExceptionally(refused(envelope, record, failure));
                 }
-            });
-        } catch (KafkaException | IllegalStateException e) {
+            };
+            if (envelope.deliverAt() == null) {
+                producer.send(record, confirmed);
+            } else {
+                delays.send(envelope, record, confirmed);
+            }
+        } catch (KafkaException | IllegalStateException | ConnectionException e) {
             sent.completeExceptionally(refused(envelope, record, e));
         }
         return sent;
+    }
+
+    /** The next partition, round robin, for a record without a key to a declared topic; else {@code null} (the producer's choice). */
+    private Integer unkeyedPartition(String topic) {
+        Integer count = partitionCounts.get(topic);
+        return count != null && count > 1 ? Math.floorMod(roundRobin.getAndIncrement(), count) : null;
     }
 
     private PublishException refused(Envelope envelope, ProducerRecord<byte[], byte[]> record, Throwable failure) {
@@ -354,6 +377,7 @@ final class KafkaTransport implements Transport {
         }
         self[0] = consumer;
         consumers.add(consumer);
+        delays.forwardIfPresent();
         consumer.start(JOIN_TIMEOUT);
         return consumer;
     }
@@ -373,11 +397,13 @@ final class KafkaTransport implements Transport {
         // about as long as the slowest consumer whatever their number.
         List<KafkaGroupConsumer> open = List.copyOf(consumers);
         open.forEach(KafkaGroupConsumer::beginClose);
+        delays.beginClose();
         long deadline = System.nanoTime() + CONSUMERS_CLOSE_TIMEOUT.toNanos();
         for (KafkaGroupConsumer consumer : open) {
             consumer.awaitFinished(deadline);
         }
         replies.close();
+        delays.awaitFinished(deadline);
         try {
             producer.close(PRODUCER_CLOSE_TIMEOUT);
         } catch (RuntimeException e) {

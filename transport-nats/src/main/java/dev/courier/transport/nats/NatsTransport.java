@@ -65,7 +65,8 @@ import org.slf4j.LoggerFactory;
  * durable pull consumer shared by every worker. Names are derived by {@link NatsNames}, headers by
  * {@link NatsHeaders}, and header blocks jnats would refuse are repaired on the socket by
  * {@link NatsHeaderRepair}. Publishing waits for JetStream's PubAck asynchronously and carries the
- * envelope id as {@code Nats-Msg-Id}, so a retried publish is stored once. Secrets never appear
+ * envelope id as {@code Nats-Msg-Id}, so a retried publish is stored once. A message due later goes
+ * to the delay stream of {@link NatsDelayStream}, which publishes it when due. Secrets never appear
  * in messages: client messages go through {@link NatsSettings#scrub}.
  *
  * <p>The connection reconnects by itself, forever; consumers pull again as soon as their
@@ -102,6 +103,7 @@ final class NatsTransport implements Transport {
     private final ScheduledExecutorService timers;
     private final Set<String> knownStreams = ConcurrentHashMap.newKeySet();
     private final Set<NatsConsumer> consumers = ConcurrentHashMap.newKeySet();
+    private final NatsDelayStream delays;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Request/reply's inboxes: core NATS subscriptions, no stream per bus. */
     private final NatsInbox replies;
@@ -124,7 +126,9 @@ final class NatsTransport implements Transport {
         this.capabilities = new Capabilities(maxPayload - headerRoom)
                 .withHeaderLimits(MAX_HEADERS, headerRoom / 2)
                 .withFeatures(Capabilities.Feature.EPHEMERAL_DESTINATIONS, Capabilities.Feature.NATIVE_DEDUPLICATION)
+                .withDelayedDelivery(NatsDelayStream.GRANULARITY, NatsDelayStream.MAX_DELAY)
                 .withAckDeadline(AckDeadline.transportExtends(settings.ackWait()));
+        this.delays = new NatsDelayStream(settings, connection, jetStream, management);
         this.timers = Executors.newSingleThreadScheduledExecutor(NamedThreadFactory.forTransport("nats", "timer"));
         this.watch = Executors.newSingleThreadScheduledExecutor(NamedThreadFactory.forTransport("nats", "watch"));
         watch.scheduleWithFixedDelay(this::checkAnswers, LIVENESS_PERIOD.toMillis(), LIVENESS_PERIOD.toMillis(),
@@ -265,7 +269,9 @@ final class NatsTransport implements Transport {
                 .build();
         CompletableFuture<PublishAck> acked;
         try {
-            acked = jetStream.publishAsync(NatsNames.subject(destination), headers, envelope.payload(), publishOptions);
+            acked = envelope.deliverAt() != null
+                    ? delays.send(envelope, headers, NatsNames.subject(destination), stream)
+                    : jetStream.publishAsync(NatsNames.subject(destination), headers, envelope.payload(), publishOptions);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(publishFailure(envelope, stream, e));
         }
@@ -288,6 +294,7 @@ final class NatsTransport implements Transport {
         Objects.requireNonNull(sink, "sink");
         ensureOpen();
         ensureStream(spec.source());
+        delays.forwardIfPresent();
         ConsumerInfo info = ensureConsumer(spec);
         long serverBound = info.getConsumerConfiguration().getMaxAckPending();
         int maxInFlight = serverBound > 0 ? (int) Math.min(spec.maxInFlight(), serverBound) : spec.maxInFlight();
@@ -345,9 +352,11 @@ final class NatsTransport implements Transport {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
+        delays.stopFetching();
         List<NatsConsumer> open = List.copyOf(consumers);
         open.forEach(NatsConsumer::close);
         awaitGone(open);
+        delays.close();
         try {
             connection.flush(CLOSE_FLUSH);
         } catch (TimeoutException | RuntimeException e) {

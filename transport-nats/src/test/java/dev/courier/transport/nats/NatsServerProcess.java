@@ -46,6 +46,19 @@ final class NatsServerProcess implements RestartableBroker, AutoCloseable {
         start();
     }
 
+    /**
+     * A server for a suite's restart scenario: skips the test (fails it under CI) when there is no
+     * {@code nats-server} binary.
+     */
+    static NatsServerProcess forRestarts(String urlOptions) {
+        dev.courier.testkit.Brokers.requireTool(available(), "no nats-server binary at " + BINARY + " (set NATS_SERVER_BIN)");
+        try {
+            return new NatsServerProcess(urlOptions);
+        } catch (Exception e) {
+            throw new AssertionError("could not start a nats-server of the test's own", e);
+        }
+    }
+
     static boolean available() {
         return new File(BINARY).canExecute();
     }
