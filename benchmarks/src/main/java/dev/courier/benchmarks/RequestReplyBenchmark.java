@@ -42,16 +42,16 @@ public final class RequestReplyBenchmark implements Callable<Integer> {
     @Option(names = "--brokers", split = ",", paramLabel = "URLS", defaultValue = "memory://rr",
             description = {"Broker URLs, comma-separated, measured in order (default: ${DEFAULT-VALUE});",
                     "kafka://own starts a throw-away Kafka broker."})
-    private List<String> brokers;
+    List<String> brokers;
 
     @Option(names = "--requests", paramLabel = "N", defaultValue = "2000",
             description = "Round trips timed one at a time, and again with " + IN_FLIGHT + " in flight (default: ${DEFAULT-VALUE}).")
-    private int requests;
+    int requests;
 
     @Spec
     private CommandSpec spec;
 
-    private RequestReplyBenchmark() {
+    RequestReplyBenchmark() {
     }
 
     /** One round trip: sends a request with {@code payload}; the stage completes with its reply. */
