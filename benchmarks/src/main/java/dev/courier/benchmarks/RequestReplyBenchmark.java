@@ -8,12 +8,16 @@ import io.nats.client.Nats;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
+import org.HdrHistogram.Histogram;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * Request/reply round trips: sequential latency (p50/p99) and, with 64 requests in flight,
@@ -27,13 +31,27 @@ import java.util.concurrent.ConcurrentHashMap;
  *     [--brokers memory://rr,nats://127.0.0.1:4222,amqp://guest:guest@127.0.0.1:5672/,kafka://own] [--requests 2000]
  * </pre>
  */
-public final class RequestReplyBenchmark {
+@Command(name = "RequestReplyBenchmark", mixinStandardHelpOptions = true,
+        description = "Request/reply latency and round trips per second, Courier beside the raw clients, as Markdown rows.")
+public final class RequestReplyBenchmark implements Callable<Integer> {
 
     static final int IN_FLIGHT = 64;
     private static final int WARM_UP = 200;
     private static final int PAYLOAD_BYTES = 100;
 
-    private RequestReplyBenchmark() {
+    @Option(names = "--brokers", split = ",", paramLabel = "URLS", defaultValue = "memory://rr",
+            description = {"Broker URLs, comma-separated, measured in order (default: ${DEFAULT-VALUE});",
+                    "kafka://own starts a throw-away Kafka broker."})
+    List<String> brokers;
+
+    @Option(names = "--requests", paramLabel = "N", defaultValue = "2000",
+            description = "Round trips timed one at a time, and again with " + IN_FLIGHT + " in flight (default: ${DEFAULT-VALUE}).")
+    int requests;
+
+    @Spec
+    private CommandSpec spec;
+
+    RequestReplyBenchmark() {
     }
 
     /** One round trip: sends a request with {@code payload}; the stage completes with its reply. */
@@ -42,13 +60,16 @@ public final class RequestReplyBenchmark {
         CompletableFuture<?> call(byte[] payload) throws Exception;
     }
 
-    public static void main(String[] args) throws Exception {
-        Map<String, String> options = new ConcurrentHashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+    public static void main(String[] args) {
+        // System.exit: client libraries may leave non-daemon threads behind
+        System.exit(new CommandLine(new RequestReplyBenchmark()).execute(args));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (requests < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--requests must be at least 1: " + requests);
         }
-        List<String> brokers = Arrays.asList(options.getOrDefault("brokers", "memory://rr").split(","));
-        int requests = Integer.parseInt(options.getOrDefault("requests", "2000"));
         System.out.println("| broker | client | round trips/s (" + IN_FLIGHT + " in flight) | p50 µs | p99 µs |");
         System.out.println("| --- | --- | ---: | ---: | ---: |");
         for (String url : brokers) {
@@ -60,7 +81,7 @@ public final class RequestReplyBenchmark {
                 run(url, requests);
             }
         }
-        System.exit(0); // client libraries may leave non-daemon threads behind
+        return 0;
     }
 
     private static void run(String url, int requests) throws Exception {
@@ -104,11 +125,11 @@ public final class RequestReplyBenchmark {
         for (int i = 0; i < Math.min(WARM_UP, requests); i++) {
             roundTrip.call(payload).join();
         }
-        long[] micros = new long[requests];
+        Histogram nanos = new Histogram(3); // recorded from this thread only
         for (int i = 0; i < requests; i++) {
             long start = System.nanoTime();
             roundTrip.call(payload).join();
-            micros[i] = (System.nanoTime() - start) / 1000;
+            nanos.recordValue(System.nanoTime() - start);
         }
         long start = System.nanoTime();
         List<CompletableFuture<?>> window = new ArrayList<>();
@@ -119,16 +140,7 @@ public final class RequestReplyBenchmark {
             }
         }
         window.forEach(CompletableFuture::join);
-        print(url, client, requests / ((System.nanoTime() - start) / 1e9), micros);
-    }
-
-    private static void print(String url, String client, double perSecond, long[] micros) {
-        Arrays.sort(micros);
-        System.out.printf("| %s | %s | %,.0f | %,d | %,d |%n", url.replaceAll("://.*", "://"), client, perSecond,
-                percentile(micros, 50), percentile(micros, 99));
-    }
-
-    private static long percentile(long[] sorted, int p) {
-        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
+        System.out.printf("| %s | %s | %,.0f | %,.0f | %,.0f |%n", url.replaceAll("://.*", "://"), client,
+                requests / ((System.nanoTime() - start) / 1e9), Driver.micros(nanos, 50), Driver.micros(nanos, 99));
     }
 }
