@@ -9,6 +9,7 @@ import dev.courier.api.Route;
 import dev.courier.api.Message;
 import dev.courier.api.Outcome;
 import dev.courier.api.Subscription;
+import dev.courier.spi.Backoff;
 import dev.courier.spi.ConnectionState;
 import dev.courier.spi.Consumer;
 import dev.courier.spi.Delivery;
@@ -48,8 +49,7 @@ import org.slf4j.LoggerFactory;
 final class RealSubscription implements Subscription, DeliverySink {
 
     private static final Logger log = LoggerFactory.getLogger(RealSubscription.class);
-    private static final Duration FIRST_SETTLE_RETRY = Duration.ofSeconds(1);
-    private static final Duration MAX_SETTLE_RETRY = Duration.ofMinutes(5);
+    private static final Duration FIRST_SETTLE_RETRY = Backoff.DEFAULT.first();
     static final Duration IDLE_KEEP_ALIVE = Duration.ofSeconds(5);
     static final Duration INTERRUPT_GRACE = Duration.ofSeconds(1);
 
@@ -286,9 +286,7 @@ final class RealSubscription implements Subscription, DeliverySink {
 
     /** 1 s before the second try, doubling, at most 5 min. */
     static Duration settleRetryDelay(int failures) {
-        int doublings = Math.min(failures - 1, 20);
-        Duration delay = FIRST_SETTLE_RETRY.multipliedBy(1L << doublings);
-        return delay.compareTo(MAX_SETTLE_RETRY) > 0 ? MAX_SETTLE_RETRY : delay;
+        return Backoff.DEFAULT.after(failures);
     }
 
     private Message<byte[]> message(Task task) {

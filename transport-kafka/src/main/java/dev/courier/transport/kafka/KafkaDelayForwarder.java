@@ -1,7 +1,9 @@
 package dev.courier.transport.kafka;
 
 import dev.courier.api.ConnectionException;
+import dev.courier.spi.Backoff;
 import dev.courier.spi.Envelope;
+import dev.courier.spi.FailureStreak;
 import dev.courier.spi.NamedThreadFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -106,18 +108,23 @@ final class KafkaDelayForwarder implements AutoCloseable {
     static final String TIMESTAMP = "courier:delay-timestamp";
     /** How long a level topic keeps a record beyond its hold: how long every process may be down. */
     static final Duration KEPT_BEYOND_HOLD = Duration.ofDays(7);
-    private static final Duration RETRY_FORWARD = Duration.ofSeconds(1);
+    /** Waits between tries of forwarding a record the broker refuses: 1 s doubling to 5 min. */
+    private static final Backoff RETRY_FORWARD = Backoff.DEFAULT;
     private static final Duration LONGEST_POLL = Duration.ofMillis(500);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(15);
     private static final Duration CONSUMER_CLOSE_TIMEOUT = Duration.ofSeconds(5);
-    /** How long a failed forwarder waits before it starts again with a new consumer. */
-    private static final Duration RESTART_DELAY = Duration.ofSeconds(5);
+    /** How long a failed forwarder waits before it starts again with a new consumer: 5 s doubling to 5 min. */
+    private static final Backoff RESTART_DELAY = new Backoff(Duration.ofSeconds(5), Duration.ofMinutes(5));
     private static final int MAX_POLL_RECORDS = 500;
     /** The longest the broker holds a fetch with no new records (Kafka's default is 500 ms). */
     private static final Duration FETCH_WAIT = Duration.ofMillis(50);
 
     private final KafkaSettings settings;
     private final Admin admin;
+    /** Delay partitions whose head the broker refused, with the failures in a row. */
+    private final FailureStreak<TopicPartition> failing = new FailureStreak<>(RETRY_FORWARD);
+    /** Why the forwarder last failed as a whole, until it polls again; {@code null} when it runs. */
+    private volatile String restartProblem;
     private final KafkaProducer<byte[], byte[]> producer;
     /** The partition for a record without a key sent to a topic, or {@code null} to let the producer choose. */
     private final Function<String, Integer> partitioner;
@@ -274,23 +281,41 @@ final class KafkaDelayForwarder implements AutoCloseable {
         }
     }
 
+    /** What keeps delayed messages from being forwarded, or {@code null} when every forward went through. */
+    String problem() {
+        String restarting = restartProblem;
+        if (restarting != null) {
+            return restarting;
+        }
+        Map<String, Integer> refused = failing.current();
+        return refused.isEmpty() ? null : "delayed messages could not be forwarded (failures in a row per delay"
+                + " partition: " + refused + "); they are kept and tried again with backoff";
+    }
+
     /**
      * The forwarding thread: runs the loop with a consumer of its own and, when that fails (the
      * group or a topic refused, say), logs it and starts again with a new consumer after
      * {@link #RESTART_DELAY}, until closed.
      */
     private void run() {
+        int failuresInARow = 0;
         try {
             while (!closing) {
+                long started = System.nanoTime();
                 try {
                     forward();
                 } catch (WakeupException e) {
                     // closing
                 } catch (RuntimeException e) {
                     if (!closing) {
-                        log.error("The Kafka delay forwarder for {} failed; starting again in {} s",
-                                settings.bootstrapServers(), RESTART_DELAY.toSeconds(), settings.safe(e));
-                        long until = System.nanoTime() + RESTART_DELAY.toNanos();
+                        // a forwarder that ran longer than the longest wait failed afresh, not again
+                        failuresInARow = System.nanoTime() - started > RESTART_DELAY.max().toNanos() ? 1 : failuresInARow + 1;
+                        Duration wait = RESTART_DELAY.after(failuresInARow);
+                        restartProblem = "the delay forwarder failed " + failuresInARow + " time(s) in a row: "
+                                + KafkaTransport.why(settings, e);
+                        log.error("The Kafka delay forwarder for {} failed ({} time(s) in a row); starting again in {} s",
+                                settings.bootstrapServers(), failuresInARow, wait.toSeconds(), settings.safe(e));
+                        long until = System.nanoTime() + wait.toNanos();
                         while (!closing && System.nanoTime() - until < 0) {
                             LockSupport.parkNanos(until - System.nanoTime()); // beginClose unparks
                         }
@@ -330,6 +355,7 @@ final class KafkaDelayForwarder implements AutoCloseable {
             while (!closing) {
                 resume(created, resumeAt);
                 ConsumerRecords<byte[], byte[]> records = created.poll(pollTimeout(resumeAt));
+                restartProblem = null; // polling again
                 if (!records.isEmpty()) {
                     handle(created, records, resumeAt);
                 }
@@ -411,18 +437,25 @@ final class KafkaDelayForwarder implements AutoCloseable {
                 try {
                     one.result().get();
                     commits.put(partition, new OffsetAndMetadata(one.offset() + 1));
+                    failing.succeeded(partition);
                 } catch (ExecutionException e) {
-                    if (e.getCause() instanceof RetriableException) {
-                        log.warn("Could not forward a delayed message from {} at {}; trying again in {} s: {}", partition,
-                                settings.bootstrapServers(), RETRY_FORWARD.toSeconds(), KafkaTransport.why(settings, e));
-                        consumer.seek(partition, one.offset());
-                        consumer.pause(List.of(partition));
-                        resumeAt.put(partition, System.currentTimeMillis() + RETRY_FORWARD.toMillis());
-                        break;
+                    // never dropped: kept at the head of its partition and tried again, later each time
+                    Duration wait = failing.failed(partition);
+                    int failures = failing.failures(partition);
+                    boolean retriable = e.getCause() instanceof RetriableException;
+                    String text = "Could not forward delayed message {}-{}@{} at {} ({} failure(s) in a row{}); keeping it"
+                            + " and trying again in {} ms: {}";
+                    Object[] args = {partition.topic(), partition.partition(), one.offset(), settings.bootstrapServers(),
+                            failures, retriable ? "" : ", refused", wait.toMillis(), KafkaTransport.why(settings, e)};
+                    if (retriable) {
+                        log.warn(text, args);
+                    } else {
+                        log.error(text, args);
                     }
-                    log.error("Dropping delayed message {}-{}@{}: Kafka at {} refused to forward it: {}", partition.topic(),
-                            partition.partition(), one.offset(), settings.bootstrapServers(), KafkaTransport.why(settings, e));
-                    commits.put(partition, new OffsetAndMetadata(one.offset() + 1));
+                    consumer.seek(partition, one.offset());
+                    consumer.pause(List.of(partition));
+                    resumeAt.put(partition, System.currentTimeMillis() + wait.toMillis());
+                    break;
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return;

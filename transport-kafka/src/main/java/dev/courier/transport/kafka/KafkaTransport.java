@@ -161,7 +161,9 @@ final class KafkaTransport implements Transport {
                 probing.set(false);
             }
         }
-        return state;
+        String delayProblem = delays.problem();
+        return delayProblem != null && state.status() == HealthStatus.UP
+                ? new ConnectionState(HealthStatus.DEGRADED, delayProblem) : state;
     }
 
     private ConnectionState unreachable(Throwable failure) {

@@ -1,7 +1,9 @@
 package dev.courier.transport.nats;
 
 import dev.courier.api.ConnectionException;
+import dev.courier.spi.Backoff;
 import dev.courier.spi.Envelope;
+import dev.courier.spi.FailureStreak;
 import io.nats.client.Connection;
 import io.nats.client.ConsumeOptions;
 import io.nats.client.JetStream;
@@ -77,7 +79,8 @@ final class NatsDelayStream implements AutoCloseable {
     /** The longest single {@code nakWithDelay}; longer delays are given back again when it ends. */
     static final Duration LONGEST_NAK = Duration.ofHours(1);
     /** How long a forward that failed waits before it is tried again. */
-    private static final Duration RETRY_FORWARD = Duration.ofSeconds(2);
+    /** Waits between tries of forwarding to a stream that refuses: 2 s doubling to 5 min, never a fixed interval. */
+    private static final Backoff RETRY_FORWARD = new Backoff(Duration.ofSeconds(2), Duration.ofMinutes(5));
     private static final Duration ACK_WAIT = Duration.ofSeconds(5);
     private static final int BATCH = 256;
     /**
@@ -100,6 +103,8 @@ final class NatsDelayStream implements AutoCloseable {
     private final JetStream jetStream;
     private final JetStreamManagement management;
     private final Object lock = new Object();
+    /** Streams a forward failed to, with the failures in a row; a forward that succeeds ends one. */
+    private final FailureStreak<String> failingStreams = new FailureStreak<>(RETRY_FORWARD);
     /** Set once the stream and consumer exist (by this transport or seen to exist). */
     private volatile boolean declared;
     private volatile MessageConsumer forwarder;
@@ -266,18 +271,32 @@ final class NatsDelayStream implements AutoCloseable {
         }
         published.whenComplete((ack, failure) -> {
             if (failure == null) {
+                failingStreams.succeeded(stream);
                 message.ack();
                 return;
             }
-            log.warn("Could not forward delayed message (due {}) to {} on NATS at {}; trying again in {} s: {}",
-                    Instant.ofEpochMilli(due), subject, settings.address(), RETRY_FORWARD.toSeconds(),
+            Duration wait = failingStreams.failed(stream);
+            int failures = failingStreams.failures(stream);
+            log.warn("Could not forward delayed message (due {}) to {} on NATS at {} ({} failure(s) in a row for stream {});"
+                            + " keeping it and trying again in {} ms: {}",
+                    Instant.ofEpochMilli(due), subject, settings.address(), failures, stream, wait.toMillis(),
                     settings.scrub(String.valueOf(failure.getMessage())));
             try {
-                message.nakWithDelay(RETRY_FORWARD);
+                message.nakWithDelay(wait);
             } catch (RuntimeException e) {
                 log.debug("Could not give a delayed message back (it comes again after the ack wait)", e);
             }
         });
+    }
+
+    /**
+     * What keeps delayed messages from being forwarded, for the transport's health, or
+     * {@code null} when every forward went through: the streams refusing and their failures in a row.
+     */
+    String problem() {
+        Map<String, Integer> failing = failingStreams.current();
+        return failing.isEmpty() ? null : "delayed messages could not be forwarded (failures in a row per stream: "
+                + failing + "); they are kept and tried again with backoff";
     }
 
     /** The {@code Nats-Msg-Id} of one scheduling of a message: its own and the due instant. */

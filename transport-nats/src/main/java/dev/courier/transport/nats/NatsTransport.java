@@ -338,7 +338,10 @@ final class NatsTransport implements Transport {
         return switch (connection.getStatus()) {
             case CONNECTED -> {
                 String deaf = unanswered;
-                yield deaf == null ? ConnectionState.UP : new ConnectionState(HealthStatus.RECONNECTING, deaf);
+                String delayProblem = delays.problem();
+                yield deaf != null ? new ConnectionState(HealthStatus.RECONNECTING, deaf)
+                        : delayProblem != null ? new ConnectionState(HealthStatus.DEGRADED, delayProblem)
+                        : ConnectionState.UP;
             }
             case DISCONNECTED, RECONNECTING -> new ConnectionState(HealthStatus.RECONNECTING,
                     "connection to " + settings.address() + " lost; reconnecting");

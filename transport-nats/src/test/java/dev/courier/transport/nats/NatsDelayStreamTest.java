@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.courier.api.HealthStatus;
 import dev.courier.spi.Capabilities;
 import dev.courier.spi.ConsumerSpec;
 import dev.courier.spi.Destination;
@@ -139,6 +140,34 @@ class NatsDelayStreamTest {
         transport.consume(new ConsumerSpec(queue, null, 16), sink);
 
         assertEquals(sent.withDeliverAt(null), sink.awaitCount(1, WAIT).get(0).envelope());
+    }
+
+    @Test
+    void a_due_message_whose_stream_is_gone_is_kept_health_says_so_and_it_arrives_once_the_stream_is_back() throws Exception {
+        NatsServerProcess server = ownServer();
+        Transport transport = open(server.url());
+        Destination queue = Destination.queue(prefix + ".gone");
+        transport.declare(queue);
+        Envelope sent = delayed(queue, Instant.now().plusMillis(500));
+        send(transport, sent);
+        NatsTestBroker.deleteStreams(server.url(), prefix);
+
+        awaitStatus(transport, HealthStatus.DEGRADED);
+        Transport another = open(server.url()); // this one remembers the queue as declared
+        another.declare(queue);
+        RecordingSink sink = new RecordingSink(true);
+        another.consume(new ConsumerSpec(queue, null, 16), sink);
+
+        assertEquals(sent.withDeliverAt(null), sink.awaitCount(1, WAIT).get(0).envelope());
+        awaitStatus(transport, HealthStatus.UP);
+    }
+
+    private static void awaitStatus(Transport transport, HealthStatus wanted) throws InterruptedException {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (transport.state().status() != wanted) {
+            assertTrue(System.nanoTime() - deadline < 0, "state still " + transport.state() + ", not " + wanted);
+            TimeUnit.MILLISECONDS.sleep(50); // polling the state, which has no notification
+        }
     }
 
     @Test
