@@ -34,7 +34,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * One consumer of one SQS queue: a thread of its own long-polls ({@code ReceiveMessage} with the
- * {@code waitTime} option; with {@code 0s} it short-polls, pausing 100 ms after an empty answer), at most 10 messages and never more than {@code maxInFlight} unsettled,
+ * {@code waitTime} option; with {@code 0s} it short-polls, pausing 100 ms after an empty answer),
+ * at most 10 messages and never more than {@code maxInFlight} unsettled,
  * and hands each message to the sink in the order SQS returned them. Ack deletes the message,
  * reject makes it visible again at once, progress extends its visibility timeout; all three go
  * through the transport's batch calls.
@@ -167,7 +168,8 @@ final class AwsConsumer implements Consumer {
                 return null;
             }
             transport.noteFailure(e.getCause());
-            String why = "could not receive from " + settings.address() + ": " + settings.scrub(AwsTransport.reason(e.getCause()));
+            String why = "could not receive from " + settings.address() + ": "
+                    + settings.scrub(AwsTransport.reason(e.getCause()));
             if (failing == null) {
                 log.warn("Consumer of {}: {}; trying again", spec, why);
             }
@@ -268,8 +270,8 @@ final class AwsConsumer implements Consumer {
             unsettled.remove(this);
             credits.release();
             CompletableFuture<Void> call = ack
-                    ? transport.deletes.add(queueUrl, receiptHandle, receiptHandle.length())
-                    : transport.visibility.add(queueUrl, Map.entry(receiptHandle, 0), receiptHandle.length());
+                    ? transport.delete(queueUrl, receiptHandle)
+                    : transport.changeVisibility(queueUrl, receiptHandle, 0);
             call.whenComplete((done, failure) -> {
                 if (failure != null) {
                     log.warn("Could not {} message {} of {} at {} (it comes back after its visibility timeout): {}",
@@ -286,7 +288,7 @@ final class AwsConsumer implements Consumer {
             if (isSettled()) {
                 return;
             }
-            transport.visibility.add(queueUrl, Map.entry(receiptHandle, settings.visibilitySeconds()), receiptHandle.length())
+            transport.changeVisibility(queueUrl, receiptHandle, settings.visibilitySeconds())
                     .whenComplete((done, failure) -> {
                         if (failure != null) {
                             log.debug("Could not extend the visibility of message {} of {}: {}", envelope().id(), spec,

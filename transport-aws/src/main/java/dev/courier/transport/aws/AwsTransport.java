@@ -29,6 +29,7 @@ import software.amazon.awssdk.services.sns.SnsAsyncClient;
 import software.amazon.awssdk.services.sns.model.PublishBatchRequestEntry;
 import software.amazon.awssdk.services.sns.model.PublishBatchResponse;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
+import software.amazon.awssdk.services.sqs.model.BatchResultErrorEntry;
 import software.amazon.awssdk.services.sqs.model.ChangeMessageVisibilityBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.DeleteMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
@@ -95,14 +96,15 @@ final class AwsTransport implements Transport {
     private final Map<String, String> topicArns = new ConcurrentHashMap<>();
     private final Map<String, String> queueUrls = new ConcurrentHashMap<>();
     private final Set<AwsConsumer> consumers = ConcurrentHashMap.newKeySet();
-    private final Set<CompletableFuture<Void>> sending = ConcurrentHashMap.newKeySet();
+    /** Calls under way (sends, deletes, visibility changes), which close lets finish first. */
+    private final Set<CompletableFuture<Void>> pending = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final AwsBatcher<AwsMessages.Wire> topicSends;
     private final AwsBatcher<AwsMessages.Wire> queueSends;
     /** Receipt handles to delete (acks). */
-    final AwsBatcher<String> deletes;
+    private final AwsBatcher<String> deletes;
     /** Receipt handles with their new visibility timeout in seconds (give-backs and progress). */
-    final AwsBatcher<Map.Entry<String, Integer>> visibility;
+    private final AwsBatcher<Map.Entry<String, Integer>> visibility;
     /** Why the last call got no answer, or {@code null} while calls succeed. */
     private volatile String unreachable;
 
@@ -222,15 +224,17 @@ final class AwsTransport implements Transport {
         }
         CompletableFuture<Void> sent;
         if (destination.isQueue()) {
-            String url = queueUrls.get(AwsNames.queue(destination, null));
-            sent = url == null ? notDeclared(envelope) : queueSends.add(lane(url, wire), wire, size);
+            String name = AwsNames.queue(destination, null);
+            String url = queueUrls.get(name);
+            sent = url != null ? queueSends.add(lane(url, wire), wire, size)
+                    : lookUpQueue(name).thenCompose(found -> queueSends.add(lane(found, wire), wire, size));
         } else {
             String arn = topicArns.get(AwsNames.topic(destination));
-            sent = arn == null ? notDeclared(envelope) : topicSends.add(lane(arn, wire), wire, size);
+            sent = arn != null ? topicSends.add(lane(arn, wire), wire, size)
+                    : CompletableFuture.supplyAsync(() -> topicArn(destination))
+                    .thenCompose(found -> topicSends.add(lane(found, wire), wire, size));
         }
-        sending.add(sent);
-        return sent.handle((done, failure) -> {
-            sending.remove(sent);
+        return track(sent).handle((done, failure) -> {
             if (failure != null) {
                 Throwable cause = unwrap(failure);
                 throw new CompletionException(cause instanceof PublishException ? cause
@@ -251,9 +255,31 @@ final class AwsTransport implements Transport {
         return lane.substring(0, lane.lastIndexOf(' '));
     }
 
-    private CompletableFuture<Void> notDeclared(Envelope envelope) {
-        return CompletableFuture.failedFuture(new PublishException("could not publish message " + envelope.id() + " to "
-                + envelope.destination() + ": it was not declared on this transport"));
+    /**
+     * The URL of a queue this transport did not declare (another bus's temporary reply queue, say),
+     * found without blocking the caller.
+     */
+    private CompletableFuture<String> lookUpQueue(String name) {
+        return sqs.getQueueUrl(r -> r.queueName(name)).thenApply(found -> {
+            queueUrls.put(name, found.queueUrl());
+            return found.queueUrl();
+        });
+    }
+
+    /** Deletes a received message (an ack), in a batch call. */
+    CompletableFuture<Void> delete(String queueUrl, String receiptHandle) {
+        return track(deletes.add(queueUrl, receiptHandle, receiptHandle.length()));
+    }
+
+    /** Sets a received message's visibility timeout (0 gives it back), in a batch call. */
+    CompletableFuture<Void> changeVisibility(String queueUrl, String receiptHandle, int seconds) {
+        return track(visibility.add(queueUrl, Map.entry(receiptHandle, seconds), receiptHandle.length()));
+    }
+
+    private CompletableFuture<Void> track(CompletableFuture<Void> call) {
+        pending.add(call);
+        call.whenComplete((done, failure) -> pending.remove(call));
+        return call;
     }
 
     @Override
@@ -355,6 +381,13 @@ final class AwsTransport implements Transport {
         return failed;
     }
 
+    /** The entries an SQS batch call refused: entry id to reason. */
+    private static Map<String, String> sqsFailures(List<BatchResultErrorEntry> refused) {
+        Map<String, String> failed = new HashMap<>();
+        refused.forEach(f -> failed.put(f.id(), f.code() + ": " + f.message()));
+        return failed;
+    }
+
     private void sendBatch(String lane, List<AwsBatcher.Entry<AwsMessages.Wire>> batch) {
         List<SendMessageBatchRequestEntry> entries = new java.util.ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
@@ -366,23 +399,18 @@ final class AwsTransport implements Transport {
                     .messageAttributes(attributes).messageGroupId(wire.groupId())
                     .messageDeduplicationId(AwsMessages.deduplicationId(wire)).build());
         }
-        track(sqs.sendMessageBatch(r -> r.queueUrl(target(lane)).entries(entries)), lane, batch, queueSends, response -> {
-            Map<String, String> failed = new HashMap<>();
-            response.failed().forEach(f -> failed.put(f.id(), f.code() + ": " + f.message()));
-            return failed;
-        });
+        track(sqs.sendMessageBatch(r -> r.queueUrl(target(lane)).entries(entries)), lane, batch, queueSends,
+                response -> sqsFailures(response.failed()));
     }
 
     private void deleteBatch(String queueUrl, List<AwsBatcher.Entry<String>> batch) {
         List<DeleteMessageBatchRequestEntry> entries = new java.util.ArrayList<>(batch.size());
         for (int i = 0; i < batch.size(); i++) {
-            entries.add(DeleteMessageBatchRequestEntry.builder().id(Integer.toString(i)).receiptHandle(batch.get(i).item()).build());
+            entries.add(DeleteMessageBatchRequestEntry.builder().id(Integer.toString(i))
+                    .receiptHandle(batch.get(i).item()).build());
         }
-        track(sqs.deleteMessageBatch(r -> r.queueUrl(queueUrl).entries(entries)), queueUrl, batch, deletes, response -> {
-            Map<String, String> failed = new HashMap<>();
-            response.failed().forEach(f -> failed.put(f.id(), f.code() + ": " + f.message()));
-            return failed;
-        });
+        track(sqs.deleteMessageBatch(r -> r.queueUrl(queueUrl).entries(entries)), queueUrl, batch, deletes,
+                response -> sqsFailures(response.failed()));
     }
 
     private void visibilityBatch(String queueUrl, List<AwsBatcher.Entry<Map.Entry<String, Integer>>> batch) {
@@ -393,11 +421,7 @@ final class AwsTransport implements Transport {
                     .receiptHandle(item.getKey()).visibilityTimeout(item.getValue()).build());
         }
         track(sqs.changeMessageVisibilityBatch(r -> r.queueUrl(queueUrl).entries(entries)), queueUrl, batch, visibility,
-                response -> {
-                    Map<String, String> failed = new HashMap<>();
-                    response.failed().forEach(f -> failed.put(f.id(), f.code() + ": " + f.message()));
-                    return failed;
-                });
+                response -> sqsFailures(response.failed()));
     }
 
     /** Completes each entry of {@code batch} from the outcome of its batch call, and frees the target. */
@@ -466,7 +490,7 @@ final class AwsTransport implements Transport {
         List<AwsConsumer> open = List.copyOf(consumers);
         open.forEach(AwsConsumer::close);
         try {
-            CompletableFuture.allOf(sending.toArray(CompletableFuture[]::new))
+            CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new))
                     .get(settings.apiTimeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException | ExecutionException e) {
             log.debug("Closing the AWS transport for {} with sends unfinished: {}", settings.address(), e.toString());
