@@ -4,39 +4,15 @@ import dev.courier.api.BusOptions;
 import dev.courier.testkit.ConformanceSuite;
 import dev.courier.testkit.RestartableBroker;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.extension.ConditionEvaluationResult;
-import org.junit.jupiter.api.extension.ExecutionCondition;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * The conformance suite on a {@code moto_server} of the tests' own ({@link MotoServer}); the
  * restart scenario cuts the network to it with a {@link CuttingProxy}, since the emulator keeps no
  * state across a real restart.
  */
-@ExtendWith(AwsConformanceTest.EmulatorThroughput.class)
+@ExtendWith(BeyondMotosThroughput.class)
 class AwsConformanceTest extends ConformanceSuite {
-
-    /**
-     * Skips, with its reason in the report, the one scenario moto_server is too slow for: 10 000
-     * FIFO publishes confirmed within the suite's two minutes. moto (a Python process) handles a
-     * few hundred messages a second on an idle machine and its SQS sends slow down with the queue's
-     * backlog; on a loaded build machine it falls far short. It runs with
-     * {@code -Dcourier.aws.loadTest=true} and always against real AWS ({@code -Paws-real}).
-     */
-    static final class EmulatorThroughput implements ExecutionCondition {
-        static final String LOAD_TEST = "twenty_concurrent_publishers_of_five_hundred_messages_lose_nothing";
-
-        @Override
-        public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
-            boolean load = context.getTestMethod().map(m -> m.getName().equals(LOAD_TEST)).orElse(false);
-            if (load && !MotoServer.REAL_AWS && !Boolean.getBoolean("courier.aws.loadTest")) {
-                return ConditionEvaluationResult.disabled("moto_server cannot confirm 10 000 FIFO publishes within the"
-                        + " suite's two minutes on a shared machine; run with -Dcourier.aws.loadTest=true or -Paws-real");
-            }
-            return ConditionEvaluationResult.enabled("runs");
-        }
-    }
 
     private static CuttingProxy proxy;
 
