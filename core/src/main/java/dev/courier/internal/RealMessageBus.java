@@ -285,7 +285,9 @@ public final class RealMessageBus implements MessageBus {
         }
         if (encoded.bytes().length > maxMessageBytes) {
             return CompletableFuture.failedFuture(
-                    new MessageTooLargeException(destination.toString(), encoded.bytes().length, maxMessageBytes));
+                    // named as the user wrote it, not as the transport's name rule mapped it
+                    new MessageTooLargeException(destination.withName(message.topic()).toString(), encoded.bytes().length,
+                            maxMessageBytes));
         }
         Instant timestamp = message.timestamp() != null ? message.timestamp() : Instant.ofEpochMilli(System.currentTimeMillis());
         String contentType = message.contentType() != null ? message.contentType() : encoded.contentType();

@@ -310,7 +310,7 @@ final class RequestReply {
         Destination destination = inbox ? Destination.temporaryQueue(replyTo) : bus.onBroker(Destination.temporaryQueue(replyTo));
         Payloads.Encoded encoded = payloads.encode(payload);
         if (encoded.bytes().length > maxMessageBytes) {
-            throw new MessageTooLargeException(destination.toString(), encoded.bytes().length, maxMessageBytes);
+            throw new MessageTooLargeException(destination.withName(replyTo).toString(), encoded.bytes().length, maxMessageBytes);
         }
         Envelope envelope = new Envelope(MessageIds.next(), destination, null, headers, encoded.bytes(),
                 encoded.contentType(), Instant.ofEpochMilli(System.currentTimeMillis()), null);

@@ -1,0 +1,305 @@
+package dev.courier.transport.aws;
+
+import dev.courier.api.HealthStatus;
+import dev.courier.spi.ConnectionState;
+import dev.courier.spi.Consumer;
+import dev.courier.spi.ConsumerSpec;
+import dev.courier.spi.DeliverySink;
+import dev.courier.spi.Envelope;
+import dev.courier.spi.NamedThreadFactory;
+import dev.courier.spi.SettleOnceDelivery;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.services.sqs.SqsAsyncClient;
+import software.amazon.awssdk.services.sqs.model.Message;
+import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeName;
+import software.amazon.awssdk.services.sqs.model.ReceiveMessageResponse;
+
+import java.time.Duration;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One consumer of one SQS queue: a thread of its own long-polls ({@code ReceiveMessage} with the
+ * {@code waitTime} option; with {@code 0s} it short-polls, pausing 100 ms after an empty answer),
+ * at most 10 messages and never more than {@code maxInFlight} unsettled,
+ * and hands each message to the sink in the order SQS returned them. Ack deletes the message,
+ * reject makes it visible again at once, progress extends its visibility timeout; all three go
+ * through the transport's batch calls.
+ *
+ * <p>{@link #stopFetching()} cancels the receive under way; {@link #close()} then gives back
+ * every unsettled delivery. Thread safe.
+ */
+final class AwsConsumer implements Consumer {
+
+    private static final Logger log = LoggerFactory.getLogger(AwsConsumer.class);
+    private static final Duration RETRY_PAUSE = Duration.ofSeconds(1);
+    private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
+    /** With {@code waitTime=0s} (short polling), the pause after a receive that found nothing. */
+    static final Duration SHORT_POLL_PAUSE = Duration.ofMillis(100);
+
+    private final ConsumerSpec spec;
+    private final DeliverySink sink;
+    private final String queueUrl;
+    private final AwsSettings settings;
+    private final SqsAsyncClient sqs;
+    private final AwsTransport transport;
+    private final Semaphore credits;
+    private final Thread thread;
+    private final Set<AwsDelivery> unsettled = ConcurrentHashMap.newKeySet();
+    private final CountDownLatch stopping = new CountDownLatch(1);
+    private final CompletableFuture<Void> gone = new CompletableFuture<>();
+    private volatile CompletableFuture<ReceiveMessageResponse> receiving;
+    private volatile String failing;
+    private volatile boolean closed;
+
+    AwsConsumer(ConsumerSpec spec, DeliverySink sink, String queueUrl, AwsSettings settings, SqsAsyncClient sqs,
+                AwsTransport transport) {
+        this.spec = spec;
+        this.sink = sink;
+        this.queueUrl = queueUrl;
+        this.settings = settings;
+        this.sqs = sqs;
+        this.transport = transport;
+        this.credits = new Semaphore(spec.maxInFlight());
+        this.thread = NamedThreadFactory.forTransport("aws", "receive").newThread(this::run);
+    }
+
+    void start() {
+        thread.start();
+    }
+
+    /** Completes once the receiving thread has ended. */
+    CompletableFuture<Void> gone() {
+        return gone;
+    }
+
+    private void run() {
+        try {
+            while (stopping.getCount() > 0) {
+                int wanted = takeCredits();
+                if (wanted == 0) {
+                    break;
+                }
+                ReceiveMessageResponse response = receive(wanted);
+                int got = response == null ? 0 : response.messages().size();
+                credits.release(wanted - got);
+                if (response != null && got == 0 && settings.waitTime().isZero()) {
+                    stopping.await(SHORT_POLL_PAUSE.toMillis(), TimeUnit.MILLISECONDS);
+                }
+                if (response != null) {
+                    for (Message message : response.messages()) {
+                        hand(message);
+                    }
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.error("Consumer of {} stopped: {}", spec, settings.scrub(e.toString()));
+            failing = "stopped: " + settings.scrub(e.toString());
+        } finally {
+            gone.complete(null);
+        }
+    }
+
+    /** Waits for at least one credit and takes up to 10; 0 once stopping. */
+    private int takeCredits() throws InterruptedException {
+        while (!credits.tryAcquire(200, TimeUnit.MILLISECONDS)) {
+            if (stopping.getCount() == 0) {
+                return 0;
+            }
+        }
+        if (stopping.getCount() == 0) {
+            credits.release();
+            return 0;
+        }
+        int taken = 1;
+        while (taken < AwsBatcher.MAX_ENTRIES && credits.tryAcquire()) {
+            taken++;
+        }
+        return taken;
+    }
+
+    /**
+     * One long poll; {@code null} when it failed or was cancelled (after a pause when it failed). Its
+     * attempt id makes SQS answer a retry by the SDK (after a lost response) with the same messages
+     * of a FIFO queue, rather than leave those invisible until their visibility timeout.
+     */
+    private ReceiveMessageResponse receive(int count) throws InterruptedException {
+        CompletableFuture<ReceiveMessageResponse> call = sqs.receiveMessage(r -> r.queueUrl(queueUrl)
+                .maxNumberOfMessages(count)
+                .waitTimeSeconds((int) settings.waitTime().toSeconds())
+                .visibilityTimeout(settings.visibilitySeconds())
+                .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT,
+                        MessageSystemAttributeName.SENT_TIMESTAMP, MessageSystemAttributeName.MESSAGE_GROUP_ID)
+                .messageAttributeNames("All")
+                .receiveRequestAttemptId(UUID.randomUUID().toString())
+                .overrideConfiguration(o -> o.apiCallTimeout(settings.waitTime().plus(settings.apiTimeout()))));
+        receiving = call;
+        if (stopping.getCount() == 0) {
+            call.cancel(true);
+        }
+        try {
+            ReceiveMessageResponse response = call.get();
+            transport.noteSuccess();
+            if (failing != null) {
+                log.info("Consumer of {} receives again from {}", spec, settings.address());
+                failing = null;
+            }
+            return response;
+        } catch (CancellationException e) {
+            return null;
+        } catch (ExecutionException e) {
+            if (stopping.getCount() == 0) {
+                return null;
+            }
+            transport.noteFailure(e.getCause());
+            String why = "could not receive from " + settings.address() + ": "
+                    + settings.scrub(AwsTransport.reason(e.getCause()));
+            if (failing == null) {
+                log.warn("Consumer of {}: {}; trying again", spec, why);
+            }
+            failing = why;
+            stopping.await(RETRY_PAUSE.toMillis(), TimeUnit.MILLISECONDS);
+            return null;
+        }
+    }
+
+    private void hand(Message message) {
+        Map<String, String> attributes = new LinkedHashMap<>();
+        for (Map.Entry<String, MessageAttributeValue> attribute : message.messageAttributes().entrySet()) {
+            MessageAttributeValue value = attribute.getValue();
+            attributes.put(attribute.getKey(), value.stringValue() != null ? value.stringValue()
+                    : value.binaryValue() != null ? Base64.getEncoder().encodeToString(value.binaryValue().asByteArray()) : "");
+        }
+        Map<MessageSystemAttributeName, String> system = message.attributes();
+        Envelope envelope = AwsMessages.toEnvelope(spec.source(), message.body() == null ? "" : message.body(), attributes,
+                message.messageId(), system.get(MessageSystemAttributeName.SENT_TIMESTAMP),
+                system.get(MessageSystemAttributeName.MESSAGE_GROUP_ID));
+        int count;
+        try {
+            count = Math.max(1, Integer.parseInt(system.getOrDefault(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT, "1")));
+        } catch (NumberFormatException e) {
+            count = 1;
+        }
+        AwsDelivery delivery = new AwsDelivery(envelope, count, message.receiptHandle());
+        unsettled.add(delivery);
+        if (stopping.getCount() == 0) {
+            delivery.reject();
+        } else {
+            sink.deliver(delivery);
+        }
+    }
+
+    @Override
+    public void stopFetching() {
+        stopping.countDown();
+        CompletableFuture<ReceiveMessageResponse> call = receiving;
+        if (call != null) {
+            call.cancel(true);
+        }
+    }
+
+    @Override
+    public ConnectionState state() {
+        if (closed) {
+            return new ConnectionState(HealthStatus.CLOSED, "closed");
+        }
+        String why = failing;
+        return why == null ? ConnectionState.UP : new ConnectionState(HealthStatus.RECONNECTING, why);
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        stopFetching();
+        try {
+            gone.get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            log.debug("Consumer of {} still receiving at close", spec);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        List<CompletableFuture<Void>> givenBack = unsettled.stream().map(AwsDelivery::giveBack).toList();
+        try {
+            CompletableFuture.allOf(givenBack.toArray(CompletableFuture[]::new))
+                    .get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            log.debug("Consumer of {} could not give back every unsettled message: {}", spec, settings.scrub(e.toString()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "AwsConsumer[" + spec + "]";
+    }
+
+    /** A received SQS message, settled through its receipt handle. */
+    private final class AwsDelivery extends SettleOnceDelivery {
+
+        private final String receiptHandle;
+        private final CompletableFuture<Void> settled = new CompletableFuture<>();
+
+        AwsDelivery(Envelope envelope, int deliveryCount, String receiptHandle) {
+            super(envelope, deliveryCount);
+            this.receiptHandle = receiptHandle;
+        }
+
+        /** Ack deletes the message; reject makes it visible again at once. */
+        @Override
+        protected void settle(boolean ack) {
+            unsettled.remove(this);
+            credits.release();
+            CompletableFuture<Void> call = ack
+                    ? transport.delete(queueUrl, receiptHandle)
+                    : transport.changeVisibility(queueUrl, receiptHandle, 0);
+            call.whenComplete((done, failure) -> {
+                if (failure != null) {
+                    log.warn("Could not {} message {} of {} at {} (it comes back after its visibility timeout): {}",
+                            ack ? "delete" : "give back", envelope().id(), spec, settings.address(),
+                            settings.scrub(AwsTransport.reason(failure)));
+                }
+                settled.complete(null);
+            });
+        }
+
+        /** Keeps the message invisible for another visibility timeout. */
+        @Override
+        public void inProgress() {
+            if (isSettled()) {
+                return;
+            }
+            transport.changeVisibility(queueUrl, receiptHandle, settings.visibilitySeconds())
+                    .whenComplete((done, failure) -> {
+                        if (failure != null) {
+                            log.debug("Could not extend the visibility of message {} of {}: {}", envelope().id(), spec,
+                                    settings.scrub(AwsTransport.reason(failure)));
+                        }
+                    });
+        }
+
+        CompletableFuture<Void> giveBack() {
+            reject();
+            return settled;
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package dev.courier.transport.aws;
+
+import dev.courier.api.BusOptions;
+import dev.courier.testkit.ConformanceSuite;
+import dev.courier.testkit.RestartableBroker;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The conformance suite on a {@code moto_server} of the tests' own ({@link MotoServer}); the
+ * restart scenario cuts the network to it with a {@link CuttingProxy}, since the emulator keeps no
+ * state across a real restart.
+ */
+@ExtendWith(BeyondMotosThroughput.class)
+class AwsConformanceTest extends ConformanceSuite {
+
+    private static CuttingProxy proxy;
+
+    @Override
+    protected String url() {
+        return MotoServer.url();
+    }
+
+    /**
+     * moto_server handles a few hundred messages a second at best, and every send scans the
+     * queue's backlog (its cost grows with the queue), so the load scenarios need more than the
+     * default 15 s for a publish to be confirmed. The assertions are unchanged.
+     */
+    @Override
+    protected BusOptions busOptions() {
+        return MotoServer.REAL_AWS ? super.busOptions() : BusOptions.defaults().withPublishTimeout(MotoServer.PUBLISH_TIMEOUT);
+    }
+
+    @Override
+    protected void beforeEachTest() {
+        MotoServer.require();
+    }
+
+    /** FIFO order holds per key on SQS; a short visibility timeout brings back what a crash held. */
+    @Override
+    protected RestartableBroker restartableBroker() {
+        if (MotoServer.REAL_AWS) {
+            return null;
+        }
+        try {
+            if (proxy == null) {
+                proxy = new CuttingProxy(MotoServer.port());
+            }
+            return proxy;
+        } catch (Exception e) {
+            throw new AssertionError("could not start a proxy in front of moto_server", e);
+        }
+    }
+
+    @Override
+    protected String restartUnsupportedReason() {
+        return "against real AWS the network cannot be cut; the scenario runs on moto_server behind a proxy";
+    }
+
+    @AfterAll
+    static void stopProxy() throws Exception {
+        if (proxy != null) {
+            proxy.close();
+            proxy = null;
+        }
+    }
+}

@@ -1,0 +1,41 @@
+package dev.courier.transport.aws;
+
+import dev.courier.testkit.CuttableProxy;
+import dev.courier.testkit.RestartableBroker;
+
+import java.io.IOException;
+
+/**
+ * "The broker" the restart and outage scenarios stop and start: the network to the emulator, cut
+ * by a {@link CuttableProxy} ({@link #stop()} drops every connection and refuses new ones,
+ * {@link #start()} lets them through again). moto keeps no state across a real restart, so this
+ * is how the tests take SNS and SQS away without losing their queues.
+ */
+final class CuttingProxy implements RestartableBroker, AutoCloseable {
+
+    private final CuttableProxy proxy;
+
+    CuttingProxy(int target) throws IOException {
+        this.proxy = new CuttableProxy("127.0.0.1", target);
+    }
+
+    @Override
+    public String url() {
+        return "aws://" + MotoServer.REGION + "?endpoint=http://127.0.0.1:" + proxy.port() + "&waitTime=0s";
+    }
+
+    @Override
+    public void stop() {
+        proxy.cut();
+    }
+
+    @Override
+    public void start() {
+        proxy.restore();
+    }
+
+    @Override
+    public void close() throws IOException {
+        proxy.close();
+    }
+}
