@@ -6,6 +6,7 @@ import dev.courier.api.BusOptions;
 import dev.courier.api.HealthStatus;
 import dev.courier.api.MessageBus;
 import dev.courier.api.OutgoingMessage;
+import dev.courier.testkit.CuttableProxy;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
