@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
 import software.amazon.awssdk.services.sqs.model.Message;
 import software.amazon.awssdk.services.sqs.model.MessageAttributeValue;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
 import software.amazon.awssdk.services.sqs.model.ReceiveMessageResponse;
 
@@ -44,7 +45,8 @@ import java.util.concurrent.TimeUnit;
  * visibility timeout is set to the {@link Backoff} wait of the target's {@link FailureStreak}, and
  * {@link #problem()} reports it (the transport is {@code DEGRADED}) until a forward there succeeds.
  *
- * <p>SQS keeps the messages (4 days' retention, so that is the longest delay too), whichever
+ * <p>SQS keeps the messages (the queue's retention is 14 days, how long a refused forward is
+ * kept; a hop is a new message, so a long delay never meets it), whichever
  * Courier processes run; forwarders run in every transport that sent a delayed message, and in
  * every transport that consumes once the queue exists, so a process that comes back delivers what
  * came due meanwhile. Forwarders of several processes compete on the queue. Order among delayed
@@ -63,8 +65,13 @@ final class AwsDelayQueue implements AutoCloseable {
      * seconds (rounded up, never early), then one receive and one publish.
      */
     static final Duration GRANULARITY = Duration.ofSeconds(2);
-    /** SQS's default retention of the delay queue, which a delayed message must not outlive. */
-    static final Duration MAX_DELAY = Duration.ofDays(4).minusHours(1);
+    /**
+     * The longest delay stated. Each hop is a new message, so SQS's retention never ends a waiting
+     * one; the mechanism has no limit of its own.
+     */
+    static final Duration MAX_DELAY = Duration.ofDays(365);
+    /** The delay queue keeps a message SQS's longest: 14 days, how long a forward may be refused. */
+    static final Duration RETENTION = Duration.ofDays(14);
     /** Waits between tries of forwarding to a target that refuses: 1 s doubling to 5 min. */
     private static final Backoff RETRY_FORWARD = new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(5));
     /** Waits between receives that fail (the service does not answer): 1 s doubling to 10 s. */
@@ -136,7 +143,8 @@ final class AwsDelayQueue implements AutoCloseable {
             return known;
         }
         CompletableFuture<String> found = create
-                ? sqs.createQueue(r -> r.queueName(QUEUE)).thenApply(r -> r.queueUrl())
+                ? sqs.createQueue(r -> r.queueName(QUEUE).attributes(Map.of(QueueAttributeName.MESSAGE_RETENTION_PERIOD,
+                        Long.toString(RETENTION.toSeconds())))).thenApply(r -> r.queueUrl())
                 : sqs.getQueueUrl(r -> r.queueName(QUEUE)).thenApply(r -> r.queueUrl());
         url = found;
         return found;
