@@ -92,6 +92,8 @@ final class AwsDelayQueue implements AutoCloseable {
     private final CountDownLatch stopping = new CountDownLatch(1);
     private final Object lock = new Object();
     private volatile CompletableFuture<String> url;
+    /** Whether {@link #url} comes from creating the queue rather than looking it up. */
+    private volatile boolean urlFromCreate;
     private volatile Thread forwarder;
     private volatile CompletableFuture<ReceiveMessageResponse> call;
 
@@ -116,7 +118,7 @@ final class AwsDelayQueue implements AutoCloseable {
                     + " bytes with its attributes and its due time, SQS takes at most " + AwsTransport.MAX_WIRE_BYTES));
         }
         return queueUrl(true).thenCompose(found -> {
-            startForwarding();
+            startForwarding(found);
             return put(found, held, delaySeconds(due.toEpochMilli()));
         });
     }
@@ -128,7 +130,7 @@ final class AwsDelayQueue implements AutoCloseable {
         }
         queueUrl(false).whenComplete((found, failure) -> {
             if (failure == null) {
-                startForwarding();
+                startForwarding(found);
             } else if (!(AwsTransport.unwrap(failure) instanceof QueueDoesNotExistException)) {
                 log.warn("Could not look for the delay queue {} at {}: {}", QUEUE, settings.address(),
                         settings.scrub(AwsTransport.reason(failure)));
@@ -136,12 +138,16 @@ final class AwsDelayQueue implements AutoCloseable {
         });
     }
 
-    /** The delay queue's URL: created when {@code create}, else looked up (failing when absent). */
+    /**
+     * The delay queue's URL: created when {@code create}, else looked up (failing when absent). A
+     * lookup under way does not answer a caller that creates: it may find nothing.
+     */
     private CompletableFuture<String> queueUrl(boolean create) {
         CompletableFuture<String> known = url;
-        if (known != null && !known.isCompletedExceptionally()) {
+        if (known != null && !known.isCompletedExceptionally() && (!create || urlFromCreate || known.isDone())) {
             return known;
         }
+        urlFromCreate = create;
         CompletableFuture<String> found = create
                 ? sqs.createQueue(r -> r.queueName(QUEUE).attributes(Map.of(QueueAttributeName.MESSAGE_RETENTION_PERIOD,
                         Long.toString(RETENTION.toSeconds())))).thenApply(r -> r.queueUrl())
@@ -150,12 +156,12 @@ final class AwsDelayQueue implements AutoCloseable {
         return found;
     }
 
-    private void startForwarding() {
+    private void startForwarding(String queueUrl) {
         synchronized (lock) {
             if (forwarder != null || stopping.getCount() == 0) {
                 return;
             }
-            forwarder = NamedThreadFactory.forTransport("aws", "delay-forward").newThread(this::run);
+            forwarder = NamedThreadFactory.forTransport("aws", "delay-forward").newThread(() -> run(queueUrl));
             forwarder.start();
         }
         log.info("Forwarding delayed messages from the SQS queue {} at {}", QUEUE, settings.address());
@@ -175,9 +181,8 @@ final class AwsDelayQueue implements AutoCloseable {
                 .delaySeconds(delaySeconds)).thenApply(sent -> null);
     }
 
-    private void run() {
+    private void run(String queueUrl) {
         try {
-            String queueUrl = url.join();
             while (stopping.getCount() > 0) {
                 credits.acquire();
                 int wanted = 1;

@@ -64,6 +64,10 @@ import java.util.function.Function;
  * ({@link AwsConsumer}); core extends a running handler's visibility timeout
  * ({@link AckDeadline#coreExtends}).
  *
+ * <p>A message due later waits in the standard SQS queue of {@link AwsDelayQueue}, whose forwarder
+ * (started by a delayed send, or by {@code consume} once that queue exists) publishes it through
+ * {@link #forward} when due.
+ *
  * <p>HTTP has no connection to lose: {@link #state()} says {@code RECONNECTING} while the last
  * call failed for want of an answer, and {@code UP} again after one succeeds. Secrets never
  * appear in messages: SDK messages go through {@link AwsSettings#scrub}. Thread safe.
