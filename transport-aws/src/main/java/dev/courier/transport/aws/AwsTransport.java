@@ -64,6 +64,10 @@ import java.util.function.Function;
  * ({@link AwsConsumer}); core extends a running handler's visibility timeout
  * ({@link AckDeadline#coreExtends}).
  *
+ * <p>A message due later waits in the standard SQS queue of {@link AwsDelayQueue}, whose forwarder
+ * (started by a delayed send, or by {@code consume} once that queue exists) publishes it through
+ * {@link #forward} when due.
+ *
  * <p>HTTP has no connection to lose: {@link #state()} says {@code RECONNECTING} while the last
  * call failed for want of an answer, and {@code UP} again after one succeeds. Secrets never
  * appear in messages: SDK messages go through {@link AwsSettings#scrub}. Thread safe.
@@ -107,8 +111,11 @@ final class AwsTransport implements Transport {
     private final AwsBatcher<Map.Entry<String, Integer>> visibility;
     /** Why the last call got no answer, or {@code null} while calls succeed. */
     private volatile String unreachable;
+    /** Messages due later, held in a standard SQS queue until due. */
+    private final AwsDelayQueue delays;
 
-    private AwsTransport(AwsSettings settings, SdkAsyncHttpClient http, SnsAsyncClient sns, SqsAsyncClient sqs) {
+    private AwsTransport(AwsSettings settings, SdkAsyncHttpClient http, SnsAsyncClient sns, SqsAsyncClient sqs,
+                         int maxHopSeconds) {
         this.settings = settings;
         this.http = http;
         this.sns = sns;
@@ -117,11 +124,13 @@ final class AwsTransport implements Transport {
                 .withHeaderLimits(Capabilities.UNLIMITED_HEADERS, MAX_HEADER_BYTES)
                 .withNames(AwsNames.RULE)
                 .withFeatures(Capabilities.Feature.EPHEMERAL_DESTINATIONS)
-                .withAckDeadline(AckDeadline.coreExtends(settings.visibilityTimeout()));
+                .withAckDeadline(AckDeadline.coreExtends(settings.visibilityTimeout()))
+                .withDelayedDelivery(AwsDelayQueue.GRANULARITY, AwsDelayQueue.MAX_DELAY);
         this.topicSends = new AwsBatcher<>(1, this::publishBatch);
         this.queueSends = new AwsBatcher<>(1, this::sendBatch);
         this.deletes = new AwsBatcher<>(CALLS_PER_TARGET, this::deleteBatch);
         this.visibility = new AwsBatcher<>(CALLS_PER_TARGET, this::visibilityBatch);
+        this.delays = new AwsDelayQueue(this, settings, sqs, maxHopSeconds);
     }
 
     /**
@@ -131,6 +140,11 @@ final class AwsTransport implements Transport {
      *                             refuses the credentials
      */
     static AwsTransport connect(AwsSettings settings) {
+        return connect(settings, AwsDelayQueue.MAX_HOP_SECONDS);
+    }
+
+    /** As {@link #connect(AwsSettings)}, with delayed messages hopping at most {@code maxHopSeconds} at a time (tests). */
+    static AwsTransport connect(AwsSettings settings, int maxHopSeconds) {
         Objects.requireNonNull(settings, "settings");
         AwsCredentialsProvider credentials = settings.accessKeyId() == null
                 ? DefaultCredentialsProvider.builder().build()
@@ -157,7 +171,7 @@ final class AwsTransport implements Transport {
         }
         SnsAsyncClient sns = snsBuilder.build();
         SqsAsyncClient sqs = sqsBuilder.build();
-        AwsTransport transport = new AwsTransport(settings, http, sns, sqs);
+        AwsTransport transport = new AwsTransport(settings, http, sns, sqs, maxHopSeconds);
         try {
             transport.await(sqs.listQueues(r -> r.maxResults(1)), "list queues");
         } catch (RuntimeException e) {
@@ -223,7 +237,10 @@ final class AwsTransport implements Transport {
                     + MAX_WIRE_BYTES));
         }
         CompletableFuture<Void> sent;
-        if (destination.isQueue()) {
+        if (envelope.deliverAt() != null && envelope.deliverAt().isAfter(java.time.Instant.now())) {
+            sent = delays.hold(wire, envelope.deliverAt(), destination.isQueue(), destination.isQueue()
+                    ? AwsNames.queue(destination, null) : AwsNames.topic(destination));
+        } else if (destination.isQueue()) {
             String name = AwsNames.queue(destination, null);
             String url = queueUrls.get(name);
             sent = url != null ? queueSends.add(lane(url, wire), wire, size)
@@ -243,6 +260,26 @@ final class AwsTransport implements Transport {
             }
             return null;
         });
+    }
+
+    /**
+     * Publishes a due delayed message to the topic or queue of that SNS or SQS name exactly as
+     * {@link #send} would (same lane, group id and deduplication id); for {@link AwsDelayQueue}.
+     */
+    CompletableFuture<Void> forward(boolean queue, String name, AwsMessages.Wire wire) {
+        long size = wire.size();
+        if (queue) {
+            String url = queueUrls.get(name);
+            return track(url != null ? queueSends.add(lane(url, wire), wire, size)
+                    : lookUpQueue(name).thenCompose(found -> queueSends.add(lane(found, wire), wire, size)));
+        }
+        String arn = topicArns.get(name);
+        return track(arn != null ? topicSends.add(lane(arn, wire), wire, size)
+                : sns.createTopic(r -> r.name(name).attributes(Map.of("FifoTopic", "true", "ContentBasedDeduplication",
+                "false"))).thenCompose(created -> {
+                    topicArns.put(name, created.topicArn());
+                    return topicSends.add(lane(created.topicArn(), wire), wire, size);
+                }));
     }
 
     /** The send lane of {@code wire} to {@code target}: {@code <target> <lane number>}. */
@@ -297,6 +334,7 @@ final class AwsTransport implements Transport {
         consumers.add(consumer);
         consumer.gone().whenComplete((done, failed) -> consumers.remove(consumer));
         consumer.start();
+        delays.forwardIfPresent();
         return consumer;
     }
 
@@ -479,7 +517,11 @@ final class AwsTransport implements Transport {
             return new ConnectionState(HealthStatus.CLOSED, "closed");
         }
         String why = unreachable;
-        return why == null ? ConnectionState.UP : new ConnectionState(HealthStatus.RECONNECTING, why);
+        if (why != null) {
+            return new ConnectionState(HealthStatus.RECONNECTING, why);
+        }
+        String delayProblem = delays.problem();
+        return delayProblem == null ? ConnectionState.UP : new ConnectionState(HealthStatus.DEGRADED, delayProblem);
     }
 
     @Override
@@ -489,6 +531,7 @@ final class AwsTransport implements Transport {
         }
         List<AwsConsumer> open = List.copyOf(consumers);
         open.forEach(AwsConsumer::close);
+        delays.close();
         try {
             CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new))
                     .get(settings.apiTimeout().toMillis(), TimeUnit.MILLISECONDS);

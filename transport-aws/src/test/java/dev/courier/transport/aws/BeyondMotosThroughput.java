@@ -19,7 +19,8 @@ final class BeyondMotosThroughput implements ExecutionCondition {
             "twenty_concurrent_publishers_of_five_hundred_messages_lose_nothing",
             "a_thousand_concurrent_requests_from_ten_threads_each_get_their_own_reply",
             "a_consumer_killed_mid_stream_loses_no_message",
-            "ten_thousand_generated_inputs_are_each_delivered_intact_rejected_or_dead_lettered");
+            "ten_thousand_generated_inputs_are_each_delivered_intact_rejected_or_dead_lettered",
+            "ten_thousand_messages_with_random_delays_up_to_60_seconds_are_all_handled");
 
     @Override
     public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {

@@ -19,6 +19,21 @@ final class CuttingProxy implements RestartableBroker, AutoCloseable {
         this.proxy = new CuttableProxy("127.0.0.1", target);
     }
 
+    /**
+     * A proxy in front of the tests' moto_server, for a suite's restart scenario; {@code null}
+     * against real AWS, whose network the tests cannot cut.
+     */
+    static CuttingProxy inFrontOfMotoOrNull() {
+        if (MotoServer.REAL_AWS) {
+            return null;
+        }
+        try {
+            return new CuttingProxy(MotoServer.port());
+        } catch (IOException e) {
+            throw new AssertionError("could not start a proxy in front of moto_server", e);
+        }
+    }
+
     @Override
     public String url() {
         return "aws://" + MotoServer.REGION + "?endpoint=http://127.0.0.1:" + proxy.port() + "&waitTime=0s";
