@@ -10,10 +10,8 @@ import dev.courier.api.OutgoingMessage;
 import dev.courier.api.RetryPolicy;
 import dev.courier.api.Subscription;
 import dev.courier.api.WorkQueue;
-import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
 import dev.courier.spi.QueueBrowser;
-import dev.courier.spi.Transport;
 import dev.courier.spi.Transports;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,10 +90,10 @@ abstract class CourierCommandSuite {
         }
     }
 
-    /** What waits in {@code queue}, read through the transport as the command does. */
+    /** What waits in {@code queue}, read through the transport as the command does (names mapped to the broker's). */
     protected List<Envelope> waiting(String queue) {
-        try (Transport transport = Transports.open(url(), Map.of());
-             QueueBrowser browser = transport.browse(Destination.queue(queue))) {
+        try (BrokerSession session = new BrokerSession(Transports.open(url(), Map.of()));
+             QueueBrowser browser = session.browse(queue)) {
             return browser.messages(100_000);
         }
     }

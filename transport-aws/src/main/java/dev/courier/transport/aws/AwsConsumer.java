@@ -5,6 +5,7 @@ import dev.courier.spi.ConnectionState;
 import dev.courier.spi.Consumer;
 import dev.courier.spi.ConsumerSpec;
 import dev.courier.spi.DeliverySink;
+import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
 import dev.courier.spi.NamedThreadFactory;
 import dev.courier.spi.SettleOnceDelivery;
@@ -50,6 +51,10 @@ final class AwsConsumer implements Consumer {
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
     /** With {@code waitTime=0s} (short polling), the pause after a receive that found nothing. */
     static final Duration SHORT_POLL_PAUSE = Duration.ofMillis(100);
+    /** The system attributes a receive asks for. */
+    static final List<MessageSystemAttributeName> SYSTEM_ATTRIBUTES = List.of(
+            MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT, MessageSystemAttributeName.SENT_TIMESTAMP,
+            MessageSystemAttributeName.MESSAGE_GROUP_ID);
 
     private final ConsumerSpec spec;
     private final DeliverySink sink;
@@ -144,8 +149,7 @@ final class AwsConsumer implements Consumer {
                 .maxNumberOfMessages(count)
                 .waitTimeSeconds((int) settings.waitTime().toSeconds())
                 .visibilityTimeout(settings.visibilitySeconds())
-                .messageSystemAttributeNames(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT,
-                        MessageSystemAttributeName.SENT_TIMESTAMP, MessageSystemAttributeName.MESSAGE_GROUP_ID)
+                .messageSystemAttributeNames(SYSTEM_ATTRIBUTES)
                 .messageAttributeNames("All")
                 .receiveRequestAttemptId(UUID.randomUUID().toString())
                 .overrideConfiguration(o -> o.apiCallTimeout(settings.waitTime().plus(settings.apiTimeout()))));
@@ -179,7 +183,11 @@ final class AwsConsumer implements Consumer {
         }
     }
 
-    private void hand(Message message) {
+    /**
+     * The envelope of a message received from {@code source}'s queue with the system attributes
+     * {@link #SYSTEM_ATTRIBUTES} and every message attribute.
+     */
+    static Envelope toEnvelope(Destination source, Message message) {
         Map<String, String> attributes = new LinkedHashMap<>();
         for (Map.Entry<String, MessageAttributeValue> attribute : message.messageAttributes().entrySet()) {
             MessageAttributeValue value = attribute.getValue();
@@ -187,9 +195,14 @@ final class AwsConsumer implements Consumer {
                     : value.binaryValue() != null ? Base64.getEncoder().encodeToString(value.binaryValue().asByteArray()) : "");
         }
         Map<MessageSystemAttributeName, String> system = message.attributes();
-        Envelope envelope = AwsMessages.toEnvelope(spec.source(), message.body() == null ? "" : message.body(), attributes,
+        return AwsMessages.toEnvelope(source, message.body() == null ? "" : message.body(), attributes,
                 message.messageId(), system.get(MessageSystemAttributeName.SENT_TIMESTAMP),
                 system.get(MessageSystemAttributeName.MESSAGE_GROUP_ID));
+    }
+
+    private void hand(Message message) {
+        Envelope envelope = toEnvelope(spec.source(), message);
+        Map<MessageSystemAttributeName, String> system = message.attributes();
         int count;
         try {
             count = Math.max(1, Integer.parseInt(system.getOrDefault(MessageSystemAttributeName.APPROXIMATE_RECEIVE_COUNT, "1")));

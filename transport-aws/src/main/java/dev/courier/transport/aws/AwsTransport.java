@@ -11,6 +11,7 @@ import dev.courier.spi.ConsumerSpec;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
+import dev.courier.spi.QueueBrowser;
 import dev.courier.spi.Transport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -205,7 +206,11 @@ final class AwsTransport implements Transport {
         if (!destination.ephemeral() || !destination.isQueue()) {
             throw new IllegalArgumentException(destination + " is not a temporary queue; only those are removed");
         }
-        String name = AwsNames.queue(destination, null);
+        deleteQueue(AwsNames.queue(destination, null), destination.toString());
+    }
+
+    /** Deletes the SQS queue {@code name} (of {@code what}) with its messages; gone already is fine. */
+    void deleteQueue(String name, String what) {
         String url = queueUrls.remove(name);
         try {
             if (url == null) {
@@ -213,10 +218,10 @@ final class AwsTransport implements Transport {
             }
             String found = url;
             await(sqs.deleteQueue(r -> r.queueUrl(found)), "delete queue " + name);
-            log.info("Deleted queue {} of {} at {}", name, destination, settings.address());
+            log.info("Deleted queue {} of {} at {}", name, what, settings.address());
         } catch (CompletionException e) {
             if (!(unwrap(e.getCause()) instanceof QueueDoesNotExistException)) {
-                throw new ConnectionException("could not delete queue " + name + " of " + destination + " at "
+                throw new ConnectionException("could not delete queue " + name + " of " + what + " at "
                         + settings.address() + ": " + settings.scrub(reason(e)), e);
             }
         }
@@ -330,6 +335,10 @@ final class AwsTransport implements Transport {
         if (!source.isQueue()) {
             subscribe(topicArn(source), queueName, url, spec);
         }
+        return startConsumer(spec, sink, url);
+    }
+
+    private AwsConsumer startConsumer(ConsumerSpec spec, DeliverySink sink, String url) {
         AwsConsumer consumer = new AwsConsumer(spec, sink, url, settings, sqs, this);
         consumers.add(consumer);
         consumer.gone().whenComplete((done, failed) -> consumers.remove(consumer));
@@ -338,8 +347,57 @@ final class AwsTransport implements Transport {
         return consumer;
     }
 
-    /** Lets SNS write to the group's queue and subscribes it with raw delivery; both idempotent. */
-    private void subscribe(String topicArn, String queueName, String queueUrl, ConsumerSpec spec) {
+    /** Reads the work queue {@code queue} without consuming it ({@link AwsQueueBrowser}). */
+    @Override
+    public QueueBrowser browse(Destination queue) {
+        ensureOpen();
+        if (!queue.isQueue()) {
+            throw new IllegalArgumentException("only a queue can be browsed: " + queue);
+        }
+        return new AwsQueueBrowser(this, sqs, queue);
+    }
+
+    /**
+     * Subscribes a queue of its own to {@code topic}, as a group with a random name, and consumes
+     * it; closing deletes the subscription and the queue ({@link AwsTail}).
+     */
+    @Override
+    public Consumer tail(Destination topic, DeliverySink sink) {
+        Objects.requireNonNull(sink, "sink");
+        ensureOpen();
+        if (topic.isQueue()) {
+            throw new IllegalArgumentException("only a topic can be tailed: " + topic);
+        }
+        ConsumerSpec spec = new ConsumerSpec(topic, AwsTail.group(), AwsBatcher.MAX_ENTRIES);
+        String queueName = AwsNames.queue(topic, spec.group());
+        String url = queueUrl(queueName, topic);
+        String subscription;
+        try {
+            subscription = subscribe(topicArn(topic), queueName, url, spec);
+        } catch (RuntimeException e) {
+            deleteQueue(queueName, spec.toString());
+            throw e;
+        }
+        return new AwsTail(this, spec, queueName, subscription, startConsumer(spec, sink, url));
+    }
+
+    /** Deletes the subscription {@code subscriptionArn}; gone already is fine. */
+    void unsubscribe(String subscriptionArn) {
+        try {
+            await(sns.unsubscribe(r -> r.subscriptionArn(subscriptionArn)), "unsubscribe " + subscriptionArn);
+        } catch (CompletionException e) {
+            if (!(unwrap(e.getCause()) instanceof software.amazon.awssdk.services.sns.model.NotFoundException)) {
+                throw new ConnectionException("could not delete the subscription " + subscriptionArn + " at "
+                        + settings.address() + ": " + settings.scrub(reason(e)), e);
+            }
+        }
+    }
+
+    /**
+     * Lets SNS write to the group's queue and subscribes it with raw delivery; both idempotent.
+     * Returns the subscription's ARN.
+     */
+    private String subscribe(String topicArn, String queueName, String queueUrl, ConsumerSpec spec) {
         try {
             String queueArn = await(sqs.getQueueAttributes(r -> r.queueUrl(queueUrl)
                     .attributeNames(QueueAttributeName.QUEUE_ARN)), "read queue " + queueName)
@@ -349,8 +407,9 @@ final class AwsTransport implements Transport {
                     + queueArn + "\",\"Condition\":{\"ArnEquals\":{\"aws:SourceArn\":\"" + topicArn + "\"}}}]}";
             await(sqs.setQueueAttributes(r -> r.queueUrl(queueUrl).attributes(Map.of(QueueAttributeName.POLICY, policy))),
                     "set the policy of queue " + queueName);
-            await(sns.subscribe(r -> r.topicArn(topicArn).protocol("sqs").endpoint(queueArn)
-                    .attributes(Map.of("RawMessageDelivery", "true"))), "subscribe queue " + queueName);
+            return await(sns.subscribe(r -> r.topicArn(topicArn).protocol("sqs").endpoint(queueArn)
+                    .attributes(Map.of("RawMessageDelivery", "true")).returnSubscriptionArn(true)),
+                    "subscribe queue " + queueName).subscriptionArn();
         } catch (RuntimeException e) {
             throw new ConnectionException("could not subscribe queue " + queueName + " to topic " + topicArn + " for "
                     + spec + " at " + settings.address() + ": " + settings.scrub(reason(e)), e);
