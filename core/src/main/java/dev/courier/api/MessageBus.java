@@ -3,6 +3,9 @@ package dev.courier.api;
 import dev.courier.internal.RealMessageBus;
 import dev.courier.internal.TypeRouter;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -89,6 +92,25 @@ public interface MessageBus extends AutoCloseable {
      *                                  delayed delivery
      */
     CompletionStage<PublishReceipt> publish(OutgoingMessage message);
+
+    /**
+     * Publishes several messages at once, letting the transport use the broker's batching (one
+     * flush, one round of confirmations). Returns one stage per message, in the order given; each
+     * completes exactly as {@link #publish(OutgoingMessage)}'s would, so one refused message fails
+     * only its own stage. Messages with the same key keep their order.
+     *
+     * @throws IllegalStateException when the bus is closed
+     * @throws IllegalArgumentException as {@link #publish(OutgoingMessage)} does, for any message,
+     *                                  before any of them is sent
+     */
+    default List<CompletionStage<PublishReceipt>> publishAll(List<OutgoingMessage> messages) {
+        Objects.requireNonNull(messages, "messages");
+        List<CompletionStage<PublishReceipt>> stages = new ArrayList<>(messages.size());
+        for (OutgoingMessage message : messages) {
+            stages.add(publish(message));
+        }
+        return stages;
+    }
 
     /** Subscribes with {@link ConsumerOptions#defaults()}. */
     <T> Subscription subscribe(String topic, String group, Class<T> type, MessageHandler<T> handler);

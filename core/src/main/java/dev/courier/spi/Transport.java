@@ -1,5 +1,7 @@
 package dev.courier.spi;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
@@ -32,6 +34,19 @@ public interface Transport extends AutoCloseable {
      * when it refuses it or cannot be reached. It must not block the caller on broker I/O.
      */
     CompletionStage<Void> send(Envelope envelope);
+
+    /**
+     * Sends several envelopes at once, one stage per envelope in the order given, each completing
+     * as {@link #send}'s would. A transport overrides it to use the broker's batching; the default
+     * sends them one by one.
+     */
+    default List<CompletionStage<Void>> sendAll(List<Envelope> envelopes) {
+        List<CompletionStage<Void>> stages = new ArrayList<>(envelopes.size());
+        for (Envelope envelope : envelopes) {
+            stages.add(send(envelope));
+        }
+        return stages;
+    }
 
     /**
      * Starts consuming. Returns once the group (for a topic) or the queue exists on the broker,
