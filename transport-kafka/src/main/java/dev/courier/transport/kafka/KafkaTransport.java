@@ -52,9 +52,9 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #send} hands the record to the producer on the caller's thread and never waits for
  * the broker: the topic's metadata is fetched by {@link #declare}, so the producer needs no lookup,
  * and only a full send buffer could make it wait (at most {@code max.block.ms}, 5 s by default).
- * Records without a key are spread over the partitions round robin, so competing consumers share
- * them; records with a key go to the key's partition, which keeps their order. A message due later
- * goes to a delay topic instead, and {@link KafkaDelayForwarder} sends it on when due.
+ * Records without a key are spread over the partitions in runs of about a producer batch, round
+ * robin ({@link UnkeyedPartitions}), so competing consumers share them; records with a key go to
+ * the key's partition, which keeps their order. A message due later goes to a delay topic instead, and {@link KafkaDelayForwarder} sends it on when due.
  */
 final class KafkaTransport implements Transport {
 
@@ -71,7 +71,7 @@ final class KafkaTransport implements Transport {
     private final KafkaProducer<byte[], byte[]> producer;
     private final Capabilities capabilities;
     private final Map<String, Integer> partitionCounts = new ConcurrentHashMap<>();
-    private final AtomicInteger roundRobin = new AtomicInteger();
+    private final UnkeyedPartitions unkeyed;
     private final AtomicInteger consumerNumbers = new AtomicInteger();
     private final Set<KafkaGroupConsumer> consumers = ConcurrentHashMap.newKeySet();
     private final KafkaDelayForwarder delays;
@@ -86,6 +86,7 @@ final class KafkaTransport implements Transport {
         this.settings = settings;
         this.admin = admin;
         this.producer = producer;
+        this.unkeyed = UnkeyedPartitions.forProducer(settings.producerConfig());
         // headers count toward the record's size, checked with the payload; no limit of their own
         this.capabilities = new Capabilities(settings.maxMessageBytes())
                 .withFeatures(Capabilities.Feature.EPHEMERAL_DESTINATIONS)
@@ -237,6 +238,7 @@ final class KafkaTransport implements Transport {
             throw new ConnectionException("interrupted while removing " + destination, e);
         }
         partitionCounts.remove(topic);
+        unkeyed.forget(topic);
         if (destination.isQueue()) {
             String group = KafkaNames.groupId(destination, null);
             try {
@@ -312,7 +314,7 @@ final class KafkaTransport implements Transport {
         } catch (IllegalArgumentException e) {
             return CompletableFuture.failedFuture(e);
         }
-        Integer partition = envelope.key() == null ? unkeyedPartition(topic) : null;
+        Integer partition = envelope.key() == null ? unkeyed.next(topic, partitionCounts.get(topic), envelope.payload().length) : null;
         return produce(envelope, KafkaRecords.toRecord(envelope, topic, partition));
     }
 
@@ -344,10 +346,9 @@ final class KafkaTransport implements Transport {
         return sent;
     }
 
-    /** The next partition, round robin, for a record without a key to a declared topic; else {@code null} (the producer's choice). */
+    /** The partition for a forwarded record without a key to a declared topic (see {@link UnkeyedPartitions}); else {@code null} (the producer's choice). */
     private Integer unkeyedPartition(String topic) {
-        Integer count = partitionCounts.get(topic);
-        return count != null && count > 1 ? Math.floorMod(roundRobin.getAndIncrement(), count) : null;
+        return unkeyed.next(topic, partitionCounts.get(topic), 0);
     }
 
     private PublishException refused(Envelope envelope, ProducerRecord<byte[], byte[]> record, Throwable failure) {
