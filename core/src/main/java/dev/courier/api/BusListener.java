@@ -52,6 +52,16 @@ public interface BusListener {
     }
 
     /**
+     * The consumer lag of a subscription on one broker partition: how many records of
+     * {@code partition} it has not handled yet (published and not yet settled), or {@code -1} once
+     * the partition is no longer this subscription's (given to another member of the group, or the
+     * subscription closed). Reported only by transports with partitions (Kafka), about once a
+     * second while it changes, from the consumer's own view of the log end (no broker request).
+     */
+    default void backlogChanged(Route route, int partition, long records) {
+    }
+
+    /**
      * A reply arrived for a request that is no longer waiting (it timed out, or its bus is
      * closing) or that this bus never sent; it was dropped.
      *

@@ -76,6 +76,11 @@ final class ListenerFanout implements BusListener {
     }
 
     @Override
+    public void backlogChanged(Route route, int partition, long records) {
+        each(l -> l.backlogChanged(route, partition, records));
+    }
+
+    @Override
     public void replyDropped(Route route, String correlationId) {
         each(l -> l.replyDropped(route, correlationId));
     }

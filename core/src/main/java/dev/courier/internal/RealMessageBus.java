@@ -499,8 +499,17 @@ public final class RealMessageBus implements MessageBus {
         subscriptions.add(subscription);
         try {
             ConsumerSpec onBroker = onBroker(spec);
-            DeliverySink sink = onBroker.equals(spec) ? subscription
-                    : delivery -> subscription.deliver(new RenamedDelivery(delivery, spec.source()));
+            DeliverySink sink = onBroker.equals(spec) ? subscription : new DeliverySink() {
+                @Override
+                public void deliver(Delivery delivery) {
+                    subscription.deliver(new RenamedDelivery(delivery, spec.source()));
+                }
+
+                @Override
+                public void backlogChanged(int partition, long records) {
+                    subscription.backlogChanged(partition, records);
+                }
+            };
             Consumer consumer = transport.consume(onBroker, sink);
             subscription.attach(consumer);
         } catch (RuntimeException e) {

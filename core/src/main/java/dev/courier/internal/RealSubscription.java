@@ -165,6 +165,13 @@ final class RealSubscription implements Subscription, DeliverySink {
     }
 
     @Override
+    public void backlogChanged(int partition, long records) {
+        if (listener != null) {
+            listener.backlogChanged(route, partition, records);
+        }
+    }
+
+    @Override
     public void deliver(Delivery delivery) {
         if (addressedToAnotherGroup(delivery.envelope())) {
             try {

@@ -10,4 +10,15 @@ public interface DeliverySink {
 
     /** Takes ownership of {@code delivery}; core will ack or reject it exactly once. */
     void deliver(Delivery delivery);
+
+    /**
+     * Optional: how many records of {@code partition} this consumer has not handled yet (the
+     * broker's consumer lag, counting fetched and unsettled records), or {@code -1} once the
+     * partition is no longer this consumer's (rebalanced away, or the consumer closed). A
+     * transport with partitions (Kafka) reports it now and then, from its consumer's own view of
+     * the log end, so it costs no request; core passes it to
+     * {@link dev.courier.api.BusListener#backlogChanged}. The default ignores it.
+     */
+    default void backlogChanged(int partition, long records) {
+    }
 }

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Records what a bus does as Micrometer meters, tagged by {@code transport}, {@code topic},
@@ -33,6 +34,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <tr><td>{@code courier.replies.dropped}</td><td>counter</td><td>replies that arrived after their request timed
  *   out, or for no request of this bus (tagged by transport only: the reply inbox's address is per bus)</td></tr>
  *   <tr><td>{@code courier.messages.in.flight}</td><td>gauge</td><td>received and not yet settled</td></tr>
+ *   <tr><td>{@code courier.consumer.lag}</td><td>gauge</td><td>records of one broker partition the subscription
+ *   has not handled yet (published and not settled), also tagged {@code partition}; on transports with
+ *   partitions only (Kafka), updated about once a second, removed when the partition goes to another
+ *   member or the subscription closes ({@link BusListener#backlogChanged})</td></tr>
  * </table>
  *
  * <pre>{@code
@@ -47,6 +52,7 @@ public final class MicrometerBusListener implements BusListener {
 
     private final MeterRegistry registry;
     private final Map<Route, AtomicInteger> inFlight = new ConcurrentHashMap<>();
+    private final Map<PartitionOf, Lag> lags = new ConcurrentHashMap<>();
 
     /** Records into {@code registry}. */
     public MicrometerBusListener(MeterRegistry registry) {
@@ -111,5 +117,33 @@ public final class MicrometerBusListener implements BusListener {
             Gauge.builder("courier.messages.in.flight", value, AtomicInteger::get).tags(tags(r)).register(registry);
             return value;
         }).set(count);
+    }
+
+    @Override
+    public void backlogChanged(Route route, int partition, long records) {
+        PartitionOf key = new PartitionOf(route, partition);
+        if (records < 0) {
+            lags.computeIfPresent(key, (k, lag) -> {
+                registry.remove(lag.gauge());
+                return null;
+            });
+            return;
+        }
+        lags.computeIfAbsent(key, k -> {
+            AtomicLong value = new AtomicLong();
+            Gauge gauge = Gauge.builder("courier.consumer.lag", value, AtomicLong::get)
+                    .tags(tags(route).and("partition", Integer.toString(partition)))
+                    .description("records of the partition not handled yet").baseUnit("records")
+                    .register(registry);
+            return new Lag(value, gauge);
+        }).value().set(records);
+    }
+
+    /** One partition read by one subscription. */
+    private record PartitionOf(Route route, int partition) {
+    }
+
+    /** A lag gauge and the value it reads. */
+    private record Lag(AtomicLong value, Gauge gauge) {
     }
 }

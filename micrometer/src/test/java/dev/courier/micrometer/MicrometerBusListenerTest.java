@@ -1,6 +1,7 @@
 package dev.courier.micrometer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.courier.api.BusOptions;
@@ -80,5 +81,19 @@ class MicrometerBusListenerTest {
         listener.replyDropped(new Route("nats", "tmp.0123456789abcdef.1", null), "c-1");
 
         assertEquals(1.0, registry.get("courier.replies.dropped").tags("transport", "nats").counter().count());
+    }
+
+    @Test
+    void a_partitions_backlog_is_a_lag_gauge_removed_when_the_partition_goes() {
+        MicrometerBusListener listener = new MicrometerBusListener(registry);
+        Route route = new Route("kafka", "orders", "billing");
+
+        listener.backlogChanged(route, 2, 40);
+        listener.backlogChanged(route, 2, 15);
+        assertEquals(15.0, registry.get("courier.consumer.lag").tags("transport", "kafka", "topic", "orders",
+                "group", "billing", "partition", "2").gauge().value());
+
+        listener.backlogChanged(route, 2, -1);
+        assertNull(registry.find("courier.consumer.lag").gauge());
     }
 }

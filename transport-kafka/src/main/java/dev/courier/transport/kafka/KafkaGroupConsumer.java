@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -26,6 +27,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.CloseOptions;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -53,7 +56,9 @@ import org.slf4j.LoggerFactory;
  * slow message is never skipped by the commit of a later one. A reject seeks the partition back to
  * the rejected record: it and every later record of that partition are fetched and handed out
  * again (their earlier deliveries become stale; settling those does nothing but free their
- * in-flight slot). On a rebalance the member stops handing out records of revoked partitions, waits
+ * in-flight slot). About once a second the member tells the sink each partition's backlog
+ * ({@link DeliverySink#backlogChanged}: the consumer lag, for the {@code courier.consumer.lag}
+ * gauge). On a rebalance the member stops handing out records of revoked partitions, waits
  * a short while for their in-flight deliveries, commits the acked prefix and lets them go.
  */
 final class KafkaGroupConsumer implements Consumer {
@@ -73,6 +78,8 @@ final class KafkaGroupConsumer implements Consumer {
     static final Duration COMMIT_TIMEOUT = Duration.ofSeconds(5);
     static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(5);
     private static final long COMMIT_RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
+    /** How often the consumer lag of each assigned partition is reported to the sink, when it changed. */
+    static final Duration BACKLOG_INTERVAL = Duration.ofSeconds(1);
 
     private final ConsumerSpec spec;
     private final DeliverySink sink;
@@ -106,9 +113,17 @@ final class KafkaGroupConsumer implements Consumer {
     private boolean paused;
     private boolean commitPending;
     private long noCommitUntil = System.nanoTime();
+    /** The consumer lag last reported per partition. */
+    private final Map<TopicPartition, Long> reportedBacklog = new HashMap<>();
+    private long nextBacklogReport = System.nanoTime();
+    /** Log ends listed by the admin client while the partitions are paused (and fetches bring none). */
+    private final Map<TopicPartition, Long> listedEnds = new ConcurrentHashMap<>();
+    private final AtomicBoolean listingEnds = new AtomicBoolean();
+    private final Admin admin;
 
-    KafkaGroupConsumer(KafkaSettings settings, ConsumerSpec spec, DeliverySink sink, String clientSuffix,
+    KafkaGroupConsumer(KafkaSettings settings, Admin admin, ConsumerSpec spec, DeliverySink sink, String clientSuffix,
                        Supplier<ConnectionState> connection, Runnable onClosed) {
+        this.admin = admin;
         this.connection = connection;
         this.settings = settings;
         this.spec = spec;
@@ -285,6 +300,86 @@ final class KafkaGroupConsumer implements Consumer {
         } else {
             add(consumer.poll(POLL_TIMEOUT));
         }
+        if (System.nanoTime() - nextBacklogReport >= 0) {
+            nextBacklogReport = System.nanoTime() + BACKLOG_INTERVAL.toNanos();
+            reportBacklog();
+        }
+    }
+
+    /**
+     * Tells the sink, per assigned partition whose figure changed, how many records this member has
+     * not handled: the log end less the consumer's position, plus the records fetched and not yet
+     * settled. The log end comes with every fetch, so this costs no request; while the partitions
+     * are paused no fetch brings it, and the admin client lists the ends instead (asynchronously,
+     * used at the next report).
+     */
+    private void reportBacklog() {
+        if (paused && !ledgers.isEmpty()) {
+            listEnds();
+        }
+        Map<Integer, Integer> waiting = new HashMap<>();
+        for (ConsumerRecord<byte[], byte[]> record : fetched) {
+            waiting.merge(record.partition(), 1, Integer::sum);
+        }
+        ledgers.forEach((partition, ledger) -> {
+            OptionalLong lag = consumer.currentLag(partition);
+            if (lag.isEmpty()) {
+                return; // nothing fetched from it yet
+            }
+            long position;
+            try {
+                position = consumer.position(partition, Duration.ZERO);
+            } catch (org.apache.kafka.common.errors.TimeoutException unknown) {
+                return; // being validated after a leader change: next time
+            }
+            long end = Math.max(position + lag.getAsLong(), listedEnds.getOrDefault(partition, 0L));
+            long behind = end - position + ledger.unsettled() + waiting.getOrDefault(partition.partition(), 0);
+            Long reported = reportedBacklog.put(partition, behind);
+            if (reported == null || reported != behind) {
+                tellBacklog(partition, behind);
+            }
+        });
+    }
+
+    /** Lists the log ends of the assigned partitions into {@link #listedEnds}, unless a listing is under way. */
+    private void listEnds() {
+        if (!listingEnds.compareAndSet(false, true)) {
+            return;
+        }
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        ledgers.keySet().forEach(partition -> latest.put(partition, OffsetSpec.latest()));
+        try {
+            admin.listOffsets(latest).all().whenComplete((ends, failure) -> {
+                if (failure == null) {
+                    ends.forEach((partition, end) -> listedEnds.merge(partition, end.offset(), Math::max));
+                } else {
+                    log.debug("Could not list the log ends of group '{}' for its lag: {}", groupId,
+                            KafkaTransport.why(settings, failure));
+                }
+                listingEnds.set(false);
+            });
+        } catch (RuntimeException e) {
+            listingEnds.set(false);
+            log.debug("Could not list the log ends of group '{}' for its lag: {}", groupId, KafkaTransport.why(settings, e));
+        }
+    }
+
+    /** Tells the sink that the partitions are no longer this member's, for those whose backlog it was told. */
+    private void forgetBacklog(Collection<TopicPartition> partitions) {
+        for (TopicPartition partition : partitions) {
+            listedEnds.remove(partition);
+            if (reportedBacklog.remove(partition) != null) {
+                tellBacklog(partition, -1);
+            }
+        }
+    }
+
+    private void tellBacklog(TopicPartition partition, long records) {
+        try {
+            sink.backlogChanged(partition.partition(), records);
+        } catch (RuntimeException e) {
+            log.warn("Delivery sink of group '{}' failed on the backlog of {}", groupId, partition, e);
+        }
     }
 
     private void add(ConsumerRecords<byte[], byte[]> records) {
@@ -451,6 +546,7 @@ final class KafkaGroupConsumer implements Consumer {
         } catch (RuntimeException e) {
             log.warn("Could not commit the last offsets of group '{}': {}", groupId, KafkaTransport.why(settings, e));
         } finally {
+            forgetBacklog(List.copyOf(reportedBacklog.keySet()));
             handedOver.countDown();
             try {
                 consumer.close(CloseOptions.timeout(CLOSE_TIMEOUT));
@@ -518,6 +614,7 @@ final class KafkaGroupConsumer implements Consumer {
         private void release(Collection<TopicPartition> partitions, String how) {
             int unsettled = unsettled(partitions);
             partitions.forEach(ledgers::remove);
+            forgetBacklog(partitions);
             if (unsettled > 0) {
                 log.info("Group '{}': partitions {} {} with {} unsettled message(s); they will be delivered again",
                         groupId, partitions, how, unsettled);

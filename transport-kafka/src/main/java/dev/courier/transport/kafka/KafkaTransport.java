@@ -372,7 +372,7 @@ final class KafkaTransport implements Transport {
         KafkaGroupConsumer[] self = new KafkaGroupConsumer[1];
         KafkaGroupConsumer consumer;
         try {
-            consumer = new KafkaGroupConsumer(settings, spec, sink, "-consumer-" + consumerNumbers.incrementAndGet(),
+            consumer = new KafkaGroupConsumer(settings, admin, spec, sink, "-consumer-" + consumerNumbers.incrementAndGet(),
                     this::state, () -> consumers.remove(self[0]));
         } catch (ConfigException e) {
             throw new IllegalArgumentException("invalid Kafka consumer setting for " + settings + ": "
