@@ -26,6 +26,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -93,6 +95,12 @@ final class KafkaGroupConsumer implements Consumer {
     private final Runnable onClosed;
     private final Thread thread;
     private final BlockingQueue<Settlement> settlements = new LinkedBlockingQueue<>();
+    /** Settlements queued and not yet taken by the poll thread. */
+    private final AtomicInteger queued = new AtomicInteger();
+    /** While the paused poll thread waits for settlements: how many wake it; else 0. */
+    private volatile int wakeAt;
+    /** How many settlements a paused member waits for before it hands out more: a quarter of {@code maxInFlight}. */
+    private final int refill;
     private final CompletableFuture<Void> joined = new CompletableFuture<>();
     private final CountDownLatch finished = new CountDownLatch(1);
     /** Counted down once the last offsets are committed on close (leaving the group may still be going on). */
@@ -132,6 +140,7 @@ final class KafkaGroupConsumer implements Consumer {
         this.groupId = KafkaNames.groupId(spec.source(), spec.group());
         this.bootstrapServers = settings.bootstrapServers();
         this.onClosed = onClosed;
+        this.refill = Math.max(1, spec.maxInFlight() / 4);
         int maxPollRecords = Math.min(spec.maxInFlight(), 500);
         Map<String, Object> config = settings.consumerConfig(groupId, clientSuffix, maxPollRecords);
         this.revokeWait = revokeWait(config);
@@ -226,6 +235,7 @@ final class KafkaGroupConsumer implements Consumer {
         fetching = false;
         closing = true;
         consumer.wakeup();
+        LockSupport.unpark(thread); // from a paused wait for settlements
     }
 
     /** Waits until the consumer has left its group and is closed, or {@code deadline} ({@link System#nanoTime()}). */
@@ -294,8 +304,10 @@ final class KafkaGroupConsumer implements Consumer {
         adjustPause();
         commitAcked();
         if (paused) {
-            // Nothing to fetch: wait for a settlement, then poll anyway to stay in the group.
-            applySettlementsFor(POLL_TIMEOUT);
+            // Nothing to fetch: wait until a quarter of the in-flight slots are free, then poll anyway to stay in
+            // the group. Waking per settlement instead cost a thread wake-up and a poll() per message whenever
+            // the handlers were the bottleneck (#21); the handlers still have the other in-flight messages.
+            awaitSettlements(refill, POLL_TIMEOUT);
             add(consumer.poll(Duration.ZERO));
         } else {
             add(consumer.poll(POLL_TIMEOUT));
@@ -426,9 +438,33 @@ final class KafkaGroupConsumer implements Consumer {
 
     private void applySettlements() {
         Settlement settlement;
+        int taken = 0;
         while ((settlement = settlements.poll()) != null) {
+            taken++;
             apply(settlement);
         }
+        queued.addAndGet(-taken);
+    }
+
+    /** Waits until {@code count} settlements are queued, at most {@code wait} or until closing, then applies the queued ones. */
+    private void awaitSettlements(int count, Duration wait) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        wakeAt = count;
+        try {
+            while (queued.get() < count && !closing) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                LockSupport.parkNanos(this, left);
+                if (Thread.interrupted()) {
+                    closing = true;
+                }
+            }
+        } finally {
+            wakeAt = 0;
+        }
+        applySettlements();
     }
 
     /** Applies settlements as they come, for up to {@code wait} (returns early after the first one). */
@@ -436,6 +472,7 @@ final class KafkaGroupConsumer implements Consumer {
         try {
             Settlement settlement = settlements.poll(wait.toNanos(), TimeUnit.NANOSECONDS);
             if (settlement != null) {
+                queued.decrementAndGet();
                 apply(settlement);
                 applySettlements();
             }
@@ -642,6 +679,11 @@ final class KafkaGroupConsumer implements Consumer {
         @Override
         protected void settle(boolean ack) {
             settlements.add(new Settlement(this, ack));
+            int waiting = queued.incrementAndGet();
+            int wakeAt = KafkaGroupConsumer.this.wakeAt;
+            if (wakeAt > 0 && waiting >= wakeAt) {
+                LockSupport.unpark(thread);
+            }
         }
 
         @Override
