@@ -117,6 +117,8 @@ final class KafkaGroupConsumer implements Consumer {
     // Owned by the poll thread.
     private final Map<TopicPartition, PartitionLedger> ledgers = new HashMap<>();
     private final ArrayDeque<ConsumerRecord<byte[], byte[]>> fetched = new ArrayDeque<>();
+    /** The partition of the last record handed out: a poll's records come partition by partition. */
+    private TopicPartition lastPartition;
     private int inFlight;
     private boolean paused;
     private boolean commitPending;
@@ -403,7 +405,8 @@ final class KafkaGroupConsumer implements Consumer {
     private void dispatch() {
         while (fetching && !closing && inFlight < spec.maxInFlight() && !fetched.isEmpty()) {
             ConsumerRecord<byte[], byte[]> record = fetched.poll();
-            TopicPartition partition = new TopicPartition(record.topic(), record.partition());
+            TopicPartition partition = lastPartition != null && lastPartition.partition() == record.partition()
+                    ? lastPartition : (lastPartition = new TopicPartition(record.topic(), record.partition()));
             PartitionLedger ledger = ledgers.get(partition);
             if (ledger == null) {
                 continue; // revoked meanwhile

@@ -50,7 +50,9 @@ final class PartitionLedger {
             committable = outstanding.pollFirstEntry().getKey() + 1;
             dirty = true;
         }
-        earlierDeliveries.headMap(committable).clear();
+        if (!earlierDeliveries.isEmpty()) {
+            earlierDeliveries.headMap(committable).clear();
+        }
     }
 
     /**
