@@ -22,7 +22,7 @@ import jdk.jfr.consumer.RecordingFile;
  * A JFR summary of this JVM while only Courier runs (a throughput slice on one broker): where the
  * CPU samples are ({@code jdk.ExecutionSample}, the method on top of the stack, and the Courier
  * methods anywhere on it) and where memory is allocated ({@code jdk.ObjectAllocationSample}, by
- * weight). Recorded with JFR's {@code profile} settings.
+ * weight). Recorded with JFR's {@code profile} settings, execution samples every 2 ms.
  *
  * @param file          the recording, kept for {@code jfr print} or JDK Mission Control
  * @param cpuSamples    execution samples of all threads
@@ -54,6 +54,8 @@ record CpuProfile(Path file, long cpuSamples, List<Entry> hottest, List<Entry> c
             settings = Configuration.getConfiguration("default");
         }
         try (Recording recording = new Recording(settings)) {
+            // more samples than the profile settings' 10-20 ms give in a few seconds (JFR keeps its own lower bound)
+            recording.enable("jdk.ExecutionSample").withPeriod(java.time.Duration.ofMillis(2));
             recording.setToDisk(true);
             recording.start();
             try {

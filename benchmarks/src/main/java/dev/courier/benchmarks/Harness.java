@@ -96,6 +96,7 @@ final class Harness {
         SystemInfo machine = SystemInfo.current();
         List<CaseResult> results = new ArrayList<>();
         List<JmhRunner.Figure> jmh = List.of();
+        String jmhError = null;
         Duration estimate = settings.estimate();
         log.info("This run should take about {} min {} s (brokers {}, {} repeat(s) of {} s throughput and {} s latency slices)",
                 estimate.toMinutes(), estimate.toSecondsPart(), settings.brokers(), settings.repeats(),
@@ -107,7 +108,13 @@ final class Harness {
                 case "memory" -> {
                     results.addAll(cases("memory", memory()));
                     if (settings.jmh()) {
-                        jmh = JmhRunner.runMemoryBenchmarks(settings.quick());
+                        try {
+                            jmh = JmhRunner.runMemoryBenchmarks(settings.quick());
+                        } catch (Exception e) {
+                            // for example another JMH run holding /tmp/jmh.lock: a missing figure, the brokers still run
+                            log.error("The memory:// JMH benchmarks failed", e);
+                            jmhError = e.getMessage() == null ? e.toString() : e.getMessage();
+                        }
                     }
                 }
                 case "amqp" -> {
@@ -123,7 +130,7 @@ final class Harness {
             }
         }
         progress.close();
-        Report report = new Report(settings, machine, started, Instant.now(), results, jmh, profiles);
+        Report report = new Report(settings, machine, started, Instant.now(), results, jmh, jmhError, profiles);
         report.write(settings.out());
         return report;
     }

@@ -25,6 +25,8 @@ import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.axis.NumberTickUnit;
+import org.jfree.chart.labels.ItemLabelAnchor;
+import org.jfree.chart.labels.ItemLabelPosition;
 import org.jfree.chart.labels.StandardCategoryItemLabelGenerator;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.PlotOrientation;
@@ -48,6 +50,8 @@ final class Report {
     static final double TARGET_RATIO = 0.95;
     static final double TARGET_ADDED_P50_MICROS = 200;
     static final double TARGET_BATCH = 2.0;
+    /** The chart's axis ends here, so one noisy repeat does not flatten every bar. */
+    static final double CHART_MAX = 2.5;
     static final String BEGIN = "<!-- generated: begin (the benchmark harness rewrites everything up to \"generated: end\"; "
             + "write outside these markers) -->";
     static final String END = "<!-- generated: end -->";
@@ -63,10 +67,12 @@ final class Report {
     private final Instant ended;
     private final List<Harness.CaseResult> results;
     private final List<JmhRunner.Figure> jmh;
+    private final String jmhError;
     private final List<Harness.ProfileResult> profiles;
 
     Report(Settings settings, SystemInfo machine, Instant started, Instant ended, List<Harness.CaseResult> results,
-           List<JmhRunner.Figure> jmh, List<Harness.ProfileResult> profiles) {
+           List<JmhRunner.Figure> jmh, String jmhError, List<Harness.ProfileResult> profiles) {
+        this.jmhError = jmhError;
         this.settings = settings;
         this.machine = machine;
         this.started = started;
@@ -308,6 +314,9 @@ final class Report {
                 problems.add(p.broker() + " profile: " + p.error());
             }
         }
+        if (jmhError != null) {
+            problems.add("memory:// JMH: " + jmhError);
+        }
         if (!problems.isEmpty()) {
             md.append("\nMissing or partial figures:\n\n");
             problems.forEach(p -> md.append("- ").append(p.replace("\n", " ").replace("|", "\\|")).append("\n"));
@@ -442,8 +451,11 @@ final class Report {
                 PlotOrientation.VERTICAL, true, false, false);
         chart.setBackgroundPaint(Color.WHITE);
         chart.getTitle().setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
+        boolean clipped = max > CHART_MAX;
+        max = Math.min(max, CHART_MAX);
         chart.addSubtitle(new TextTitle(DateTimeFormatter.ofPattern("yyyy-MM-dd").format(started.atOffset(ZoneOffset.UTC))
                 + ", " + machine.processors() + " CPUs, " + machine.memory() + ", " + settings.repeats() + " repeat(s)"
+                + (clipped ? "; axis cut at " + CHART_MAX + " (see the tables)" : "")
                 + (categories == 0 ? "; no broker measured with both the raw client and Courier in this run" : "")));
         CategoryPlot plot = chart.getCategoryPlot();
         plot.setBackgroundPaint(Color.WHITE);
@@ -470,6 +482,8 @@ final class Report {
         bars.setDefaultItemLabelGenerator(new StandardCategoryItemLabelGenerator("{2}",
                 new DecimalFormat("0.00", DecimalFormatSymbols.getInstance(Locale.ROOT))));
         bars.setDefaultItemLabelsVisible(true);
+        bars.setDefaultItemLabelPaint(Color.WHITE);
+        bars.setDefaultPositiveItemLabelPosition(new ItemLabelPosition(ItemLabelAnchor.INSIDE6, TextAnchor.BOTTOM_CENTER));
         return chart.createBufferedImage(Math.max(720, 120 + categories * 140), 480);
     }
 
