@@ -17,8 +17,10 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.ToDoubleFunction;
 import javax.imageio.ImageIO;
 import org.jfree.chart.ChartFactory;
@@ -292,6 +294,8 @@ final class Report {
     }
 
     private void problems(StringBuilder md) {
+        // the same failure in several cases of a broker and contender (a transport refusing envelope=minimal) is one line
+        Map<String, List<String>> errors = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
         for (Harness.CaseResult r : results) {
             List<Harness.Contestant> all = new ArrayList<>();
@@ -300,15 +304,19 @@ final class Report {
             }
             all.addAll(r.couriers());
             for (Harness.Contestant c : all) {
-                String where = r.broker() + " " + payload(r) + ", " + c.label();
                 if (c.error() != null) {
-                    problems.add(where + ": " + c.error());
+                    errors.computeIfAbsent(r.broker() + ", " + c.label() + "\u0000" + c.error(), k -> new ArrayList<>()).add(payload(r));
                 }
                 if (c.measured() != null && c.measured().failures() > 0) {
-                    problems.add(where + ": " + c.measured().failures() + " failed publishes, first: " + c.measured().firstFailure());
+                    problems.add(r.broker() + " " + payload(r) + ", " + c.label() + ": " + c.measured().failures()
+                            + " failed publishes, first: " + c.measured().firstFailure());
                 }
             }
         }
+        errors.forEach((key, cases) -> {
+            String[] parts = key.split("\u0000", 2);
+            problems.add(parts[0] + " (" + String.join(", ", cases) + "): " + parts[1]);
+        });
         for (Harness.ProfileResult p : profiles) {
             if (p.error() != null) {
                 problems.add(p.broker() + " profile: " + p.error());
