@@ -436,7 +436,10 @@ final class Harness {
             this.payload = payload;
             this.size = size;
             this.label = label;
-            this.driver = new Driver(contender, settings.phases(), batch);
+            // the batch case has no backlog bound: a consumer slower than publishAll must not set the publish rate
+            Driver.Phases phases = settings.phases();
+            this.driver = new Driver(contender, payload.equals("batch") ? new Driver.Phases(phases.warmup(), phases.throughput(),
+                    phases.latency(), phases.window(), Integer.MAX_VALUE) : phases, batch);
         }
 
         void step(String phase, Phase action) {

@@ -209,7 +209,8 @@ record Settings(List<String> brokers, List<Integer> sizes, List<Integer> jsonSiz
             total += cases * contenders * (startStop + warm + repeats * (throughputSlice + latencySlice));
             if (batch > 0) {
                 int batchContenders = memory ? 2 : 3;
-                total += batchContenders * (startStop + warm + repeats * throughputSlice);
+                // no backlog bound in the batch case: allow for draining what the consumer did not keep up with
+                total += batchContenders * (startStop + warm + repeats * (throughputSlice + slice / 2));
             }
             if (profileSeconds > 0) {
                 total += profileSeconds + 3;
