@@ -70,7 +70,7 @@ record Settings(List<String> brokers, List<Integer> sizes, List<Integer> jsonSiz
         boolean quick;
         @Option(names = "--window", paramLabel = "N", description = "publishes awaiting confirmation at most (default 1000)")
         Double window;
-        @Option(names = "--backlog", paramLabel = "N", description = "messages published and not yet handled at most (default 10000)")
+        @Option(names = "--backlog", paramLabel = "N", description = "messages published and not yet handled at most, except in the batch case (default 10000)")
         Double backlog;
         @Option(names = "--max-in-flight", paramLabel = "N", description = "consumer prefetch = Courier maxInFlight (default 256)")
         Double maxInFlight;
