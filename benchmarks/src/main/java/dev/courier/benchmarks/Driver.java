@@ -2,12 +2,11 @@ package dev.courier.benchmarks;
 
 import org.HdrHistogram.AbstractHistogram;
 import org.HdrHistogram.ConcurrentHistogram;
-import java.lang.invoke.MethodHandles;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -17,63 +16,90 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Drives one contender at one message size through the phases of a case: warm-up at full speed
- * (not counted), throughput at full speed (possibly in slices, interleaved with another
- * contender's by the caller), then latency at a fixed rate. Every payload carries the
- * {@link System#nanoTime()} of its publish call in its first 8 bytes, so the handler measures
- * publish call → handler start without a side map.
+ * Drives one contender at one payload through the phases of a case: warm-up at full speed (not
+ * counted), throughput slices at full speed and latency slices at a fixed rate (interleaved with
+ * other contenders' slices by the caller, each slice measured on its own so that the repeats give a
+ * spread). Every message carries the {@link System#nanoTime()} of its publish call (see
+ * {@link PayloadFormat}), so the handler measures publish call → handler start without a side map.
  *
  * <p>Full speed means: at most {@code window} publishes awaiting their confirmation, and at most
  * {@code maxBacklog} messages published and not yet handled (so a slow consumer cannot let the
  * broker's backlog grow without bound, which would measure the broker's disk, not the client).
+ * With a {@code batch} above 1, messages go out {@code batch} at a time through
+ * {@link Contender#publishBatch}.
  */
 final class Driver implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Driver.class);
-    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
     static final int MIN_SIZE = 16;
 
-    /** How long each phase lasts and how hard it pushes. */
+    /** How long each slice lasts and how hard it pushes. */
     record Phases(Duration warmup, Duration throughput, Duration latency, int window, int maxBacklog) {
     }
 
-    /** What one case measured; latencies in microseconds. */
-    record Measured(double publishRate, double endToEndRate, double latencyRate, double p50, double p99, double p999,
-                    long latencySamples, long published, long failures, String firstFailure, long latencyGcs,
-                    long latencyGcMillis) {
+    /** One throughput slice: confirmed publishes and handled messages per second over its counted time. */
+    record Throughput(double publishRate, double endToEndRate) {
+    }
+
+    /** One latency slice at {@code rate} msg/s: percentiles in microseconds, and this JVM's GCs meanwhile. */
+    record Latency(double rate, double p50, double p99, double p999, long samples, long gcs, long gcMillis) {
+    }
+
+    /** What a contender measured: one entry per slice, in order, and the publishes that failed. */
+    record Measured(List<Throughput> throughput, List<Latency> latency, long published, long failures, String firstFailure) {
+
+        Measured {
+            throughput = List.copyOf(throughput);
+            latency = List.copyOf(latency);
+        }
+
+        /** The median end-to-end rate of the slices, NaN without any. */
+        double endToEndRate() {
+            return Stats.median(throughput.stream().mapToDouble(Throughput::endToEndRate).toArray());
+        }
+
+        /** The median publish rate of the slices, NaN without any. */
+        double publishRate() {
+            return Stats.median(throughput.stream().mapToDouble(Throughput::publishRate).toArray());
+        }
+
+        /** Latency samples recorded over all slices. */
+        long latencySamples() {
+            return latency.stream().mapToLong(Latency::samples).sum();
+        }
     }
 
     private final Contender contender;
-    private final int size;
     private final Phases phases;
+    private final int batch;
 
     private final Semaphore window;
     private final LongAdder confirmed = new LongAdder();
     private final LongAdder failed = new LongAdder();
     private final LongAdder handled = new LongAdder();
     private final AtomicReference<Throwable> firstFailure = new AtomicReference<>();
-    /** Publish-to-handle latencies in nanoseconds, 3 significant digits; recorded from the consumer's threads. */
+    /** Publish-to-handle latencies of the current slice in nanoseconds, 3 significant digits; recorded from the consumer's threads. */
     private final ConcurrentHistogram latencies = new ConcurrentHistogram(3);
     private volatile long latencyFrom = Long.MAX_VALUE;
     private volatile long latencyTo = Long.MIN_VALUE;
     private long sent;
+    private final List<Throughput> throughput = new ArrayList<>();
+    private final List<Latency> latency = new ArrayList<>();
 
-    Driver(Contender contender, int size, Phases phases) {
-        if (size < MIN_SIZE) {
-            throw new IllegalArgumentException("message size must be at least " + MIN_SIZE + " bytes: " + size);
+    /** @param batch messages per publish call: 1 for {@link Contender#publish}, more for {@link Contender#publishBatch} */
+    Driver(Contender contender, Phases phases, int batch) {
+        if (batch < 1) {
+            throw new IllegalArgumentException("batch must be at least 1: " + batch);
         }
         this.contender = contender;
-        this.size = size;
         this.phases = phases;
-        this.window = new Semaphore(phases.window());
+        this.batch = batch;
+        this.window = new Semaphore(windowSize());
     }
 
-    private long measuredConfirmed;
-    private long measuredHandled;
-    private long measuredNanos;
-    private double latencyRate = Double.NaN;
-    private long latencyGcs;
-    private long latencyGcMillis;
+    private int windowSize() {
+        return Math.max(phases.window(), batch);
+    }
 
     /** Starts the contender's consumer. */
     void start() throws Exception {
@@ -86,48 +112,48 @@ final class Driver implements AutoCloseable {
         drain();
     }
 
+    /** Full speed for {@code nanos}, not counted (for a profiler), then waits until everything is handled. */
+    void load(long nanos) throws InterruptedException {
+        saturate(nanos);
+        drain();
+    }
+
     /**
      * Full speed for {@code nanos}, counted, then waits (uncounted) until everything is handled. A
      * ramp of a quarter of the slice (at most 500 ms) comes first, uncounted, so the backlog is
      * back at its steady level before counting starts (else publishes that only refill the backlog
      * would count as throughput).
      */
-    void throughputSlice(long nanos) throws InterruptedException {
+    Throughput throughputSlice(long nanos) throws InterruptedException {
         saturate(Math.min(TimeUnit.MILLISECONDS.toNanos(500), nanos / 4));
         long confirmed0 = confirmed.sum();
         long handled0 = handled.sum();
         long t0 = System.nanoTime();
         saturate(nanos);
-        measuredConfirmed += confirmed.sum() - confirmed0;
-        measuredHandled += handled.sum() - handled0;
-        measuredNanos += System.nanoTime() - t0;
+        long counted = System.nanoTime() - t0;
+        Throughput slice = new Throughput((confirmed.sum() - confirmed0) / (counted / 1e9),
+                (handled.sum() - handled0) / (counted / 1e9));
         drain();
-    }
-
-    /** Confirmed publishes per second over the measured slices. */
-    double publishRate() {
-        return measuredNanos == 0 ? Double.NaN : measuredConfirmed / (measuredNanos / 1e9);
-    }
-
-    /** Handled messages per second over the measured slices. */
-    double endToEndRate() {
-        return measuredNanos == 0 ? Double.NaN : measuredHandled / (measuredNanos / 1e9);
+        throughput.add(slice);
+        return slice;
     }
 
     /**
      * One slice of the latency phase at {@code rate} msg/s for {@code nanos}: a short unrecorded
      * settle at that rate (the broker leaves the full-speed phase or the other contender's slice
-     * behind), then the recorded part; slices add up in one histogram.
+     * behind), then the recorded part, with a histogram of its own.
      */
-    void latencySlice(double rate, long nanos) throws InterruptedException {
-        latencyRate = rate;
+    Latency latencySlice(double rate, long nanos) throws InterruptedException {
         paced(rate, Math.min(TimeUnit.MILLISECONDS.toNanos(500), nanos / 3), false);
+        latencies.reset();
         long[] gc0 = collections();
         paced(rate, nanos, true);
         drain();
         long[] gc1 = collections();
-        latencyGcs += gc1[0] - gc0[0];
-        latencyGcMillis += gc1[1] - gc0[1];
+        Latency slice = new Latency(rate, micros(latencies, 50), micros(latencies, 99), micros(latencies, 99.9),
+                latencies.getTotalCount(), gc1[0] - gc0[0], gc1[1] - gc0[1]);
+        latency.add(slice);
+        return slice;
     }
 
     /** This JVM's garbage collections so far: count and milliseconds. */
@@ -144,27 +170,12 @@ final class Driver implements AutoCloseable {
     /** What was measured so far. */
     Measured result() {
         Throwable failure = firstFailure.get();
-        return new Measured(publishRate(), endToEndRate(), latencyRate, micros(latencies, 50),
-                micros(latencies, 99), micros(latencies, 99.9), latencies.getTotalCount(), sent,
-                failed.sum(), failure == null ? null : failure.toString(), latencyGcs, latencyGcMillis);
+        return new Measured(throughput, latency, sent, failed.sum(), failure == null ? null : failure.toString());
     }
 
     /** The latency at {@code percentile} (0..100) in microseconds, or NaN when nothing was recorded. */
     static double micros(AbstractHistogram nanos, double percentile) {
         return nanos.getTotalCount() == 0 ? Double.NaN : nanos.getValueAtPercentile(percentile) / 1e3;
-    }
-
-    /** Every phase in turn, for a case with no other contender; the latency rate is a fraction of its throughput. */
-    Measured run(double latencyFraction) throws Exception {
-        try {
-            start();
-            warmup();
-            throughputSlice(phases.throughput().toNanos());
-            latencySlice(Math.max(100, endToEndRate() * latencyFraction), phases.latency().toNanos());
-            return result();
-        } finally {
-            close();
-        }
     }
 
     /** Closes the contender. */
@@ -173,9 +184,8 @@ final class Driver implements AutoCloseable {
         contender.close();
     }
 
-    private void received(byte[] payload) {
+    private void received(long publishedAt) {
         long now = System.nanoTime();
-        long publishedAt = (long) LONGS.get(payload, 0);
         if (publishedAt >= latencyFrom && publishedAt < latencyTo) {
             latencies.recordValue(Math.max(0, now - publishedAt));
         }
@@ -186,21 +196,25 @@ final class Driver implements AutoCloseable {
     private void saturate(long nanos) throws InterruptedException {
         long end = System.nanoTime() + nanos;
         while (System.nanoTime() - end < 0) {
-            if (!window.tryAcquire(10, TimeUnit.MILLISECONDS)) {
+            if (!window.tryAcquire(batch, 10, TimeUnit.MILLISECONDS)) {
                 continue;
             }
             while (sent - handled.sum() > phases.maxBacklog()) {
                 if (System.nanoTime() - end >= 0) {
-                    window.release();
+                    window.release(batch);
                     return;
                 }
                 LockSupport.parkNanos(50_000);
             }
-            publishOne();
+            if (batch == 1) {
+                publishOne();
+            } else {
+                publishBatch();
+            }
         }
     }
 
-    /** Publishes at {@code rate} msg/s for {@code nanos}; latencies of these messages are recorded if asked. */
+    /** Publishes one message at a time at {@code rate} msg/s for {@code nanos}; latencies of these messages are recorded if asked. */
     private void paced(double rate, long nanos, boolean record) throws InterruptedException {
         long interval = Math.max(1, (long) (1e9 / rate));
         long start = System.nanoTime();
@@ -231,13 +245,26 @@ final class Driver implements AutoCloseable {
     }
 
     private void publishOne() {
-        byte[] payload = new byte[size];
-        LONGS.set(payload, 0, System.nanoTime());
         sent++;
         try {
-            contender.publish(payload, this::confirmed);
+            contender.publish(System.nanoTime(), this::confirmed);
         } catch (RuntimeException e) {
             confirmed(e);
+        }
+    }
+
+    private void publishBatch() {
+        long[] stamps = new long[batch];
+        long now = System.nanoTime();
+        java.util.Arrays.fill(stamps, now);
+        sent += batch;
+        try {
+            contender.publishBatch(stamps, this::confirmed);
+        } catch (RuntimeException e) {
+            // the call failed before any message went out: none will be confirmed
+            for (int i = 0; i < batch; i++) {
+                confirmed(e);
+            }
         }
     }
 
@@ -256,10 +283,10 @@ final class Driver implements AutoCloseable {
     /** Waits until every confirmed message has been handled, for at most 60 s. */
     private void drain() {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (handled.sum() < confirmed.sum() || window.availablePermits() < phases.window()) {
+        while (handled.sum() < confirmed.sum() || window.availablePermits() < windowSize()) {
             if (System.nanoTime() - deadline > 0) {
                 log.warn("Not drained after 60 s: {} confirmed, {} handled, {} awaiting confirmation",
-                        confirmed.sum(), handled.sum(), phases.window() - window.availablePermits());
+                        confirmed.sum(), handled.sum(), windowSize() - window.availablePermits());
                 return;
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));

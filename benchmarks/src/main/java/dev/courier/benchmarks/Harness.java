@@ -6,6 +6,8 @@ import dev.courier.benchmarks.jmh.JmhRunner;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,21 +18,72 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs every case the settings ask for, broker by broker (raw client first, then Courier, on the
- * same broker and topic layout), then the memory:// JMH benchmarks, and writes the report.
+ * Runs every case the settings ask for, broker by broker, then the memory:// JMH benchmarks, and
+ * writes the report. A case is one broker and payload (byte[] or a JSON record, at one size) with
+ * the raw client and Courier (one per envelope) on the same broker and topic layout, each on a
+ * fresh topic; or a batch case (the raw client in batches, Courier single publishes, Courier
+ * {@code publishAll}). Every contender's slices alternate with the others' (raw, Courier, Courier
+ * minimal, raw, ...) so that a machine whose load drifts affects all alike, and each slice is
+ * measured on its own so the repeats give a median and a spread.
  */
 final class Harness {
 
     private static final Logger log = LoggerFactory.getLogger(Harness.class);
     private static final String GROUP = "g";
 
-    /** One broker and size: the raw client's figures and Courier's (either may be missing). */
-    record CaseResult(String broker, int size, Driver.Measured raw, Driver.Measured courier, String rawError,
-                      String courierError) {
+    /** Labels of the contenders, as the report shows them. */
+    static final String RAW = "raw";
+    static final String COURIER = "Courier";
+    static final String COURIER_MINIMAL = "Courier envelope=minimal";
+    static final String COURIER_SINGLE = "Courier publish";
+    static final String COURIER_BATCH = "Courier publishAll";
+
+    /** One contender of a case: what it measured, or why not. */
+    record Contestant(String label, Driver.Measured measured, String error) {
+    }
+
+    /**
+     * One case: a broker, a payload ({@code bytes}, {@code json} or {@code batch}) at a size, the
+     * raw client's figures (null on memory://) and Courier's, one contestant per variant.
+     */
+    record CaseResult(String broker, String payload, int size, Contestant raw, List<Contestant> couriers) {
+
+        CaseResult {
+            couriers = List.copyOf(couriers);
+        }
+
+        /** The first Courier contestant's figures (the default envelope, or single publishes), or null. */
+        Driver.Measured courier() {
+            return couriers.isEmpty() ? null : couriers.get(0).measured();
+        }
+
+        /** Why the first Courier contestant has no figures, or null. */
+        String courierError() {
+            return couriers.isEmpty() ? "not run" : couriers.get(0).error();
+        }
+
+        /** The Courier contestant labelled {@code label}, or null. */
+        Contestant courier(String label) {
+            return couriers.stream().filter(c -> c.label().equals(label)).findFirst().orElse(null);
+        }
+    }
+
+    /** A broker's JFR profile of the Courier path, or why there is none. */
+    record ProfileResult(String broker, String slice, CpuProfile profile, String error) {
+    }
+
+    /** How to make a broker's contenders for a case. */
+    private interface Broker {
+        /** The raw client's contender, or null when there is none (memory://). */
+        Contender raw(PayloadFormat format, String topic);
+
+        /** Courier's contender with the given envelope ({@code default} or {@code minimal}). */
+        Contender courier(PayloadFormat format, String topic, String envelope);
     }
 
     private final Settings settings;
     private final String run = UUID.randomUUID().toString().substring(0, 8);
+    private final List<ProfileResult> profiles = new ArrayList<>();
     private RunProgress progress;
 
     Harness(Settings settings) {
@@ -43,55 +96,155 @@ final class Harness {
         SystemInfo machine = SystemInfo.current();
         List<CaseResult> results = new ArrayList<>();
         List<JmhRunner.Figure> jmh = List.of();
-        progress = RunProgress.start("benchmark cases", (long) settings.brokers().size() * settings.sizes().size(), System.out);
+        String jmhError = null;
+        Duration estimate = settings.estimate();
+        log.info("This run should take about {} min {} s (brokers {}, {} repeat(s) of {} s throughput and {} s latency slices)",
+                estimate.toMinutes(), estimate.toSecondsPart(), settings.brokers(), settings.repeats(),
+                seconds(settings.phases().throughput()), seconds(settings.phases().latency()));
+        int casesPerBroker = settings.sizes().size() + settings.jsonSizes().size() + (settings.batch() > 0 ? 1 : 0);
+        progress = RunProgress.start("benchmark cases", (long) settings.brokers().size() * casesPerBroker, System.out);
         for (String broker : settings.brokers()) {
             switch (broker) {
                 case "memory" -> {
-                    for (int size : settings.sizes()) {
-                        results.add(memoryCase(size));
-                    }
+                    results.addAll(cases("memory", memory()));
                     if (settings.jmh()) {
-                        jmh = JmhRunner.runMemoryBenchmarks(settings.quick());
+                        try {
+                            jmh = JmhRunner.runMemoryBenchmarks(settings.quick());
+                        } catch (Exception e) {
+                            // for example another JMH run holding /tmp/jmh.lock: a missing figure, the brokers still run
+                            log.error("The memory:// JMH benchmarks failed", e);
+                            jmhError = e.getMessage() == null ? e.toString() : e.getMessage();
+                        }
                     }
                 }
-                case "amqp" -> results.addAll(amqpCases());
-                case "nats" -> results.addAll(natsCases());
+                case "amqp" -> {
+                    URI url = URI.create(settings.amqp());
+                    results.addAll(reachable("amqp", url.getHost(), url.getPort() < 0 ? 5672 : url.getPort(), amqp(url)));
+                }
+                case "nats" -> {
+                    URI url = URI.create(settings.nats());
+                    results.addAll(reachable("nats", url.getHost(), url.getPort() < 0 ? 4222 : url.getPort(), nats()));
+                }
                 case "kafka" -> results.addAll(kafkaCases());
                 default -> throw new AssertionError(broker);
             }
         }
         progress.close();
-        Report report = new Report(settings, machine, started, Instant.now(), results, jmh);
+        Report report = new Report(settings, machine, started, Instant.now(), results, jmh, jmhError, profiles);
         report.write(settings.out());
         return report;
     }
 
-    private String topic(String broker, int size, String who) {
-        return "bench-" + run + "-" + broker + "-" + size + "-" + who;
+    private String topic(String broker, String payload, int size, String who) {
+        return "bench-" + run + "-" + broker + "-" + payload + size + "-" + who;
     }
 
-    private CaseResult memoryCase(int size) {
-        String topic = topic("memory", size, "courier");
-        return compare("memory", size, null, null, new CourierContender("memory://bench-" + run, BusOptions.defaults(),
-                topic, GROUP, 1, settings.maxInFlight(), () -> { }));
-    }
-
-    private List<CaseResult> amqpCases() {
-        URI url = URI.create(settings.amqp());
-        String unreachable = unreachable(url.getHost(), url.getPort() < 0 ? 5672 : url.getPort());
+    /** The cases of one broker: byte[] at each size, JSON at each JSON size, the batch case. */
+    private List<CaseResult> cases(String broker, Broker factory) {
         List<CaseResult> results = new ArrayList<>();
-        for (int size : settings.sizes()) {
-            if (unreachable != null) {
-                results.add(new CaseResult("amqp", size, null, null, unreachable, unreachable));
-                continue;
+        boolean memory = broker.equals("memory");
+        List<String> envelopes = memory ? List.of("default") : settings.envelopes();
+        boolean profiled = settings.profileSeconds() <= 0;
+        for (PayloadFormat format : formats()) {
+            int size = sizeOf(format);
+            List<Side> sides = new ArrayList<>();
+            Contender raw = factory.raw(format, topic(broker, format.name(), size, "raw"));
+            if (raw != null) {
+                sides.add(new Side(broker, format.name(), size, RAW, raw, 1));
             }
-            String topic = topic("amqp", size, "courier");
-            results.add(compare("amqp", size, "raw amqp-client",
-                    new RawAmqpContender(url, topic("amqp", size, "raw"), GROUP, settings.maxInFlight(), settings.rawEnvelope()),
-                    new CourierContender(settings.amqp(), BusOptions.defaults(), topic, GROUP, 1, settings.maxInFlight(),
-                            () -> deleteAmqp(url, topic))));
+            for (String envelope : envelopes) {
+                String label = envelope.equals("default") ? COURIER : COURIER_MINIMAL;
+                String who = envelope.equals("default") ? "courier" : "courier-min";
+                sides.add(new Side(broker, format.name(), size, label, lazy(() -> factory.courier(format,
+                        topic(broker, format.name(), size, who), envelope)), 1));
+            }
+            boolean profile = !profiled && format instanceof PayloadFormat.Bytes;
+            profiled |= profile;
+            results.add(compare(broker, format.name(), size, raw != null, sides, true, profile));
+        }
+        if (settings.batch() > 0) {
+            int size = settings.batchSize();
+            PayloadFormat format = PayloadFormat.bytes(size);
+            int batch = settings.batch();
+            List<Side> sides = new ArrayList<>();
+            Contender raw = factory.raw(format, topic(broker, "batch", size, "raw"));
+            if (raw != null) {
+                sides.add(new Side(broker, "batch", size, RAW, raw, batch));
+            }
+            sides.add(new Side(broker, "batch", size, COURIER_SINGLE,
+                    lazy(() -> factory.courier(format, topic(broker, "batch", size, "single"), "default")), 1));
+            sides.add(new Side(broker, "batch", size, COURIER_BATCH,
+                    lazy(() -> factory.courier(format, topic(broker, "batch", size, "all"), "default")), batch));
+            results.add(compare(broker, "batch", size, raw != null, sides, false, false));
         }
         return results;
+    }
+
+    private List<PayloadFormat> formats() {
+        List<PayloadFormat> formats = new ArrayList<>();
+        settings.sizes().forEach(size -> formats.add(PayloadFormat.bytes(size)));
+        settings.jsonSizes().forEach(size -> formats.add(PayloadFormat.json(size)));
+        return formats;
+    }
+
+    private static int sizeOf(PayloadFormat format) {
+        return format instanceof PayloadFormat.Bytes bytes ? bytes.size() : ((PayloadFormat.Json) format).size();
+    }
+
+    /** The broker's cases, or every case with the reason when host:port does not answer. */
+    private List<CaseResult> reachable(String broker, String host, int port, Broker factory) {
+        String unreachable = unreachable(host, port);
+        if (unreachable == null) {
+            return cases(broker, factory);
+        }
+        return failedCases(broker, unreachable);
+    }
+
+    /** Every case of a broker that could not run, each with the reason. */
+    private List<CaseResult> failedCases(String broker, String why) {
+        List<CaseResult> results = new ArrayList<>();
+        for (PayloadFormat format : formats()) {
+            List<Contestant> couriers = settings.envelopes().stream()
+                    .map(e -> new Contestant(e.equals("default") ? COURIER : COURIER_MINIMAL, null, why)).toList();
+            results.add(new CaseResult(broker, format.name(), sizeOf(format), new Contestant(RAW, null, why), couriers));
+            progress.step(broker + " " + format.name() + " " + size(sizeOf(format)));
+        }
+        if (settings.batch() > 0) {
+            results.add(new CaseResult(broker, "batch", settings.batchSize(), new Contestant(RAW, null, why),
+                    List.of(new Contestant(COURIER_SINGLE, null, why), new Contestant(COURIER_BATCH, null, why))));
+            progress.step(broker + " batch");
+        }
+        return results;
+    }
+
+    private Broker memory() {
+        return new Broker() {
+            @Override
+            public Contender raw(PayloadFormat format, String topic) {
+                return null;
+            }
+
+            @Override
+            public Contender courier(PayloadFormat format, String topic, String envelope) {
+                return new CourierContender(envelopeUrl("memory://bench-" + run, envelope), BusOptions.defaults(), topic, GROUP,
+                        format, settings.maxInFlight(), () -> { });
+            }
+        };
+    }
+
+    private Broker amqp(URI url) {
+        return new Broker() {
+            @Override
+            public Contender raw(PayloadFormat format, String topic) {
+                return new RawAmqpContender(url, topic, GROUP, settings.maxInFlight(), format, settings.rawEnvelope());
+            }
+
+            @Override
+            public Contender courier(PayloadFormat format, String topic, String envelope) {
+                return new CourierContender(envelopeUrl(settings.amqp(), envelope), BusOptions.defaults(), topic, GROUP, format,
+                        settings.maxInFlight(), () -> deleteAmqp(url, topic));
+            }
+        };
     }
 
     private static void deleteAmqp(URI url, String topic) {
@@ -108,22 +261,19 @@ final class Harness {
         }
     }
 
-    private List<CaseResult> natsCases() {
-        URI url = URI.create(settings.nats());
-        String unreachable = unreachable(url.getHost(), url.getPort() < 0 ? 4222 : url.getPort());
-        List<CaseResult> results = new ArrayList<>();
-        for (int size : settings.sizes()) {
-            if (unreachable != null) {
-                results.add(new CaseResult("nats", size, null, null, unreachable, unreachable));
-                continue;
+    private Broker nats() {
+        return new Broker() {
+            @Override
+            public Contender raw(PayloadFormat format, String topic) {
+                return new RawNatsContender(settings.nats(), topic, GROUP, settings.maxInFlight(), format, settings.rawEnvelope());
             }
-            String topic = topic("nats", size, "courier");
-            results.add(compare("nats", size, "raw jnats",
-                    new RawNatsContender(settings.nats(), topic("nats", size, "raw"), GROUP, settings.maxInFlight(), settings.rawEnvelope()),
-                    new CourierContender(settings.nats(), BusOptions.defaults(), topic, GROUP, 1, settings.maxInFlight(),
-                            () -> deleteNats(settings.nats(), topic))));
-        }
-        return results;
+
+            @Override
+            public Contender courier(PayloadFormat format, String topic, String envelope) {
+                return new CourierContender(envelopeUrl(settings.nats(), envelope), BusOptions.defaults(), topic, GROUP, format,
+                        settings.maxInFlight(), () -> deleteNats(settings.nats(), topic));
+            }
+        };
     }
 
     /** Deletes the streams Courier's NATS transport made for {@code topic} (see its NatsNames). */
@@ -134,7 +284,6 @@ final class Harness {
     private List<CaseResult> kafkaCases() throws Exception {
         KafkaBrokerProcess own = null;
         String bootstrap = settings.kafka();
-        List<CaseResult> results = new ArrayList<>();
         try {
             if (bootstrap == null) {
                 try {
@@ -142,28 +291,26 @@ final class Harness {
                     bootstrap = own.bootstrap();
                 } catch (Exception e) {
                     log.error("Could not start a Kafka broker", e);
-                    for (int size : settings.sizes()) {
-                        String why = "could not start a Kafka broker: " + e.getMessage();
-                        results.add(new CaseResult("kafka", size, null, null, why, why));
-                    }
-                    return results;
+                    return failedCases("kafka", "could not start a Kafka broker: " + e.getMessage());
                 }
             }
             int partitions = 3;
-            for (int size : settings.sizes()) {
-                String rawTopic = topic("kafka", size, "raw");
-                String topic = topic("kafka", size, "courier");
-                String servers = bootstrap;
-                results.add(compare("kafka", size, "raw kafka-clients",
-                        new RawKafkaContender(bootstrap, rawTopic, rawTopic + ":" + GROUP, partitions,
-                                Math.min(settings.maxInFlight(), 500), settings.rawEnvelope()),
-                        new CourierContender("kafka://" + bootstrap + "?partitions=" + partitions, BusOptions.defaults(),
-                                topic, GROUP, 1, settings.maxInFlight(),
-                                () -> RawKafkaContender.deleteTopics(servers,
-                                        Set.of(topic, "courier.q." + topic + "." + GROUP + ".dlq"),
-                                        Set.of(topic + ":" + GROUP)))));
-            }
-            return results;
+            String servers = bootstrap;
+            return cases("kafka", new Broker() {
+                @Override
+                public Contender raw(PayloadFormat format, String topic) {
+                    return new RawKafkaContender(servers, topic, topic + ":" + GROUP, partitions,
+                            Math.min(settings.maxInFlight(), 500), format, settings.rawEnvelope());
+                }
+
+                @Override
+                public Contender courier(PayloadFormat format, String topic, String envelope) {
+                    return new CourierContender(envelopeUrl("kafka://" + servers + "?partitions=" + partitions, envelope),
+                            BusOptions.defaults(), topic, GROUP, format, settings.maxInFlight(),
+                            () -> RawKafkaContender.deleteTopics(servers, Set.of(topic, "courier.q." + topic + "." + GROUP + ".dlq"),
+                                    Set.of(topic + ":" + GROUP)));
+                }
+            });
         } finally {
             if (own != null) {
                 own.close();
@@ -171,58 +318,128 @@ final class Harness {
         }
     }
 
+    /** {@code url} with {@code envelope=minimal} appended for the minimal envelope; as is for the default. */
+    static String envelopeUrl(String url, String envelope) {
+        if (envelope.equals("default")) {
+            return url;
+        }
+        return url + (url.contains("?") ? "&" : "?") + "envelope=" + envelope;
+    }
+
+    /** A contender made on {@link Contender#start}, so that a transport refusing its URL fails that side only. */
+    private static Contender lazy(java.util.function.Supplier<Contender> make) {
+        return new Contender() {
+            private Contender made;
+
+            @Override
+            public void start(Receiver receiver) throws Exception {
+                made = make.get();
+                made.start(receiver);
+            }
+
+            @Override
+            public void publish(long sentAt, Confirm confirm) {
+                made.publish(sentAt, confirm);
+            }
+
+            @Override
+            public void publishBatch(long[] sentAts, Confirm confirm) {
+                made.publishBatch(sentAts, confirm);
+            }
+
+            @Override
+            public void close() {
+                if (made != null) {
+                    made.close();
+                }
+            }
+        };
+    }
+
     /**
-     * Runs one case: both contenders are started, warmed up, then measured at full speed in
-     * alternating slices (raw, Courier, raw, Courier, ...) so that a machine whose load drifts
-     * affects both alike, then measured for latency at the same fixed rate.
+     * Runs one case: every side is started and warmed up, then measured at full speed in
+     * alternating slices (raw, Courier, Courier minimal, raw, ...), then for latency at the same
+     * fixed rate, also alternating; then, if asked, Courier's side is profiled for one more
+     * (uncounted) slice.
      */
-    private CaseResult compare(String broker, int size, String rawLabel, Contender rawContender, Contender courierContender) {
+    private CaseResult compare(String broker, String payload, int size, boolean hasRaw, List<Side> sides, boolean latency,
+                               boolean profile) {
         Driver.Phases phases = settings.phases();
-        Side raw = rawContender == null ? null : new Side(broker, size, rawLabel, new Driver(rawContender, size, phases));
-        Side courier = new Side(broker, size, "Courier", new Driver(courierContender, size, phases));
-        List<Side> sides = raw == null ? List.of(courier) : List.of(raw, courier);
-        log.info("{} {}: {} s warm-up, then {} s at full speed and {} s for latency, each in {} alternating slice(s)", broker, size(size),
-                seconds(phases.warmup()), seconds(phases.throughput()), seconds(phases.latency()), settings.rounds());
+        int repeats = settings.repeats();
+        String name = broker + " " + payload + " " + size(size);
+        log.info("{}: {} s warm-up, then {} × ({} s at full speed{}) per contender, alternating", name,
+                seconds(phases.warmup()), repeats, seconds(phases.throughput()),
+                latency ? " and " + seconds(phases.latency()) + " s for latency" : "");
         try {
             sides.forEach(side -> side.step("start", Driver::start));
             sides.forEach(side -> side.step("warm-up", Driver::warmup));
-            long slice = phases.throughput().toNanos() / settings.rounds();
-            for (int round = 0; round < settings.rounds(); round++) {
+            long slice = phases.throughput().toNanos();
+            for (int round = 0; round < repeats; round++) {
                 sides.forEach(side -> side.step("throughput", driver -> driver.throughputSlice(slice)));
             }
-            Side reference = raw != null && raw.error == null ? raw : courier;
-            double rate = Math.max(100, reference.driver.endToEndRate() * settings.latencyFraction());
-            double pace = Double.isNaN(rate) ? 100 : rate;
-            long latencySlice = phases.latency().toNanos() / settings.rounds();
-            for (int round = 0; round < settings.rounds(); round++) {
-                sides.forEach(side -> side.step("latency", driver -> driver.latencySlice(pace, latencySlice)));
+            if (latency) {
+                Side reference = sides.stream().filter(s -> s.error == null).findFirst().orElse(sides.get(0));
+                double rate = reference.driver.result().endToEndRate() * settings.latencyFraction();
+                double pace = Double.isNaN(rate) ? 100 : Math.max(100, rate);
+                long latencySlice = phases.latency().toNanos();
+                for (int round = 0; round < repeats; round++) {
+                    sides.forEach(side -> side.step("latency", driver -> driver.latencySlice(pace, latencySlice)));
+                }
+            }
+            if (profile) {
+                Side courier = sides.stream().filter(s -> s.label.equals(COURIER)).findFirst().orElseThrow();
+                profile(broker, payload + " " + size(size), courier);
             }
         } finally {
             sides.forEach(Side::close);
         }
         sides.forEach(Side::log);
-        progress.step(broker + " " + size(size));
-        return new CaseResult(broker, size, raw == null ? null : raw.result(), courier.result(),
-                raw == null ? "no raw client: memory:// is Courier's own" : raw.error, courier.error);
+        progress.step(name);
+        Contestant raw = hasRaw ? sides.get(0).contestant() : null;
+        List<Contestant> couriers = sides.subList(hasRaw ? 1 : 0, sides.size()).stream().map(Side::contestant).toList();
+        return new CaseResult(broker, payload, size, raw, couriers);
+    }
+
+    /** One more full-speed Courier slice, not counted, recorded by JFR and summarised. */
+    private void profile(String broker, String slice, Side courier) {
+        if (courier.error != null) {
+            profiles.add(new ProfileResult(broker, slice, null, "Courier failed: " + courier.error));
+            return;
+        }
+        Path file = Path.of(System.getProperty("java.io.tmpdir"), "courier-bench-" + run + "-" + broker + ".jfr");
+        long nanos = (long) (settings.profileSeconds() * 1e9);
+        try {
+            CpuProfile profile = CpuProfile.record(file, () -> courier.driver.load(nanos));
+            profiles.add(new ProfileResult(broker, slice, profile, null));
+            log.info("{}: JFR profile of Courier in {} ({} CPU samples)", broker, file, profile.cpuSamples());
+        } catch (Exception e) {
+            log.error("{}: the JFR profile failed", broker, e);
+            profiles.add(new ProfileResult(broker, slice, null, "profile failed: " + e));
+        }
     }
 
     /** One contender of a case, and what went wrong with it, if anything. */
-    private static final class Side {
+    private final class Side {
         interface Phase {
             void run(Driver driver) throws Exception;
         }
 
         final String broker;
+        final String payload;
         final int size;
         final String label;
         final Driver driver;
         String error;
 
-        Side(String broker, int size, String label, Driver driver) {
+        Side(String broker, String payload, int size, String label, Contender contender, int batch) {
             this.broker = broker;
+            this.payload = payload;
             this.size = size;
             this.label = label;
-            this.driver = driver;
+            // the batch case has no backlog bound: a consumer slower than publishAll must not set the publish rate
+            Driver.Phases phases = settings.phases();
+            this.driver = new Driver(contender, payload.equals("batch") ? new Driver.Phases(phases.warmup(), phases.throughput(),
+                    phases.latency(), phases.window(), Integer.MAX_VALUE) : phases, batch);
         }
 
         void step(String phase, Phase action) {
@@ -233,19 +450,19 @@ final class Harness {
                 action.run(driver);
             } catch (Throwable e) {
                 error = phase + " failed: " + e;
-                log.error("{} {}, {}: {} failed", broker, size(size), label, phase, e);
+                log.error("{} {} {}, {}: {} failed", broker, payload, size(size), label, phase, e);
             }
         }
 
-        Driver.Measured result() {
-            return error == null ? driver.result() : null;
+        Contestant contestant() {
+            return new Contestant(label, error == null ? driver.result() : null, error);
         }
 
         void close() {
             try {
                 driver.close();
             } catch (RuntimeException e) {
-                log.warn("{} {}, {}: close failed", broker, size(size), label, e);
+                log.warn("{} {} {}, {}: close failed", broker, payload, size(size), label, e);
             }
         }
 
@@ -254,10 +471,12 @@ final class Harness {
                 return;
             }
             Driver.Measured m = driver.result();
-            log.info(String.format(Locale.ROOT,
-                    "%s %s, %s: publish %,.0f msg/s, end-to-end %,.0f msg/s; at %,.0f msg/s latency p50 %.0f µs, "
-                            + "p99 %.0f µs, p99.9 %.0f µs%s", broker, size(size), label, m.publishRate(), m.endToEndRate(),
-                    m.latencyRate(), m.p50(), m.p99(), m.p999(), m.failures() > 0 ? "; " + m.failures() + " failed publishes" : ""));
+            double p50 = Stats.median(m.latency().stream().mapToDouble(Driver.Latency::p50).toArray());
+            double p99 = Stats.median(m.latency().stream().mapToDouble(Driver.Latency::p99).toArray());
+            log.info(String.format(Locale.ROOT, "%s %s %s, %s: median publish %,.0f msg/s, end-to-end %,.0f msg/s%s%s", broker,
+                    payload, size(size), label, m.publishRate(), m.endToEndRate(), m.latency().isEmpty() ? ""
+                            : String.format(Locale.ROOT, "; latency p50 %.0f µs, p99 %.0f µs", p50, p99),
+                    m.failures() > 0 ? "; " + m.failures() + " failed publishes" : ""));
         }
     }
 
@@ -265,7 +484,7 @@ final class Harness {
         return bytes % 1024 == 0 ? bytes / 1024 + " KiB" : bytes + " B";
     }
 
-    private static String seconds(java.time.Duration d) {
+    private static String seconds(Duration d) {
         return String.format(Locale.ROOT, "%.1f", d.toMillis() / 1000.0);
     }
 

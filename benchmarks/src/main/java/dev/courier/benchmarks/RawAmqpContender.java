@@ -33,9 +33,11 @@ final class RawAmqpContender implements Contender {
     private Channel publisher;
     private Channel consumer;
     private final EnvelopeHeaders envelope;
+    private final PayloadFormat format;
 
     /** @param envelope headers to send with every message (the {@code --raw-envelope} diagnostic) */
-    RawAmqpContender(URI url, String topic, String group, int prefetch, boolean envelope) {
+    RawAmqpContender(URI url, String topic, String group, int prefetch, PayloadFormat format, boolean envelope) {
+        this.format = format;
         this.envelope = envelope ? EnvelopeHeaders.amqp(topic) : null;
         this.url = url;
         this.topic = topic;
@@ -74,7 +76,7 @@ final class RawAmqpContender implements Contender {
             @Override
             public void handleDelivery(String tag, Envelope envelope, AMQP.BasicProperties properties, byte[] body)
                     throws IOException {
-                receiver.received(body);
+                receiver.received(format.sentAt(body));
                 getChannel().basicAck(envelope.getDeliveryTag(), false);
             }
         });
@@ -99,16 +101,36 @@ final class RawAmqpContender implements Contender {
     }
 
     @Override
-    public void publish(byte[] payload, Confirm confirm) {
+    public void publish(long sentAt, Confirm confirm) {
         publishLock.lock();
         try {
-            long sequence = publisher.getNextPublishSeqNo();
-            unconfirmed.put(sequence, confirm);
-            publisher.basicPublish(topic, topic, properties(), payload);
-        } catch (IOException e) {
-            confirm.completed(e);
+            publishLocked(sentAt, confirm);
         } finally {
             publishLock.unlock();
+        }
+    }
+
+    /** The batch under one lock: the messages go out back to back, their confirms come as they come (often as one multiple ack). */
+    @Override
+    public void publishBatch(long[] sentAts, Confirm confirm) {
+        publishLock.lock();
+        try {
+            for (long sentAt : sentAts) {
+                publishLocked(sentAt, confirm);
+            }
+        } finally {
+            publishLock.unlock();
+        }
+    }
+
+    private void publishLocked(long sentAt, Confirm confirm) {
+        byte[] payload = format.encode(sentAt);
+        long sequence = publisher.getNextPublishSeqNo();
+        unconfirmed.put(sequence, confirm);
+        try {
+            publisher.basicPublish(topic, topic, properties(), payload);
+        } catch (IOException e) {
+            complete(sequence, e);
         }
     }
 

@@ -38,10 +38,12 @@ final class RawKafkaContender implements Contender {
     private Thread poller;
     private volatile boolean running = true;
     private final EnvelopeHeaders envelope;
+    private final PayloadFormat format;
 
     /** @param envelope headers to send with every message (the {@code --raw-envelope} diagnostic), or null */
     RawKafkaContender(String bootstrap, String topic, String group, int partitions, int maxPollRecords,
-                      boolean envelope) {
+                      PayloadFormat format, boolean envelope) {
+        this.format = format;
         this.envelope = envelope ? EnvelopeHeaders.kafka(topic) : null;
         this.bootstrap = bootstrap;
         this.topic = topic;
@@ -85,7 +87,7 @@ final class RawKafkaContender implements Contender {
             while (running) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(100));
                 for (ConsumerRecord<byte[], byte[]> record : records) {
-                    receiver.received(record.value());
+                    receiver.received(format.sentAt(record.value()));
                 }
                 if (!records.isEmpty()) {
                     consumer.commitAsync();
@@ -100,8 +102,8 @@ final class RawKafkaContender implements Contender {
     }
 
     @Override
-    public void publish(byte[] payload, Confirm confirm) {
-        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, payload);
+    public void publish(long sentAt, Confirm confirm) {
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, format.encode(sentAt));
         if (envelope != null) {
             envelope.headers(envelope.nextId()).forEach((name, value) ->
                     record.headers().add(name, value.getBytes(java.nio.charset.StandardCharsets.UTF_8)));

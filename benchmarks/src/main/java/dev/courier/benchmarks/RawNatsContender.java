@@ -36,9 +36,11 @@ final class RawNatsContender implements Contender {
     private MessageConsumer consuming;
     private long sequence;
     private final EnvelopeHeaders envelope;
+    private final PayloadFormat format;
 
     /** @param envelope headers to send with every message (the {@code --raw-envelope} diagnostic) */
-    RawNatsContender(String url, String topic, String group, int prefetch, boolean envelope) {
+    RawNatsContender(String url, String topic, String group, int prefetch, PayloadFormat format, boolean envelope) {
+        this.format = format;
         this.envelope = envelope ? EnvelopeHeaders.nats(topic) : null;
         this.url = url;
         this.stream = "bench-raw-" + topic.replace('.', '_');
@@ -63,13 +65,14 @@ final class RawNatsContender implements Contender {
         jetStream = connection.jetStream();
         ConsumerContext context = connection.getStreamContext(stream).getConsumerContext(durable);
         consuming = context.consume(ConsumeOptions.builder().batchSize(prefetch).build(), message -> {
-            receiver.received(message.getData());
+            receiver.received(format.sentAt(message.getData()));
             message.ack();
         });
     }
 
     @Override
-    public void publish(byte[] payload, Confirm confirm) {
+    public void publish(long sentAt, Confirm confirm) {
+        byte[] payload = format.encode(sentAt);
         if (envelope == null) {
             PublishOptions options = PublishOptions.builder().messageId(idPrefix + sequence++).expectedStream(stream).build();
             jetStream.publishAsync(subject, payload, options).whenComplete((ack, failure) -> confirm.completed(failure));
