@@ -344,6 +344,9 @@ public final class RealMessageBus implements MessageBus {
                 return done;
             }).thenCompose(done -> sender.apply(envelope));
         }
+        if (sent.isDone() && !sent.isCompletedExceptionally()) {
+            return CompletableFuture.completedFuture(result); // confirmed at once (memory://): nothing to wait for or count
+        }
         pending.incrementAndGet();
         return sent.orTimeout(options.publishTimeout().toNanos(), TimeUnit.NANOSECONDS)
                 .handle((done, failure) -> {

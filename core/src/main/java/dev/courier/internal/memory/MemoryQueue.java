@@ -4,6 +4,7 @@ import dev.courier.spi.Consumer;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Envelope;
 import dev.courier.spi.SettleOnceDelivery;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -16,6 +17,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
 /**
  * One group's (or one work queue's) messages: ready ones in publish order, and those delivered to
@@ -26,8 +28,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class MemoryQueue {
 
+    private static final Comparator<Entry> BY_SEQUENCE = Comparator.comparingLong(Entry::sequence);
+
     private final Object lock = new Object();
-    private final PriorityQueue<Entry> ready = new PriorityQueue<>(Comparator.comparingLong(Entry::sequence));
+    /**
+     * The ready messages are those sent and never delivered, already in publish order (a deque:
+     * no ordering work per message), and those given back, ordered by sequence; the next ready
+     * one is the older of the two heads.
+     */
+    private final ArrayDeque<Entry> fresh = new ArrayDeque<>();
+    private final PriorityQueue<Entry> givenBack = new PriorityQueue<>(BY_SEQUENCE);
     private final List<MemoryConsumer> consumers = new ArrayList<>();
     private final AtomicInteger drainRequests = new AtomicInteger();
     private final MemoryBroker broker;
@@ -40,9 +50,27 @@ final class MemoryQueue {
 
     void offer(Envelope envelope) {
         synchronized (lock) {
-            ready.add(new Entry(nextSequence++, envelope));
+            fresh.add(new Entry(nextSequence++, envelope));
         }
         drain();
+    }
+
+    /** Removes and returns the oldest ready entry, or {@code null}. Call holding the lock. */
+    private Entry pollReadyLocked() {
+        Entry first = fresh.peek();
+        Entry back = givenBack.peek();
+        if (back == null || (first != null && first.sequence < back.sequence)) {
+            return fresh.poll();
+        }
+        return givenBack.poll();
+    }
+
+    private boolean noneReadyLocked() {
+        return fresh.isEmpty() && givenBack.isEmpty();
+    }
+
+    private Stream<Entry> readyLocked() {
+        return Stream.concat(fresh.stream(), givenBack.stream());
     }
 
     /**
@@ -60,14 +88,14 @@ final class MemoryQueue {
 
     int readyCount() {
         synchronized (lock) {
-            return ready.size();
+            return fresh.size() + givenBack.size();
         }
     }
 
     /** Up to {@code max} ready messages, oldest first, left in place. */
     List<Envelope> waiting(int max) {
         synchronized (lock) {
-            return ready.stream().sorted(Comparator.comparingLong(Entry::sequence)).limit(max)
+            return readyLocked().sorted(BY_SEQUENCE).limit(max)
                     .map(entry -> entry.envelope).toList();
         }
     }
@@ -75,8 +103,8 @@ final class MemoryQueue {
     /** Removes the oldest ready message with this id; false when none is ready. */
     boolean removeWaiting(String id) {
         synchronized (lock) {
-            return ready.stream().filter(entry -> entry.envelope.id().equals(id))
-                    .min(Comparator.comparingLong(Entry::sequence)).map(ready::remove).orElse(false);
+            return readyLocked().filter(entry -> entry.envelope.id().equals(id)).min(BY_SEQUENCE)
+                    .map(entry -> fresh.remove(entry) || givenBack.remove(entry)).orElse(false);
         }
     }
 
@@ -89,11 +117,11 @@ final class MemoryQueue {
             while (true) {
                 MemoryDelivery delivery;
                 synchronized (lock) {
-                    MemoryConsumer consumer = ready.isEmpty() || !broker.isUp() ? null : nextWithRoom();
+                    MemoryConsumer consumer = noneReadyLocked() || !broker.isUp() ? null : nextWithRoom();
                     if (consumer == null) {
                         break;
                     }
-                    Entry entry = ready.poll();
+                    Entry entry = pollReadyLocked();
                     entry.deliveries++;
                     delivery = new MemoryDelivery(entry, consumer, entry.deliveries);
                     consumer.unsettled.add(delivery);
@@ -159,7 +187,7 @@ final class MemoryQueue {
     private void giveBackLocked(MemoryDelivery delivery) {
         if (delivery.consumer.unsettled.remove(delivery)) {
             delivery.consumer.inFlight.decrementAndGet();
-            ready.add(delivery.entry);
+            givenBack.add(delivery.entry);
         }
     }
 
@@ -175,7 +203,7 @@ final class MemoryQueue {
         boolean wasFull = consumer.inFlight.getAndDecrement() >= consumer.maxInFlight;
         if (redeliver) {
             synchronized (lock) {
-                ready.add(delivery.entry);
+                givenBack.add(delivery.entry);
             }
         }
         // a consumer with room left has already been given everything ready: only a full one
