@@ -97,6 +97,8 @@ public final class RealMessageBus implements MessageBus {
     private final Object pendingLock = new Object();
     private final AtomicInteger pending = new AtomicInteger();
     private final RequestReply requestReply;
+    /** The last {@link #now()}, an immutable value shared across threads. */
+    private volatile Instant lastNow = Instant.EPOCH;
 
     private RealMessageBus(String url, BusOptions options, Transport transport) {
         this.url = url;
@@ -289,11 +291,23 @@ public final class RealMessageBus implements MessageBus {
                     new MessageTooLargeException(destination.withName(message.topic()).toString(), encoded.bytes().length,
                             maxMessageBytes));
         }
-        Instant timestamp = message.timestamp() != null ? message.timestamp() : Instant.ofEpochMilli(System.currentTimeMillis());
+        Instant timestamp = message.timestamp() != null ? message.timestamp() : now();
         String contentType = message.contentType() != null ? message.contentType() : encoded.contentType();
         Envelope envelope = new Envelope(id, destination, message.key(), message.headers(), encoded.bytes(),
                 contentType, timestamp, type, deliverAt);
         return sendEnvelope(envelope, new PublishReceipt(id, destination.name(), timestamp));
+    }
+
+    /** The time now to the millisecond, one instance shared by the messages published within a millisecond. */
+    private Instant now() {
+        long millis = System.currentTimeMillis();
+        Instant last = lastNow;
+        if (last.toEpochMilli() == millis) {
+            return last;
+        }
+        Instant now = Instant.ofEpochMilli(millis);
+        lastNow = now;
+        return now;
     }
 
     /**

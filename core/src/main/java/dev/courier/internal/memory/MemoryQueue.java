@@ -10,11 +10,9 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.time.Duration;
-import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -124,8 +122,7 @@ final class MemoryQueue {
                     Entry entry = pollReadyLocked();
                     entry.deliveries++;
                     delivery = new MemoryDelivery(entry, consumer, entry.deliveries);
-                    consumer.unsettled.add(delivery);
-                    consumer.inFlight.incrementAndGet();
+                    consumer.holdLocked(delivery);
                 }
                 if (delivery.consumer.ackDeadline != null) {
                     watch(delivery, delivery.consumer.ackDeadline.toNanos());
@@ -139,7 +136,7 @@ final class MemoryQueue {
     private MemoryConsumer nextWithRoom() {
         for (int i = 0; i < consumers.size(); i++) {
             MemoryConsumer candidate = consumers.get((roundRobin + i) % consumers.size());
-            if (candidate.fetching && candidate.inFlight.get() < candidate.maxInFlight) {
+            if (candidate.fetching && candidate.inFlight < candidate.maxInFlight) {
                 roundRobin = (roundRobin + i + 1) % consumers.size();
                 return candidate;
             }
@@ -158,7 +155,7 @@ final class MemoryQueue {
                 }
                 boolean expired;
                 synchronized (lock) {
-                    expired = delivery.consumer.unsettled.contains(delivery);
+                    expired = delivery.held;
                     giveBackLocked(delivery);
                 }
                 if (expired) {
@@ -174,7 +171,7 @@ final class MemoryQueue {
     void returnUnsettled() {
         synchronized (lock) {
             for (MemoryConsumer consumer : consumers) {
-                consumer.unsettled.forEach(this::giveBackLocked);
+                consumer.giveBackAllLocked();
             }
         }
     }
@@ -185,24 +182,26 @@ final class MemoryQueue {
 
     /** Makes an unsettled delivery ready again, unless it was settled meanwhile. Call holding the lock. */
     private void giveBackLocked(MemoryDelivery delivery) {
-        if (delivery.consumer.unsettled.remove(delivery)) {
-            delivery.consumer.inFlight.decrementAndGet();
+        if (delivery.held) {
+            delivery.consumer.releaseLocked(delivery);
             givenBack.add(delivery.entry);
         }
     }
 
     /**
-     * Settles a delivery once: whoever removes it from its consumer's unsettled set (this, or a
-     * close or broker stop giving it back) decides. An ack takes no lock.
+     * Settles a delivery once: whoever takes it from its consumer's unsettled list (this, or a
+     * close or broker stop giving it back) decides. One short hold of the queue's lock, no allocation.
      */
     private void settle(MemoryDelivery delivery, boolean redeliver) {
         MemoryConsumer consumer = delivery.consumer;
-        if (!consumer.unsettled.remove(delivery)) {
-            return;
-        }
-        boolean wasFull = consumer.inFlight.getAndDecrement() >= consumer.maxInFlight;
-        if (redeliver) {
-            synchronized (lock) {
+        boolean wasFull;
+        synchronized (lock) {
+            if (!delivery.held) {
+                return;
+            }
+            wasFull = consumer.inFlight >= consumer.maxInFlight;
+            consumer.releaseLocked(delivery);
+            if (redeliver) {
                 givenBack.add(delivery.entry);
             }
         }
@@ -232,9 +231,12 @@ final class MemoryQueue {
     private final class MemoryConsumer implements Consumer {
         final int maxInFlight;
         final DeliverySink sink;
-        final Set<MemoryDelivery> unsettled = ConcurrentHashMap.newKeySet();
-        /** The set's size, kept apart so that exactly one settler sees the consumer was full. */
-        final AtomicInteger inFlight = new AtomicInteger();
+        /**
+         * The deliveries not settled yet, a list linked through them (so holding one allocates
+         * nothing), and how many; guarded by the queue's lock.
+         */
+        private MemoryDelivery first;
+        int inFlight;
         volatile boolean fetching = true;
         final AtomicBoolean closed = new AtomicBoolean();
 
@@ -253,6 +255,38 @@ final class MemoryQueue {
             fetching = false;
         }
 
+        void holdLocked(MemoryDelivery delivery) {
+            delivery.held = true;
+            delivery.next = first;
+            if (first != null) {
+                first.previous = delivery;
+            }
+            first = delivery;
+            inFlight++;
+        }
+
+        void releaseLocked(MemoryDelivery delivery) {
+            delivery.held = false;
+            if (delivery.previous != null) {
+                delivery.previous.next = delivery.next;
+            } else {
+                first = delivery.next;
+            }
+            if (delivery.next != null) {
+                delivery.next.previous = delivery.previous;
+            }
+            delivery.previous = null;
+            delivery.next = null;
+            inFlight--;
+        }
+
+        /** Gives back every unsettled delivery. Call holding the lock. */
+        void giveBackAllLocked() {
+            while (first != null) {
+                giveBackLocked(first);
+            }
+        }
+
         @Override
         public void close() {
             if (!closed.compareAndSet(false, true)) {
@@ -261,7 +295,7 @@ final class MemoryQueue {
             fetching = false;
             synchronized (lock) {
                 consumers.remove(this);
-                unsettled.forEach(MemoryQueue.this::giveBackLocked);
+                giveBackAllLocked();
             }
             drain();
         }
@@ -270,6 +304,10 @@ final class MemoryQueue {
     private final class MemoryDelivery extends SettleOnceDelivery {
         final Entry entry;
         final MemoryConsumer consumer;
+        /** In its consumer's unsettled list, and its neighbours there; guarded by the queue's lock. */
+        boolean held;
+        MemoryDelivery previous;
+        MemoryDelivery next;
         /** When the consumer last showed progress ({@link System#nanoTime()}). */
         volatile long touched = System.nanoTime();
 
