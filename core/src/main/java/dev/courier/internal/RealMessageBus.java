@@ -134,7 +134,9 @@ public final class RealMessageBus implements MessageBus {
     public CompletionStage<PublishReceipt> publish(String topic, Object payload) {
         Objects.requireNonNull(topic, "topic");
         Objects.requireNonNull(payload, "payload");
-        return publish(OutgoingMessage.of(topic, payload));
+        // the message as the stamp step would make it (id chosen, type of its class), so that it need not copy it
+        return publish(new OutgoingMessage(topic, payload, null, Map.of(), MessageIds.next(),
+                EventTypeNames.of(payload.getClass()), null, null, null));
     }
 
     @Override
