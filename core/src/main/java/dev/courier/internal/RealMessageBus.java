@@ -478,7 +478,7 @@ public final class RealMessageBus implements MessageBus {
         Objects.requireNonNull(handler, "handler");
         Objects.requireNonNull(options, "options");
         ensureOpen();
-        declare(onBroker(Destination.topic(topic)));
+        declare(topic(topic)); // the instance publishes use, so their declaration lookup hits on identity, not equals
         return consume(new ConsumerSpec(Destination.topic(topic), group, options.maxInFlight()),
                 Names.deadLetterQueue(topic, group), type, handler, options);
     }
