@@ -354,7 +354,9 @@ final class RealSubscription implements Subscription, DeliverySink {
         if (!unsettled.remove(task)) {
             return false; // settled already
         }
-        cannotSettle.remove(task);
+        if (!cannotSettle.isEmpty()) { // almost always empty: skip hashing the task
+            cannotSettle.remove(task);
+        }
         if (listener != null) {
             listener.inFlightChanged(route, unsettled.size());
         }

@@ -125,6 +125,7 @@ final class MemoryQueue {
                     consumer.holdLocked(delivery);
                 }
                 if (delivery.consumer.ackDeadline != null) {
+                    delivery.touched = System.nanoTime();
                     watch(delivery, delivery.consumer.ackDeadline.toNanos());
                 }
                 delivery.consumer.sink.deliver(delivery);
@@ -308,8 +309,8 @@ final class MemoryQueue {
         boolean held;
         MemoryDelivery previous;
         MemoryDelivery next;
-        /** When the consumer last showed progress ({@link System#nanoTime()}). */
-        volatile long touched = System.nanoTime();
+        /** When the consumer last showed progress ({@link System#nanoTime()}); read only with an ack deadline. */
+        volatile long touched;
 
         @Override
         public void inProgress() {
