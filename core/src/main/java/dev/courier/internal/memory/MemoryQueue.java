@@ -47,10 +47,26 @@ final class MemoryQueue {
     }
 
     void offer(Envelope envelope) {
+        boolean room;
         synchronized (lock) {
             fresh.add(new Entry(nextSequence++, envelope));
+            room = anyWithRoomLocked();
         }
-        drain();
+        // with every consumer full, the settle that makes room drains (it saw its consumer full):
+        // the sender need not contend for the drain
+        if (room) {
+            drain();
+        }
+    }
+
+    private boolean anyWithRoomLocked() {
+        for (int i = 0; i < consumers.size(); i++) {
+            MemoryConsumer consumer = consumers.get(i);
+            if (consumer.fetching && consumer.inFlight < consumer.maxInFlight) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Removes and returns the oldest ready entry, or {@code null}. Call holding the lock. */
