@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.BeanDescription;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.introspect.BeanPropertyDefinition;
@@ -50,6 +52,23 @@ public final class JsonCodec implements Codec {
         @Override
         protected Set<String> computeValue(Class<?> type) {
             return settableProperties(type);
+        }
+    };
+
+    /**
+     * Per class: a writer and a (strict, for records and other classes left to Jackson) reader
+     * with the class's serializer or deserializer found once, not looked up on every message.
+     */
+    private final ClassValue<ObjectWriter> writers = new ClassValue<>() {
+        @Override
+        protected ObjectWriter computeValue(Class<?> type) {
+            return mapper.writerFor(type);
+        }
+    };
+    private final ClassValue<ObjectReader> strictReaders = new ClassValue<>() {
+        @Override
+        protected ObjectReader computeValue(Class<?> type) {
+            return strictMapper.readerFor(type);
         }
     };
 
@@ -116,7 +135,7 @@ public final class JsonCodec implements Codec {
 
     @Override
     public byte[] encode(Object payload) throws IOException {
-        return mapper.writeValueAsBytes(payload);
+        return payload == null ? mapper.writeValueAsBytes(null) : writers.get(payload.getClass()).writeValueAsBytes(payload);
     }
 
     /**
@@ -150,7 +169,7 @@ public final class JsonCodec implements Codec {
     private <T> T strictly(byte[] bytes, Class<T> type) throws IOException {
         Set<String> properties = settable.get(type);
         if (properties.isEmpty()) {
-            return strictMapper.readValue(bytes, type);
+            return strictReaders.get(type).readValue(bytes);
         }
         JsonNode tree = strictMapper.readTree(bytes);
         if (tree != null && tree.isObject() && properties.stream().noneMatch(tree::has)) {

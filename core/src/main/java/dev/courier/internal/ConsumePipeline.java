@@ -18,9 +18,16 @@ import java.util.List;
 final class ConsumePipeline implements ConsumeInterceptor.Chain {
 
     private final List<ConsumeInterceptor> steps;
+    /** {@code rest[i]} runs the steps after step {@code i}: made once, not per message. */
+    private final ConsumeInterceptor.Chain[] rest;
 
     private ConsumePipeline(List<ConsumeInterceptor> steps) {
         this.steps = List.copyOf(steps);
+        this.rest = new ConsumeInterceptor.Chain[this.steps.size()];
+        for (int i = 0; i < rest.length; i++) {
+            int after = i + 1;
+            rest[i] = next -> proceed(after, next);
+        }
     }
 
     static ConsumePipeline of(DeadLetterStep deadLetter, RetryStep retry, ObserveStep observe,
@@ -55,7 +62,7 @@ final class ConsumePipeline implements ConsumeInterceptor.Chain {
         }
         ConsumeInterceptor step = steps.get(index);
         try {
-            Outcome outcome = step.intercept(message, next -> proceed(index + 1, next));
+            Outcome outcome = step.intercept(message, rest[index]);
             return outcome != null ? outcome
                     : Outcome.failed(new NullPointerException("consume interceptor " + step + " returned null"));
         } catch (Throwable failure) {

@@ -13,13 +13,19 @@ import java.util.function.Consumer;
 
 /**
  * Runs a subscription's handler tasks on an executor, at most {@code limit} at once, the others
- * waiting in order. The executor is the user's ({@code ConsumerOptions.withExecutor}), never shut
+ * waiting in order. Tasks are handed over in batches: at most {@code limit} workers are given to
+ * the executor, each running waiting tasks one after another (up to {@link #BATCH} before it gives
+ * its thread back) until none waits, so a busy subscription costs one executor hand-off per batch,
+ * not one per message. The executor is the user's ({@code ConsumerOptions.withExecutor}), never shut
  * down here, or a pool of the subscription's own whose threads end after an idle keep-alive.
  * Closing is in the shape of an {@code ExecutorService}: {@link #shutdown()} lets no waiting task
  * start, {@link #awaitTermination} waits for the started ones, {@link #interruptRunning()}
  * interrupts them. Thread safe.
  */
 final class HandlerWorkers {
+
+    /** Tasks a worker runs at most before it gives its thread back to the executor (and is handed over again). */
+    static final int BATCH = 256;
 
     private final Executor executor;
     /** The pool of our own, or {@code null} when the executor is the user's. */
@@ -33,8 +39,9 @@ final class HandlerWorkers {
     private final Set<Thread> running = new HashSet<>();
     /** Threads we interrupted, whose interrupt we clear before they go back to the executor. */
     private final Set<Thread> interrupted = new HashSet<>();
-    /** Tasks handed to the executor and not finished. */
+    /** Workers handed to the executor and not finished. */
     private int started;
+    private final Runnable worker = this::work;
     private boolean shutdown;
 
     /**
@@ -62,50 +69,79 @@ final class HandlerWorkers {
                 throw new RejectedExecutionException("closing");
             }
             waiting.add(task);
+            if (started >= limit) {
+                return; // a running worker takes it
+            }
+            started++;
         }
-        drain();
+        handOver();
     }
 
-    private void drain() {
-        while (true) {
+    /** Gives a worker (counted in {@code started} already) to the executor. */
+    private void handOver() {
+        try {
+            executor.execute(worker);
+        } catch (RejectedExecutionException e) {
             Runnable next;
             synchronized (lock) {
-                if (shutdown || started >= limit || waiting.isEmpty()) {
-                    return;
-                }
-                next = waiting.poll();
-                started++;
+                next = own == null ? waiting.poll() : null;
             }
-            try {
-                executor.execute(() -> run(next));
-            } catch (RejectedExecutionException e) {
-                finished();
-                if (own == null) {
-                    refused.accept(next);
-                }
-                return;
+            finished();
+            if (next != null) {
+                refused.accept(next);
             }
         }
     }
 
-    private void run(Runnable task) {
+    /** One worker: runs waiting tasks in order until none waits, or {@link #BATCH} ran and it hands itself over again. */
+    private void work() {
         Thread thread = Thread.currentThread();
         synchronized (lock) {
             running.add(thread);
         }
+        boolean again = false;
         try {
-            task.run();
-        } finally {
-            boolean ours;
-            synchronized (lock) {
+            for (int ran = 0; ; ran++) {
+                Runnable next;
+                synchronized (lock) {
+                    if (interrupted.remove(thread)) {
+                        Thread.interrupted(); // the next task, or the executor's thread, goes on without our interrupt
+                    }
+                    next = shutdown ? null : waiting.poll();
+                    if (next == null) {
+                        running.remove(thread);
+                        started--;
+                        lock.notifyAll();
+                        return;
+                    }
+                    if (ran == BATCH) {
+                        waiting.addFirst(next);
+                        running.remove(thread);
+                        again = true;
+                        break;
+                    }
+                }
+                next.run();
+            }
+        } catch (RuntimeException | Error e) {
+            synchronized (lock) { // a task threw (a pipeline never does): this worker ends, another takes its place
                 running.remove(thread);
-                ours = interrupted.remove(thread);
+                if (interrupted.remove(thread)) {
+                    Thread.interrupted();
+                }
+                again = !shutdown && !waiting.isEmpty();
+                if (!again) {
+                    started--;
+                    lock.notifyAll();
+                }
             }
-            if (ours) {
-                Thread.interrupted(); // the executor's thread goes back without our interrupt
+            if (again) {
+                handOver();
             }
-            finished();
-            drain();
+            throw e;
+        }
+        if (again) {
+            handOver(); // still counted in started: the same worker, on a thread the executor picks
         }
     }
 

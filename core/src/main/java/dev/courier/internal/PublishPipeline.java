@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The publish pipeline of a bus: one list of {@link PublishInterceptor}s in the documented order,
@@ -35,9 +36,14 @@ final class PublishPipeline {
         CompletionStage<PublishReceipt> send(Destination destination, OutgoingMessage message);
     }
 
+    /** Destinations whose chain of links is kept, at most: a bus publishes to few, a chain is small. */
+    private static final int KEPT_CHAINS = 1_024;
+
     private final List<PublishInterceptor> steps;
     private final int courierSteps;
     private final Send send;
+    /** The first link of each destination's chain without reserved headers; links hold no message, so publishes share them. */
+    private final Map<Destination, Link> chains = new ConcurrentHashMap<>();
 
     private PublishPipeline(List<PublishInterceptor> courier, List<PublishInterceptor> user, Send send) {
         List<PublishInterceptor> all = new ArrayList<>(courier);
@@ -67,7 +73,14 @@ final class PublishPipeline {
 
     /** Runs every step on {@code message}, bound for {@code destination}. */
     CompletionStage<PublishReceipt> publish(Destination destination, OutgoingMessage message) {
-        return new Link(destination, 0, Map.of()).proceed(message);
+        Link first = chains.get(destination);
+        if (first == null) {
+            first = new Link(destination, 0, Map.of());
+            if (chains.size() < KEPT_CHAINS) {
+                chains.putIfAbsent(destination, first);
+            }
+        }
+        return first.proceed(message);
     }
 
     /**
@@ -83,11 +96,14 @@ final class PublishPipeline {
         private final Destination destination;
         private final int index;
         private final Map<String, String> reserved;
+        /** The steps after this one; {@code null} for the last link, which sends. */
+        private final Link next;
 
         Link(Destination destination, int index, Map<String, String> reserved) {
             this.destination = destination;
             this.index = index;
             this.reserved = reserved;
+            this.next = index < steps.size() ? new Link(destination, index + 1, reserved) : null;
         }
 
         @Override
@@ -104,7 +120,6 @@ final class PublishPipeline {
                 return send.send(destination, message);
             }
             PublishInterceptor step = steps.get(index);
-            Link next = new Link(destination, index + 1, reserved);
             if (index < courierSteps) {
                 return step.intercept(message, next);
             }
@@ -125,11 +140,17 @@ final class PublishPipeline {
 
         @Override
         public CompletionStage<PublishReceipt> intercept(OutgoingMessage message, Chain next) {
-            Names.headers(message.headers());
+            if (!message.headers().isEmpty()) {
+                Names.headers(message.headers());
+            }
             String type = message.type() != null ? Names.type(message.type()) : EventTypeNames.of(message.payload().getClass());
-            String id = message.id() != null ? message.id() : MessageIds.next();
-            OutgoingMessage stamped = message.id() == null ? message.withId(id) : message;
-            return next.proceed(type == null || type.equals(stamped.type()) ? stamped : stamped.withType(type));
+            if (message.id() != null && (type == null || type.equals(message.type()))) {
+                return next.proceed(message);
+            }
+            // one copy with the id and the type, not one for each
+            return next.proceed(new OutgoingMessage(message.topic(), message.payload(), message.key(), message.headers(),
+                    message.id() != null ? message.id() : MessageIds.next(), type != null ? type : message.type(),
+                    message.contentType(), message.timestamp(), message.deliverAt()));
         }
 
         @Override

@@ -97,6 +97,8 @@ public final class RealMessageBus implements MessageBus {
     private final Object pendingLock = new Object();
     private final AtomicInteger pending = new AtomicInteger();
     private final RequestReply requestReply;
+    /** The last {@link #now()}, an immutable value shared across threads. */
+    private volatile Instant lastNow = Instant.EPOCH;
 
     private RealMessageBus(String url, BusOptions options, Transport transport) {
         this.url = url;
@@ -132,7 +134,9 @@ public final class RealMessageBus implements MessageBus {
     public CompletionStage<PublishReceipt> publish(String topic, Object payload) {
         Objects.requireNonNull(topic, "topic");
         Objects.requireNonNull(payload, "payload");
-        return publish(OutgoingMessage.of(topic, payload));
+        // the message as the stamp step would make it (id chosen, type of its class), so that it need not copy it
+        return publish(new OutgoingMessage(topic, payload, null, Map.of(), MessageIds.next(),
+                EventTypeNames.of(payload.getClass()), null, null, null));
     }
 
     @Override
@@ -289,11 +293,23 @@ public final class RealMessageBus implements MessageBus {
                     new MessageTooLargeException(destination.withName(message.topic()).toString(), encoded.bytes().length,
                             maxMessageBytes));
         }
-        Instant timestamp = message.timestamp() != null ? message.timestamp() : Instant.ofEpochMilli(System.currentTimeMillis());
+        Instant timestamp = message.timestamp() != null ? message.timestamp() : now();
         String contentType = message.contentType() != null ? message.contentType() : encoded.contentType();
         Envelope envelope = new Envelope(id, destination, message.key(), message.headers(), encoded.bytes(),
                 contentType, timestamp, type, deliverAt);
         return sendEnvelope(envelope, new PublishReceipt(id, destination.name(), timestamp));
+    }
+
+    /** The time now to the millisecond, one instance shared by the messages published within a millisecond. */
+    private Instant now() {
+        long millis = System.currentTimeMillis();
+        Instant last = lastNow;
+        if (last.toEpochMilli() == millis) {
+            return last;
+        }
+        Instant now = Instant.ofEpochMilli(millis);
+        lastNow = now;
+        return now;
     }
 
     /**
@@ -343,6 +359,9 @@ public final class RealMessageBus implements MessageBus {
                 }
                 return done;
             }).thenCompose(done -> sender.apply(envelope));
+        }
+        if (sent.isDone() && !sent.isCompletedExceptionally()) {
+            return CompletableFuture.completedFuture(result); // confirmed at once (memory://): nothing to wait for or count
         }
         pending.incrementAndGet();
         return sent.orTimeout(options.publishTimeout().toNanos(), TimeUnit.NANOSECONDS)
@@ -459,7 +478,7 @@ public final class RealMessageBus implements MessageBus {
         Objects.requireNonNull(handler, "handler");
         Objects.requireNonNull(options, "options");
         ensureOpen();
-        declare(onBroker(Destination.topic(topic)));
+        declare(topic(topic)); // the instance publishes use, so their declaration lookup hits on identity, not equals
         return consume(new ConsumerSpec(Destination.topic(topic), group, options.maxInFlight()),
                 Names.deadLetterQueue(topic, group), type, handler, options);
     }

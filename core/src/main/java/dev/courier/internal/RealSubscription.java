@@ -67,7 +67,7 @@ final class RealSubscription implements Subscription, DeliverySink {
 
     /** Keys with a message running or waiting to retry, each with the messages queued behind it. */
     private final Map<String, ArrayDeque<Task>> lanes = new HashMap<>();
-    private final Set<Task> unsettled = ConcurrentHashMap.newKeySet();
+    private final UnsettledSet<Task> unsettled = new UnsettledSet<>();
     /** Messages that could not be dead-lettered and wait to try again. */
     private final Set<Task> cannotSettle = ConcurrentHashMap.newKeySet();
     private volatile String cannotSettleReason = "";
@@ -107,7 +107,7 @@ final class RealSubscription implements Subscription, DeliverySink {
     void extendAckDeadlines(Duration deadline) {
         long period = Math.max(1, deadline.toNanos() / 3);
         keepAlive = timers.scheduleWithFixedDelay(() -> {
-            for (Task task : unsettled) {
+            for (Task task : unsettled.snapshot()) {
                 try {
                     task.delivery.inProgress();
                 } catch (RuntimeException e) {
@@ -361,7 +361,9 @@ final class RealSubscription implements Subscription, DeliverySink {
         if (!unsettled.remove(task)) {
             return false; // settled already
         }
-        cannotSettle.remove(task);
+        if (!cannotSettle.isEmpty()) { // almost always empty: skip hashing the task
+            cannotSettle.remove(task);
+        }
         if (listener != null) {
             listener.inFlightChanged(route, unsettled.size());
         }
@@ -413,7 +415,7 @@ final class RealSubscription implements Subscription, DeliverySink {
                 log.warn("Could not stop fetching for {}: {}", describe(), DeadLetterStep.oneLine(e));
             }
         }
-        for (Task task : unsettled) {
+        for (Task task : unsettled.snapshot()) {
             ScheduledFuture<?> timer = task.timer;
             if (timer != null) {
                 timer.cancel(false);
@@ -448,7 +450,7 @@ final class RealSubscription implements Subscription, DeliverySink {
     void finishClose() {
         try {
             int returned = 0;
-            for (Task task : unsettled) {
+            for (Task task : unsettled.snapshot()) {
                 if (settle(task, false)) {
                     returned++;
                 }
@@ -489,7 +491,7 @@ final class RealSubscription implements Subscription, DeliverySink {
     }
 
     /** One delivery on its way through the pipeline; running it runs the pipeline once. */
-    private final class Task implements Runnable {
+    private final class Task extends UnsettledSet.Member<Task> implements Runnable {
         final Delivery delivery;
         final String key;
         volatile int attempt = 1;

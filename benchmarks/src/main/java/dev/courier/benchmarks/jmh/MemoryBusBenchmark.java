@@ -46,7 +46,7 @@ public class MemoryBusBenchmark {
         @Param({"1", "4"})
         public int concurrency;
 
-        @Param({"bytes"})
+        @Param({"bytes", "json"})
         public String payload;
 
         MessageBus bus;
@@ -76,7 +76,7 @@ public class MemoryBusBenchmark {
     /** A bus with no subscription. */
     @State(Scope.Benchmark)
     public static class Unsubscribed {
-        @Param({"bytes"})
+        @Param({"bytes", "json"})
         public String payload;
 
         MessageBus bus;

@@ -4,18 +4,18 @@ import dev.courier.spi.Consumer;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Envelope;
 import dev.courier.spi.SettleOnceDelivery;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.time.Duration;
-import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 
 /**
  * One group's (or one work queue's) messages: ready ones in publish order, and those delivered to
@@ -26,8 +26,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class MemoryQueue {
 
+    private static final Comparator<Entry> BY_SEQUENCE = Comparator.comparingLong(Entry::sequence);
+
     private final Object lock = new Object();
-    private final PriorityQueue<Entry> ready = new PriorityQueue<>(Comparator.comparingLong(Entry::sequence));
+    /**
+     * The ready messages are those sent and never delivered, already in publish order (a deque:
+     * no ordering work per message), and those given back, ordered by sequence; the next ready
+     * one is the older of the two heads.
+     */
+    private final ArrayDeque<Entry> fresh = new ArrayDeque<>();
+    private final PriorityQueue<Entry> givenBack = new PriorityQueue<>(BY_SEQUENCE);
     private final List<MemoryConsumer> consumers = new ArrayList<>();
     private final AtomicInteger drainRequests = new AtomicInteger();
     private final MemoryBroker broker;
@@ -39,10 +47,44 @@ final class MemoryQueue {
     }
 
     void offer(Envelope envelope) {
+        boolean room;
         synchronized (lock) {
-            ready.add(new Entry(nextSequence++, envelope));
+            fresh.add(new Entry(nextSequence++, envelope));
+            room = anyWithRoomLocked();
         }
-        drain();
+        // with every consumer full, the settle that makes room drains (it saw its consumer full):
+        // the sender need not contend for the drain
+        if (room) {
+            drain();
+        }
+    }
+
+    private boolean anyWithRoomLocked() {
+        for (int i = 0; i < consumers.size(); i++) {
+            MemoryConsumer consumer = consumers.get(i);
+            if (consumer.fetching && consumer.inFlight < consumer.maxInFlight) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Removes and returns the oldest ready entry, or {@code null}. Call holding the lock. */
+    private Entry pollReadyLocked() {
+        Entry first = fresh.peek();
+        Entry back = givenBack.peek();
+        if (back == null || (first != null && first.sequence < back.sequence)) {
+            return fresh.poll();
+        }
+        return givenBack.poll();
+    }
+
+    private boolean noneReadyLocked() {
+        return fresh.isEmpty() && givenBack.isEmpty();
+    }
+
+    private Stream<Entry> readyLocked() {
+        return Stream.concat(fresh.stream(), givenBack.stream());
     }
 
     /**
@@ -60,14 +102,14 @@ final class MemoryQueue {
 
     int readyCount() {
         synchronized (lock) {
-            return ready.size();
+            return fresh.size() + givenBack.size();
         }
     }
 
     /** Up to {@code max} ready messages, oldest first, left in place. */
     List<Envelope> waiting(int max) {
         synchronized (lock) {
-            return ready.stream().sorted(Comparator.comparingLong(Entry::sequence)).limit(max)
+            return readyLocked().sorted(BY_SEQUENCE).limit(max)
                     .map(entry -> entry.envelope).toList();
         }
     }
@@ -75,8 +117,8 @@ final class MemoryQueue {
     /** Removes the oldest ready message with this id; false when none is ready. */
     boolean removeWaiting(String id) {
         synchronized (lock) {
-            return ready.stream().filter(entry -> entry.envelope.id().equals(id))
-                    .min(Comparator.comparingLong(Entry::sequence)).map(ready::remove).orElse(false);
+            return readyLocked().filter(entry -> entry.envelope.id().equals(id)).min(BY_SEQUENCE)
+                    .map(entry -> fresh.remove(entry) || givenBack.remove(entry)).orElse(false);
         }
     }
 
@@ -89,17 +131,17 @@ final class MemoryQueue {
             while (true) {
                 MemoryDelivery delivery;
                 synchronized (lock) {
-                    MemoryConsumer consumer = ready.isEmpty() || !broker.isUp() ? null : nextWithRoom();
+                    MemoryConsumer consumer = noneReadyLocked() || !broker.isUp() ? null : nextWithRoom();
                     if (consumer == null) {
                         break;
                     }
-                    Entry entry = ready.poll();
+                    Entry entry = pollReadyLocked();
                     entry.deliveries++;
                     delivery = new MemoryDelivery(entry, consumer, entry.deliveries);
-                    consumer.unsettled.add(delivery);
-                    consumer.inFlight.incrementAndGet();
+                    consumer.holdLocked(delivery);
                 }
                 if (delivery.consumer.ackDeadline != null) {
+                    delivery.touched = System.nanoTime();
                     watch(delivery, delivery.consumer.ackDeadline.toNanos());
                 }
                 delivery.consumer.sink.deliver(delivery);
@@ -111,7 +153,7 @@ final class MemoryQueue {
     private MemoryConsumer nextWithRoom() {
         for (int i = 0; i < consumers.size(); i++) {
             MemoryConsumer candidate = consumers.get((roundRobin + i) % consumers.size());
-            if (candidate.fetching && candidate.inFlight.get() < candidate.maxInFlight) {
+            if (candidate.fetching && candidate.inFlight < candidate.maxInFlight) {
                 roundRobin = (roundRobin + i + 1) % consumers.size();
                 return candidate;
             }
@@ -130,7 +172,7 @@ final class MemoryQueue {
                 }
                 boolean expired;
                 synchronized (lock) {
-                    expired = delivery.consumer.unsettled.contains(delivery);
+                    expired = delivery.held;
                     giveBackLocked(delivery);
                 }
                 if (expired) {
@@ -146,7 +188,7 @@ final class MemoryQueue {
     void returnUnsettled() {
         synchronized (lock) {
             for (MemoryConsumer consumer : consumers) {
-                consumer.unsettled.forEach(this::giveBackLocked);
+                consumer.giveBackAllLocked();
             }
         }
     }
@@ -157,25 +199,27 @@ final class MemoryQueue {
 
     /** Makes an unsettled delivery ready again, unless it was settled meanwhile. Call holding the lock. */
     private void giveBackLocked(MemoryDelivery delivery) {
-        if (delivery.consumer.unsettled.remove(delivery)) {
-            delivery.consumer.inFlight.decrementAndGet();
-            ready.add(delivery.entry);
+        if (delivery.held) {
+            delivery.consumer.releaseLocked(delivery);
+            givenBack.add(delivery.entry);
         }
     }
 
     /**
-     * Settles a delivery once: whoever removes it from its consumer's unsettled set (this, or a
-     * close or broker stop giving it back) decides. An ack takes no lock.
+     * Settles a delivery once: whoever takes it from its consumer's unsettled list (this, or a
+     * close or broker stop giving it back) decides. One short hold of the queue's lock, no allocation.
      */
     private void settle(MemoryDelivery delivery, boolean redeliver) {
         MemoryConsumer consumer = delivery.consumer;
-        if (!consumer.unsettled.remove(delivery)) {
-            return;
-        }
-        boolean wasFull = consumer.inFlight.getAndDecrement() >= consumer.maxInFlight;
-        if (redeliver) {
-            synchronized (lock) {
-                ready.add(delivery.entry);
+        boolean wasFull;
+        synchronized (lock) {
+            if (!delivery.held) {
+                return;
+            }
+            wasFull = consumer.inFlight >= consumer.maxInFlight;
+            consumer.releaseLocked(delivery);
+            if (redeliver) {
+                givenBack.add(delivery.entry);
             }
         }
         // a consumer with room left has already been given everything ready: only a full one
@@ -204,9 +248,12 @@ final class MemoryQueue {
     private final class MemoryConsumer implements Consumer {
         final int maxInFlight;
         final DeliverySink sink;
-        final Set<MemoryDelivery> unsettled = ConcurrentHashMap.newKeySet();
-        /** The set's size, kept apart so that exactly one settler sees the consumer was full. */
-        final AtomicInteger inFlight = new AtomicInteger();
+        /**
+         * The deliveries not settled yet, a list linked through them (so holding one allocates
+         * nothing), and how many; guarded by the queue's lock.
+         */
+        private MemoryDelivery first;
+        int inFlight;
         volatile boolean fetching = true;
         final AtomicBoolean closed = new AtomicBoolean();
 
@@ -225,6 +272,38 @@ final class MemoryQueue {
             fetching = false;
         }
 
+        void holdLocked(MemoryDelivery delivery) {
+            delivery.held = true;
+            delivery.next = first;
+            if (first != null) {
+                first.previous = delivery;
+            }
+            first = delivery;
+            inFlight++;
+        }
+
+        void releaseLocked(MemoryDelivery delivery) {
+            delivery.held = false;
+            if (delivery.previous != null) {
+                delivery.previous.next = delivery.next;
+            } else {
+                first = delivery.next;
+            }
+            if (delivery.next != null) {
+                delivery.next.previous = delivery.previous;
+            }
+            delivery.previous = null;
+            delivery.next = null;
+            inFlight--;
+        }
+
+        /** Gives back every unsettled delivery. Call holding the lock. */
+        void giveBackAllLocked() {
+            while (first != null) {
+                giveBackLocked(first);
+            }
+        }
+
         @Override
         public void close() {
             if (!closed.compareAndSet(false, true)) {
@@ -233,7 +312,7 @@ final class MemoryQueue {
             fetching = false;
             synchronized (lock) {
                 consumers.remove(this);
-                unsettled.forEach(MemoryQueue.this::giveBackLocked);
+                giveBackAllLocked();
             }
             drain();
         }
@@ -242,8 +321,12 @@ final class MemoryQueue {
     private final class MemoryDelivery extends SettleOnceDelivery {
         final Entry entry;
         final MemoryConsumer consumer;
-        /** When the consumer last showed progress ({@link System#nanoTime()}). */
-        volatile long touched = System.nanoTime();
+        /** In its consumer's unsettled list, and its neighbours there; guarded by the queue's lock. */
+        boolean held;
+        MemoryDelivery previous;
+        MemoryDelivery next;
+        /** When the consumer last showed progress ({@link System#nanoTime()}); read only with an ack deadline. */
+        volatile long touched;
 
         @Override
         public void inProgress() {

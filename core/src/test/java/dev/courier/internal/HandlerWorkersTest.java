@@ -1,0 +1,115 @@
+package dev.courier.internal;
+
+import static dev.courier.internal.Eventually.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(30)
+class HandlerWorkersTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+
+    private final ExecutorService pool = Executors.newFixedThreadPool(2);
+    private final AtomicInteger handedOver = new AtomicInteger();
+
+    @AfterEach
+    void tearDown() {
+        pool.shutdownNow();
+    }
+
+    private HandlerWorkers countingWorkers(int limit) {
+        return new HandlerWorkers(task -> {
+            handedOver.incrementAndGet();
+            pool.execute(task);
+        }, limit, "test", Duration.ofSeconds(5), refused -> { });
+    }
+
+    @Test
+    void tasks_waiting_behind_a_running_one_reach_the_executor_in_one_hand_over() throws Exception {
+        HandlerWorkers workers = countingWorkers(1);
+        CountDownLatch gate = new CountDownLatch(1);
+        List<Integer> ran = new CopyOnWriteArrayList<>();
+        workers.execute(() -> {
+            awaitQuietly(gate);
+            ran.add(0);
+        });
+        for (int i = 1; i < 100; i++) {
+            int n = i;
+            workers.execute(() -> ran.add(n));
+        }
+        gate.countDown();
+        await(() -> ran.size() == 100, WAIT, "every task ran");
+        assertEquals(1, handedOver.get());
+        for (int i = 0; i < 100; i++) {
+            assertEquals(i, ran.get(i), "tasks run in the order given");
+        }
+    }
+
+    @Test
+    void a_worker_gives_its_thread_back_after_a_batch_and_is_handed_over_again() {
+        HandlerWorkers workers = countingWorkers(1);
+        CountDownLatch gate = new CountDownLatch(1);
+        AtomicInteger ran = new AtomicInteger();
+        workers.execute(() -> {
+            awaitQuietly(gate);
+            ran.incrementAndGet();
+        });
+        for (int i = 1; i < HandlerWorkers.BATCH + 10; i++) {
+            workers.execute(ran::incrementAndGet);
+        }
+        gate.countDown();
+        await(() -> ran.get() == HandlerWorkers.BATCH + 10, WAIT, "every task ran");
+        assertEquals(2, handedOver.get());
+    }
+
+    @Test
+    void no_more_tasks_run_at_once_than_the_limit() throws Exception {
+        HandlerWorkers workers = countingWorkers(2);
+        AtomicInteger running = new AtomicInteger();
+        AtomicInteger most = new AtomicInteger();
+        AtomicInteger done = new AtomicInteger();
+        for (int i = 0; i < 200; i++) {
+            workers.execute(() -> {
+                most.accumulateAndGet(running.incrementAndGet(), Math::max);
+                Thread.onSpinWait();
+                running.decrementAndGet();
+                done.incrementAndGet();
+            });
+        }
+        await(() -> done.get() == 200, WAIT, "every task ran");
+        assertTrue(most.get() <= 2, "at most 2 at once, saw " + most.get());
+        assertTrue(workers.awaitTermination(TimeUnit.SECONDS.toNanos(10)));
+    }
+
+    @Test
+    void a_task_the_users_executor_refuses_goes_to_the_refusal_callback() {
+        List<Runnable> refused = new CopyOnWriteArrayList<>();
+        HandlerWorkers workers = new HandlerWorkers(task -> {
+            throw new RejectedExecutionException("full");
+        }, 1, "test", Duration.ofSeconds(5), refused::add);
+        Runnable task = () -> { };
+        workers.execute(task);
+        assertEquals(List.of(task), refused);
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
