@@ -339,13 +339,13 @@ final class Report {
         md.append("\n## memory:// with JMH\n\n");
         md.append("`MemoryBusBenchmark` (one publisher thread; `publishToHandle`: at most ").append(1024)
                 .append(" messages published and not yet handled, so msg/s is the publish → handle rate;")
-                .append(" `publishOnly`: no subscriber), 100-byte `byte[]` payload, 1 fork,")
-                .append(settings.quick() ? " 1 × 1 s warm-up, 2 × 1 s measured" : " 2 × 2 s warm-up, 3 × 2 s measured")
+                .append(" `publishOnly`: no subscriber), a 100-byte `byte[]` payload or a small record encoded as JSON by Courier's codec, 1 fork,")
+                .append(settings.quick() ? " 1 × 1 s warm-up, 2 × 1 s measured" : " 3 × 2 s warm-up, 3 × 2 s measured")
                 .append(", `-prof gc` (allocation of all threads, per message).\n\n");
-        md.append("| benchmark | handler threads | msg/s | ± (99.9%) | allocated per message |\n");
-        md.append("| --- | ---: | ---: | ---: | ---: |\n");
+        md.append("| benchmark | payload | handler threads | msg/s | ± (99.9%) | allocated per message |\n");
+        md.append("| --- | --- | ---: | ---: | ---: | ---: |\n");
         for (JmhRunner.Figure f : jmh) {
-            md.append("| ").append(f.benchmark()).append(" | ").append(f.concurrency()).append(" | ")
+            md.append("| ").append(f.benchmark()).append(" | ").append(f.payload()).append(" | ").append(f.concurrency()).append(" | ")
                     .append(String.format(Locale.ROOT, "%,.0f", f.score())).append(" | ")
                     .append(Double.isNaN(f.error()) ? "—" : String.format(Locale.ROOT, "%,.0f", f.error())).append(" | ")
                     .append(Double.isNaN(f.bytesPerOp()) ? "—" : String.format(Locale.ROOT, "%,.0f B", f.bytesPerOp()))

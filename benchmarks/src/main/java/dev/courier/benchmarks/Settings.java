@@ -219,7 +219,7 @@ record Settings(List<String> brokers, List<Integer> sizes, List<Integer> jsonSiz
                 total += 15;
             }
             if (memory && jmh) {
-                total += quick ? 22 : 45;
+                total += quick ? 30 : 90; // 3 benchmarks x 2 payloads, each a fork
             }
         }
         return java.time.Duration.ofSeconds((long) Math.ceil(total));

@@ -34,10 +34,13 @@ public final class JmhRunner {
                 .param("payload", "bytes", "json").build()).run();
     }
 
-    /** The publish → handle benchmark with 1 and 4 handler threads, for the harness's report. */
+    /**
+     * The publish → handle benchmark with 1 and 4 handler threads and publish only, each with a
+     * {@code byte[]} and a JSON record payload, for the harness's report.
+     */
     public static List<Figure> runMemoryBenchmarks(boolean quick) throws Exception {
         Collection<RunResult> runs = new Runner(options(quick, MemoryBusBenchmark.class.getName() + ".publish")
-                .param("payload", "bytes").build()).run();
+                .param("payload", "bytes", "json").build()).run();
         List<Figure> results = new ArrayList<>();
         for (RunResult run : runs) {
             org.openjdk.jmh.results.Result<?> primary = run.getPrimaryResult();
@@ -56,7 +59,7 @@ public final class JmhRunner {
 
     private static ChainedOptionsBuilder options(boolean quick, String include) {
         return new OptionsBuilder().include(include).forks(1)
-                .warmupIterations(quick ? 1 : 2).warmupTime(TimeValue.seconds(quick ? 1 : 2))
+                .warmupIterations(quick ? 1 : 3).warmupTime(TimeValue.seconds(quick ? 1 : 2))
                 .measurementIterations(quick ? 2 : 3).measurementTime(TimeValue.seconds(quick ? 1 : 2))
                 .addProfiler(GCProfiler.class);
     }
