@@ -7,6 +7,7 @@ import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
@@ -33,14 +34,38 @@ public final class CloudEvents {
     public static final String TIME = "time";
     public static final String DATACONTENTTYPE = "datacontenttype";
 
+    /** Destinations whose source is cached; beyond it a source is built per message. */
+    private static final int CACHED_SOURCES = 4_096;
+    private static final Map<String, String> SOURCES = new ConcurrentHashMap<>();
+
     private CloudEvents() {
+    }
+
+    /**
+     * The {@code source} attribute of messages sent to {@code destination},
+     * {@code /courier/<name>}: the same string instance for every message to the same
+     * destination (up to a few thousand destinations), so a transport may cache its encoded
+     * bytes by identity or name instead of encoding it per message.
+     */
+    public static String source(Destination destination) {
+        String name = destination.name();
+        String cached = SOURCES.get(name);
+        if (cached != null) {
+            return cached;
+        }
+        String source = "/courier/" + name;
+        if (SOURCES.size() < CACHED_SOURCES) {
+            String raced = SOURCES.putIfAbsent(name, source);
+            return raced != null ? raced : source;
+        }
+        return source;
     }
 
     /** The attributes of {@code envelope}, in a stable order. */
     public static Map<String, String> attributes(Envelope envelope) {
         Map<String, String> attributes = new LinkedHashMap<>();
         attributes.put(ID, envelope.id());
-        attributes.put(SOURCE, "/courier/" + envelope.destination().name());
+        attributes.put(SOURCE, source(envelope.destination()));
         attributes.put(TYPE, envelope.type() != null ? envelope.type() : envelope.destination().name());
         attributes.put(SPECVERSION, SPEC_VERSION);
         attributes.put(TIME, envelope.timestamp().toString());

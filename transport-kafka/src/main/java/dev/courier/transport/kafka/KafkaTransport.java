@@ -313,7 +313,7 @@ final class KafkaTransport implements Transport {
             return CompletableFuture.failedFuture(e);
         }
         Integer partition = envelope.key() == null ? unkeyedPartition(topic) : null;
-        return produce(envelope, KafkaRecords.toRecord(envelope, topic, partition));
+        return produce(envelope, KafkaRecords.toRecord(envelope, topic, partition, settings.envelope()));
     }
 
     /**
