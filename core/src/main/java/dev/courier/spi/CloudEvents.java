@@ -20,7 +20,9 @@ import java.util.function.Function;
  * {@code type} = the envelope's {@linkplain Envelope#type() type}, or the destination name when it
  * has none (a receiver reads that back as no type, see {@link Envelope#receivedType}),
  * {@code specversion} = {@code 1.0}, {@code time} = the publish timestamp (RFC 3339),
- * {@code datacontenttype} = the content type.
+ * {@code datacontenttype} = the content type. A transport sends each field once: where its
+ * broker carries the time or the content type in a field of its own, the binding's mapping of
+ * that field replaces the attribute; with {@link EnvelopeForm#MINIMAL} it sends none of them.
  */
 public final class CloudEvents {
 

@@ -31,8 +31,10 @@ import java.util.Map;
  *       attribute {@code content-transfer-encoding=base64} (an empty payload: a one-space body and
  *       {@code content-transfer-encoding=empty});</li>
  *   <li>the CloudEvents attributes are {@code ce-id}, {@code ce-source}, {@code ce-type},
- *       {@code ce-specversion}, {@code ce-time}, {@code ce-datacontenttype} (the HTTP binding's
- *       names; {@code ce_} is read too);</li>
+ *       {@code ce-specversion}, {@code ce-time}, and {@code content-type} (the HTTP binding's
+ *       names; {@code ce_} and {@code ce-datacontenttype} are read too); with
+ *       {@code envelope=minimal} there are none, and {@code courier} packs {@code id=},
+ *       {@code t=} (epoch milliseconds), {@code type=} and {@code ct=} first;</li>
  *   <li>the key and every user header, however many, are packed into the one attribute
  *       {@code courier} as {@code application/x-www-form-urlencoded} text: {@code key=<key>} and
  *       {@code h=<name>} followed by {@code v=<value>} per header;</li>

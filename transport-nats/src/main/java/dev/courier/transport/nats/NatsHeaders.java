@@ -32,13 +32,18 @@ import java.util.function.UnaryOperator;
  * any Unicode, possibly empty. So:
  * <ul>
  *   <li>the envelope's id, content type and timestamp travel once, as {@link CloudEvents}
- *       attributes in binary content mode: {@code ce-id}, {@code ce-datacontenttype} and
+ *       attributes in binary content mode: {@code ce-id}, {@code content-type} (the binding's
+ *       header for {@code datacontenttype}; {@code ce-datacontenttype} is still read) and
  *       {@code ce-time}, with {@code ce-source}, {@code ce-type} and {@code ce-specversion}, so
  *       CloudEvents SDKs read Courier messages, their values percent-encoded as the NATS binding
  *       says ({@code ce-type} is the envelope's event type, or the destination name for a message
  *       without one, which is read back as no type); the id is also the {@code Nats-Msg-Id}, so JetStream drops a retried publish (a
  *       dead letter's is a digest of the message, see {@link #messageId}); the key travels as
  *       {@code Courier-Key} (absent when {@code null});</li>
+ *   <li>in the minimal form ({@code envelope=minimal}) instead: the id as {@code Nats-Msg-Id}
+ *       (and {@code Courier-Id} where that is not the id), {@code Courier-Timestamp} (epoch
+ *       milliseconds), {@code Courier-Type} when the message has a type, {@code content-type}
+ *       when not {@code application/octet-stream};</li>
  *   <li>{@code Courier-Id}, {@code Courier-Content-Type} and {@code Courier-Timestamp} (epoch
  *       milliseconds), which Courier 0.1 snapshots wrote, are still read and win over the
  *       attributes;</li>
@@ -379,10 +384,14 @@ final class NatsHeaders {
     }
 
 
-    /** Ours ({@code Courier-}, case-sensitive like jnats), the server's ({@code Nats-}) or CloudEvents' ({@code ce-}). */
+    /**
+     * Ours ({@code Courier-}, case-sensitive like jnats), the server's ({@code Nats-}), CloudEvents'
+     * ({@code ce-}, and {@code content-type}, where Courier writes the content type).
+     */
     private static boolean isReserved(String name) {
         String lower = name.toLowerCase(Locale.ROOT);
-        return name.startsWith(RESERVED_PREFIX) || lower.startsWith(NATS_PREFIX) || lower.startsWith(CLOUD_EVENTS_PREFIX);
+        return name.startsWith(RESERVED_PREFIX) || lower.startsWith(NATS_PREFIX) || lower.startsWith(CLOUD_EVENTS_PREFIX)
+                || lower.equals(NATS_CONTENT_TYPE);
     }
 
     /** Printable ASCII, no space or colon: what a NATS header name may be. */

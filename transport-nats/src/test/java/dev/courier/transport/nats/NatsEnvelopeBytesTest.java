@@ -70,4 +70,15 @@ class NatsEnvelopeBytesTest {
 
         assertEquals(Set.of("Courier-Id", "Courier-Timestamp"), headers.keySet());
     }
+
+    @Test
+    void a_header_named_content_type_passed_on_travels_escaped_and_leaves_the_content_type_alone() {
+        Envelope envelope = new Envelope("id-1", TOPIC, null, Map.of("Content-Type", "text/x-foreign"), new byte[0],
+                "application/json", Instant.ofEpochMilli(1_764_000_000_123L));
+
+        Headers headers = NatsHeaders.toHeaders(envelope, EnvelopeForm.CLOUDEVENTS, false);
+
+        assertEquals("application/json", headers.getFirst("content-type"));
+        assertEquals("text/x-foreign", headers.getFirst(NatsHeaders.encodeName("Content-Type")));
+    }
 }

@@ -31,14 +31,18 @@ import java.util.UUID;
  * Maps an {@link Envelope} to AMQP 0-9-1 message properties and back.
  *
  * <ul>
- *   <li>id: the {@code message-id} property; content type: the {@code content-type} property
- *       (either in the header {@code courier-id} / {@code courier-content-type} when longer than
- *       an AMQP short string's 255 bytes);</li>
+ *   <li>id: the header {@code cloudEvents_id} (CloudEvents form, the default) or the
+ *       {@code message-id} property ({@code envelope=minimal}); content type: the
+ *       {@code content-type} property, omitted in the minimal form for
+ *       {@code application/octet-stream} (either in the header {@code courier-id} /
+ *       {@code courier-content-type} when longer than an AMQP short string's 255 bytes);</li>
  *   <li>key: the header {@code courier-key} (absent when the message has no key);</li>
- *   <li>timestamp: the CloudEvents attribute {@code cloudEvents_time} (RFC 3339, milliseconds);
- *       the AMQP {@code timestamp} property, in seconds, is set too, for tools; a
+ *   <li>timestamp: the AMQP {@code timestamp} property (seconds) and the header
+ *       {@code courier-ms} (its milliseconds, a short int), in both forms; a
+ *       {@code cloudEvents_time} attribute (written before #21, or by another producer) and a
  *       {@code courier-timestamp} header (epoch milliseconds, written by Courier 0.1 snapshots)
- *       is still read and wins;</li>
+ *       are still read and win;</li>
+ *   <li>type ({@code envelope=minimal}): the header {@code courier-type}, absent without one;</li>
  *   <li>user headers: the headers table, as UTF-8 long strings; a name this mapping or RabbitMQ
  *       reads ({@code courier-key}, {@code courier-timestamp}, {@code courier-id},
  *       {@code courier-content-type}, {@code x-delivery-count}, {@code x-death},
@@ -46,8 +50,9 @@ import java.util.UUID;
  *       travels escaped, as Courier's one {@link HeaderEscape} says, and arrives under its own
  *       name; the CloudEvents attributes of an event from elsewhere, passed on (a dead letter),
  *       travel as they are, so it stays that event;</li>
- *   <li>CloudEvents attributes in binary content mode ({@code cloudEvents_id},
- *       {@code cloudEvents_source}, ...; the content type is the property), so CloudEvents SDKs
+ *   <li>in the CloudEvents form, the attributes in binary content mode ({@code cloudEvents_id},
+ *       {@code cloudEvents_source}, {@code cloudEvents_type}, {@code cloudEvents_specversion}; the
+ *       content type and time are the properties), so CloudEvents SDKs
  *       read Courier messages; {@code cloudEvents_type} is the envelope's event type, or the
  *       destination name for a message without one, which is read back as no type;</li>
  *   <li>delivery mode 2 (persistent).</li>
