@@ -7,6 +7,7 @@ import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
@@ -19,7 +20,9 @@ import java.util.function.Function;
  * {@code type} = the envelope's {@linkplain Envelope#type() type}, or the destination name when it
  * has none (a receiver reads that back as no type, see {@link Envelope#receivedType}),
  * {@code specversion} = {@code 1.0}, {@code time} = the publish timestamp (RFC 3339),
- * {@code datacontenttype} = the content type.
+ * {@code datacontenttype} = the content type. A transport sends each field once: where its
+ * broker carries the time or the content type in a field of its own, the binding's mapping of
+ * that field replaces the attribute; with {@link EnvelopeForm#MINIMAL} it sends none of them.
  */
 public final class CloudEvents {
 
@@ -33,14 +36,38 @@ public final class CloudEvents {
     public static final String TIME = "time";
     public static final String DATACONTENTTYPE = "datacontenttype";
 
+    /** Destinations whose source is cached; beyond it a source is built per message. */
+    private static final int CACHED_SOURCES = 4_096;
+    private static final Map<String, String> SOURCES = new ConcurrentHashMap<>();
+
     private CloudEvents() {
+    }
+
+    /**
+     * The {@code source} attribute of messages sent to {@code destination},
+     * {@code /courier/<name>}: the same string instance for every message to the same
+     * destination (up to a few thousand destinations), so a transport may cache its encoded
+     * bytes by identity or name instead of encoding it per message.
+     */
+    public static String source(Destination destination) {
+        String name = destination.name();
+        String cached = SOURCES.get(name);
+        if (cached != null) {
+            return cached;
+        }
+        String source = "/courier/" + name;
+        if (SOURCES.size() < CACHED_SOURCES) {
+            String raced = SOURCES.putIfAbsent(name, source);
+            return raced != null ? raced : source;
+        }
+        return source;
     }
 
     /** The attributes of {@code envelope}, in a stable order. */
     public static Map<String, String> attributes(Envelope envelope) {
         Map<String, String> attributes = new LinkedHashMap<>();
         attributes.put(ID, envelope.id());
-        attributes.put(SOURCE, "/courier/" + envelope.destination().name());
+        attributes.put(SOURCE, source(envelope.destination()));
         attributes.put(TYPE, envelope.type() != null ? envelope.type() : envelope.destination().name());
         attributes.put(SPECVERSION, SPEC_VERSION);
         attributes.put(TIME, envelope.timestamp().toString());

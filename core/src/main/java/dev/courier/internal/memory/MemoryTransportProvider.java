@@ -2,6 +2,7 @@ package dev.courier.internal.memory;
 
 import dev.courier.spi.AckDeadline;
 import dev.courier.spi.Capabilities;
+import dev.courier.spi.EnvelopeForm;
 import dev.courier.spi.NameRule;
 import dev.courier.spi.Transport;
 import dev.courier.spi.TransportOptions;
@@ -51,6 +52,7 @@ public final class MemoryTransportProvider implements TransportProvider {
                     + " 'temporaryQueue' (core's fallback, as for a transport without a reply path): " + replies);
         }
         boolean delays = given.bool("delayedDelivery", true);
+        EnvelopeForm.of(given); // accepted, so one URL's options work on every broker; envelopes stay in memory
         given.requireAllKnown();
         Capabilities capabilities = new Capabilities(maxBytes)
                 .withHeaderLimits(maxHeaders, maxHeaderBytes)

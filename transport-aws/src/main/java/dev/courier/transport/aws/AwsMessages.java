@@ -3,6 +3,7 @@ package dev.courier.transport.aws;
 import dev.courier.spi.CloudEvents;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
+import dev.courier.spi.EnvelopeForm;
 import dev.courier.spi.HeaderEscape;
 
 import java.net.URLDecoder;
@@ -30,8 +31,10 @@ import java.util.Map;
  *       attribute {@code content-transfer-encoding=base64} (an empty payload: a one-space body and
  *       {@code content-transfer-encoding=empty});</li>
  *   <li>the CloudEvents attributes are {@code ce-id}, {@code ce-source}, {@code ce-type},
- *       {@code ce-specversion}, {@code ce-time}, {@code ce-datacontenttype} (the HTTP binding's
- *       names; {@code ce_} is read too);</li>
+ *       {@code ce-specversion}, {@code ce-time}, and {@code content-type} (the HTTP binding's
+ *       names; {@code ce_} and {@code ce-datacontenttype} are read too); with
+ *       {@code envelope=minimal} there are none, and {@code courier} packs {@code id=},
+ *       {@code t=} (epoch milliseconds), {@code type=} and {@code ct=} first;</li>
  *   <li>the key and every user header, however many, are packed into the one attribute
  *       {@code courier} as {@code application/x-www-form-urlencoded} text: {@code key=<key>} and
  *       {@code h=<name>} followed by {@code v=<value>} per header;</li>
@@ -55,6 +58,11 @@ final class AwsMessages {
     static final String EMPTY = "empty";
     private static final String DEFAULT_CONTENT_TYPE = "application/octet-stream";
     private static final String COURIER_SOURCE = "/courier/";
+    private static final String CE_ID = CE_PREFIX + CloudEvents.ID;
+    private static final String CE_SOURCE = CE_PREFIX + CloudEvents.SOURCE;
+    private static final String CE_TYPE = CE_PREFIX + CloudEvents.TYPE;
+    private static final String CE_SPECVERSION = CE_PREFIX + CloudEvents.SPECVERSION;
+    private static final String CE_TIME = CE_PREFIX + CloudEvents.TIME;
     /** What SNS and SQS count per attribute besides name and value: its data type. */
     private static final int TYPE_BYTES = "String".length();
 
@@ -74,11 +82,38 @@ final class AwsMessages {
         }
     }
 
-    /** The wire form of {@code envelope}. */
+    /** The wire form of {@code envelope}, in the CloudEvents form. */
     static Wire toWire(Envelope envelope) {
+        return toWire(envelope, EnvelopeForm.CLOUDEVENTS);
+    }
+
+    /**
+     * The wire form of {@code envelope} in {@code form}. CloudEvents: the attributes (the content
+     * type as {@code content-type}, as in the HTTP binding) and {@code courier} when the message
+     * has a key or headers. Minimal: only {@code courier}, which then also packs {@code id=},
+     * {@code t=} (epoch milliseconds; SQS's sent timestamp is not the publish time), {@code type=}
+     * and {@code ct=} (each only when not the default).
+     */
+    static Wire toWire(Envelope envelope, EnvelopeForm form) {
         Map<String, String> attributes = new LinkedHashMap<>();
-        CloudEvents.attributes(envelope).forEach((name, value) -> attributes.put(CE_PREFIX + name, value));
-        String packed = pack(envelope);
+        StringBuilder fields = new StringBuilder();
+        if (form == EnvelopeForm.MINIMAL) {
+            fields.append("id=").append(encode(envelope.id())).append("&t=").append(envelope.timestamp().toEpochMilli());
+            if (envelope.type() != null) {
+                fields.append("&type=").append(encode(envelope.type()));
+            }
+            if (!envelope.contentType().equals(EnvelopeForm.DEFAULT_CONTENT_TYPE)) {
+                fields.append("&ct=").append(encode(envelope.contentType()));
+            }
+        } else {
+            attributes.put(CE_ID, envelope.id());
+            attributes.put(CE_SOURCE, CloudEvents.source(envelope.destination()));
+            attributes.put(CE_TYPE, envelope.type() != null ? envelope.type() : envelope.destination().name());
+            attributes.put(CE_SPECVERSION, CloudEvents.SPEC_VERSION);
+            attributes.put(CE_TIME, envelope.timestamp().toString());
+            attributes.put(CONTENT_TYPE, envelope.contentType());
+        }
+        String packed = pack(envelope, fields);
         if (!packed.isEmpty()) {
             attributes.put(PACKED, packed);
         }
@@ -113,6 +148,7 @@ final class AwsMessages {
         boolean keyGiven = false;
         String encoding = null;
         String foreignContentType = null;
+        Unpacked minimal = null;
         for (Map.Entry<String, String> attribute : attributes.entrySet()) {
             String name = attribute.getKey();
             String value = attribute.getValue() == null ? "" : attribute.getValue();
@@ -120,6 +156,7 @@ final class AwsMessages {
                 Unpacked unpacked = unpack(value, user);
                 key = unpacked.key();
                 keyGiven = unpacked.keyGiven();
+                minimal = unpacked.id() != null ? unpacked : null;
             } else if (name.equals(ENCODING)) {
                 encoding = value;
             } else if (name.regionMatches(true, 0, CE_PREFIX, 0, CE_PREFIX.length())
@@ -153,6 +190,14 @@ final class AwsMessages {
             }
         } else {
             cloudEvents.forEach((name, value) -> user.put(CE_PREFIX + name, value));
+        }
+        if (minimal != null) {
+            // the minimal form: Courier's own fields, packed
+            fromCourier = true;
+            id = minimal.id();
+            type = minimal.type();
+            timestamp = minimal.time();
+            contentType = minimal.contentType();
         }
         if (foreignContentType != null) {
             if (contentType == null) {
@@ -190,13 +235,13 @@ final class AwsMessages {
                 timestamp, type);
     }
 
-    private record Unpacked(String key, boolean keyGiven) {
+    /** What {@code courier} carried besides headers; {@code id} is set only in the minimal form. */
+    private record Unpacked(String key, boolean keyGiven, String id, Instant time, String type, String contentType) {
     }
 
-    private static String pack(Envelope envelope) {
-        StringBuilder packed = new StringBuilder();
+    private static String pack(Envelope envelope, StringBuilder packed) {
         if (envelope.key() != null) {
-            packed.append("key=").append(encode(envelope.key()));
+            packed.append(packed.isEmpty() ? "" : "&").append("key=").append(encode(envelope.key()));
         }
         envelope.headers().forEach((name, value) -> {
             if (!packed.isEmpty()) {
@@ -211,6 +256,10 @@ final class AwsMessages {
         String key = null;
         boolean keyGiven = false;
         String name = null;
+        String id = null;
+        Instant time = null;
+        String type = null;
+        String contentType = null;
         for (String pair : packed.split("&", -1)) {
             int equals = pair.indexOf('=');
             if (equals < 0) {
@@ -224,6 +273,10 @@ final class AwsMessages {
                     keyGiven = true;
                 }
                 case "h" -> name = value;
+                case "id" -> id = value;
+                case "t" -> time = parseMillis(value);
+                case "type" -> type = value.isEmpty() ? null : value;
+                case "ct" -> contentType = value;
                 case "v" -> {
                     if (name != null) {
                         into.put(name, value);
@@ -233,7 +286,7 @@ final class AwsMessages {
                 default -> { }
             }
         }
-        return new Unpacked(key, keyGiven);
+        return new Unpacked(key, keyGiven, id, time, type, contentType);
     }
 
     private static String encode(String text) {

@@ -2,6 +2,7 @@ package dev.courier.transport.aws;
 
 import dev.courier.spi.Durations;
 import dev.courier.spi.Secrets;
+import dev.courier.spi.EnvelopeForm;
 import dev.courier.spi.TransportOptions;
 import dev.courier.spi.TransportUrl;
 
@@ -25,9 +26,11 @@ import java.util.regex.Pattern;
  * @param visibilityTimeout how long SQS hides a received message before redelivering it (whole seconds)
  * @param waitTime          how long one receive waits for messages (SQS long polling, whole seconds)
  * @param apiTimeout        how long one API call, retries included, may take
+ * @param envelope          how messages carry the envelope's fields (option {@code envelope},
+ *                          CloudEvents by default); receivers read both forms
  */
 record AwsSettings(String region, URI endpoint, String accessKeyId, String secretAccessKey, String sessionToken,
-                   Duration visibilityTimeout, Duration waitTime, Duration apiTimeout) {
+                   Duration visibilityTimeout, Duration waitTime, Duration apiTimeout, EnvelopeForm envelope) {
 
     static final Duration DEFAULT_VISIBILITY_TIMEOUT = Duration.ofSeconds(30);
     static final Duration DEFAULT_WAIT_TIME = Duration.ofSeconds(20);
@@ -39,6 +42,7 @@ record AwsSettings(String region, URI endpoint, String accessKeyId, String secre
         Objects.requireNonNull(visibilityTimeout, "visibilityTimeout");
         Objects.requireNonNull(waitTime, "waitTime");
         Objects.requireNonNull(apiTimeout, "apiTimeout");
+        Objects.requireNonNull(envelope, "envelope");
     }
 
     /**
@@ -72,6 +76,7 @@ record AwsSettings(String region, URI endpoint, String accessKeyId, String secre
                 Duration.ofHours(12));
         Duration wait = given.duration("waitTime", DEFAULT_WAIT_TIME, Duration.ZERO, Duration.ofSeconds(20));
         Duration apiTimeout = given.duration("apiTimeout", DEFAULT_API_TIMEOUT, Duration.ofSeconds(1), Duration.ofMinutes(10));
+        EnvelopeForm envelope = EnvelopeForm.of(given);
         given.requireAllKnown();
         if ((accessKeyId == null) != (secretAccessKey == null)) {
             throw given.invalid(accessKeyId == null ? "secretAccessKey" : "accessKeyId",
@@ -86,7 +91,8 @@ record AwsSettings(String region, URI endpoint, String accessKeyId, String secre
         if (wait.toMillis() % 1000 != 0) {
             throw given.invalid("waitTime", "SQS counts it in whole seconds");
         }
-        return new AwsSettings(region, endpoint, accessKeyId, secretAccessKey, sessionToken, visibility, wait, apiTimeout);
+        return new AwsSettings(region, endpoint, accessKeyId, secretAccessKey, sessionToken, visibility, wait, apiTimeout,
+                envelope);
     }
 
     private static URI endpoint(TransportOptions given, String text) {

@@ -234,7 +234,7 @@ final class AwsTransport implements Transport {
             return CompletableFuture.failedFuture(new PublishException("could not publish message " + envelope.id()
                     + " to " + destination + ": the AWS transport for " + settings.address() + " is closed"));
         }
-        AwsMessages.Wire wire = AwsMessages.toWire(envelope);
+        AwsMessages.Wire wire = AwsMessages.toWire(envelope, settings.envelope());
         long size = wire.size();
         if (size > MAX_WIRE_BYTES) {
             return CompletableFuture.failedFuture(new PublishException("could not publish message " + envelope.id()

@@ -3,11 +3,13 @@ package dev.courier.transport.kafka;
 import dev.courier.spi.CloudEvents;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
+import dev.courier.spi.EnvelopeForm;
 import dev.courier.spi.HeaderEscape;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
@@ -29,6 +31,11 @@ import org.apache.kafka.common.header.Headers;
  * {@code ce_} attributes stay as headers. User headers named {@code ce_*} or {@code content-type}
  * are escaped too.
  *
+ * <p>In the minimal form ({@code envelope=minimal}) a record carries only {@code courier:id},
+ * {@code courier:type} (when the message has a type), {@code content-type} (when it is not
+ * {@code application/octet-stream}) and the user headers; the record key and timestamp as above.
+ * Every receiver reads both forms.
+ *
  * <p>Records written by other producers are read too: without the reserved headers the id is
  * {@code <topic>-<partition>-<offset>}, the content type {@code application/octet-stream} and the
  * timestamp the record's.
@@ -38,6 +45,11 @@ final class KafkaRecords {
     static final String ID = "courier:id";
     static final String CONTENT_TYPE = "courier:content-type";
     static final String TIMESTAMP = "courier:timestamp";
+    /** The event type in the minimal form (absent when the message has none). */
+    static final String TYPE = "courier:type";
+    /** How many distinct header values (sources, types, content types) are kept encoded. */
+    private static final int CACHED_TEXTS = 4_096;
+    private static final Map<String, byte[]> TEXTS = new ConcurrentHashMap<>();
     private static final String RESERVED_PREFIX = "courier:";
     /** How Courier 0.1 snapshots escaped a reserved name; still read. */
     private static final String ESCAPED_PREFIX = "courier:user:";
@@ -56,23 +68,54 @@ final class KafkaRecords {
     private KafkaRecords() {
     }
 
-    /** The record for {@code envelope}, sent to {@code topic} (and {@code partition}, when not null). */
+    /** The record for {@code envelope} in the CloudEvents form, sent to {@code topic} (and {@code partition}, when not null). */
     static ProducerRecord<byte[], byte[]> toRecord(Envelope envelope, String topic, Integer partition) {
+        return toRecord(envelope, topic, partition, EnvelopeForm.CLOUDEVENTS);
+    }
+
+    /** The record for {@code envelope} in {@code form}, sent to {@code topic} (and {@code partition}, when not null). */
+    static ProducerRecord<byte[], byte[]> toRecord(Envelope envelope, String topic, Integer partition, EnvelopeForm form) {
         byte[] key = envelope.key() == null ? null : utf8(envelope.key());
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, partition,
                 envelope.timestamp().toEpochMilli(), key, envelope.payload());
         Headers headers = record.headers();
-        // Each field travels once: the CloudEvents attributes are Courier's own id and content type,
-        // and the record timestamp is the publish time. On small messages headers cost more than payloads.
-        headers.add(CE_ID, utf8(envelope.id()));
-        headers.add(CE_SOURCE, utf8(COURIER_SOURCE + envelope.destination().name()));
-        headers.add(CE_TYPE, utf8(envelope.type() != null ? envelope.type() : envelope.destination().name()));
-        headers.add(CE_SPECVERSION, SPEC_VERSION);
-        headers.add(CLOUDEVENTS_CONTENT_TYPE, utf8(envelope.contentType()));
+        // Each field travels once: the record timestamp is the publish time, the record key the key.
+        // On small messages headers cost more than payloads, so constant values (spec version, the
+        // source and type of a topic, common content types) are encoded once, not per message.
+        if (form == EnvelopeForm.MINIMAL) {
+            headers.add(ID, utf8(envelope.id()));
+            if (envelope.type() != null) {
+                headers.add(TYPE, cached(TEXTS, envelope.type()));
+            }
+            if (!envelope.contentType().equals(EnvelopeForm.DEFAULT_CONTENT_TYPE)) {
+                headers.add(CLOUDEVENTS_CONTENT_TYPE, cached(TEXTS, envelope.contentType()));
+            }
+        } else {
+            headers.add(CE_ID, utf8(envelope.id()));
+            headers.add(CE_SOURCE, cached(TEXTS, CloudEvents.source(envelope.destination())));
+            headers.add(CE_TYPE, cached(TEXTS, envelope.type() != null ? envelope.type() : envelope.destination().name()));
+            headers.add(CE_SPECVERSION, SPEC_VERSION);
+            headers.add(CLOUDEVENTS_CONTENT_TYPE, cached(TEXTS, envelope.contentType()));
+        }
         for (Map.Entry<String, String> header : envelope.headers().entrySet()) {
             headers.add(ESCAPE.toWire(header.getKey()), utf8(header.getValue()));
         }
         return record;
+    }
+
+    /**
+     * The UTF-8 bytes of {@code text}, from {@code cache} when it was encoded before. Callers
+     * never modify the array (Kafka only reads header values).
+     */
+    private static byte[] cached(Map<String, byte[]> cache, String text) {
+        byte[] bytes = cache.get(text);
+        if (bytes == null) {
+            bytes = utf8(text);
+            if (cache.size() < CACHED_TEXTS) {
+                cache.putIfAbsent(text, bytes);
+            }
+        }
+        return bytes;
     }
 
     /** About the size of {@code record} on the wire: key, value and headers (framing not counted). */
@@ -96,7 +139,8 @@ final class KafkaRecords {
             String name = header.key();
             String value = header.value() == null ? "" : new String(header.value(), StandardCharsets.UTF_8);
             switch (name) {
-                case ID -> id = value; // records written by Courier 0.1 before the CloudEvents mapping
+                case ID -> id = value; // the minimal form, and Courier 0.1 before the CloudEvents mapping
+                case TYPE -> type = value.isEmpty() ? null : value;
                 case CONTENT_TYPE -> contentType = value;
                 case TIMESTAMP -> timestamp = millis(value);
                 case CLOUDEVENTS_CONTENT_TYPE -> contentType = value;

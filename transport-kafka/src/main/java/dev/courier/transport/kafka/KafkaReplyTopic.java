@@ -214,7 +214,7 @@ final class KafkaReplyTopic implements ReplyPath {
     }
 
     private CompletableFuture<Void> produce(Envelope reply, String topic, int partition) {
-        return produce.apply(reply, KafkaRecords.toRecord(reply, topic, partition));
+        return produce.apply(reply, KafkaRecords.toRecord(reply, topic, partition, settings.envelope()));
     }
 
     /** Stops the existence checks; the inboxes were closed by their buses. */

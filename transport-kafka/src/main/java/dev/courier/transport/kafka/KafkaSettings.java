@@ -1,6 +1,7 @@
 package dev.courier.transport.kafka;
 
 import dev.courier.spi.Secrets;
+import dev.courier.spi.EnvelopeForm;
 import dev.courier.spi.TransportOptions;
 import dev.courier.spi.TransportUrl;
 import java.net.URI;
@@ -90,11 +91,13 @@ final class KafkaSettings {
     private final Map<String, Object> producerOnly;
     private final Map<String, Object> consumerOnly;
     private final Map<String, Object> adminOnly;
+    private final EnvelopeForm envelope;
 
     private KafkaSettings(List<String> bootstrapServers, int partitions, Optional<Short> replicationFactor,
                           long maxMessageBytes, Duration connectTimeout, String clientId, Map<String, Object> common,
                           Map<String, Object> producerOnly, Map<String, Object> consumerOnly, Map<String, Object> adminOnly,
-                          List<String> secrets) {
+                          List<String> secrets, EnvelopeForm envelope) {
+        this.envelope = envelope;
         this.secrets = List.copyOf(secrets);
         this.bootstrapServers = List.copyOf(bootstrapServers);
         this.partitions = partitions;
@@ -146,9 +149,10 @@ final class KafkaSettings {
         long maxBytes = given.longValue("maxMessageBytes", DEFAULT_MAX_MESSAGE_BYTES, 1, Integer.MAX_VALUE - HEADROOM_BYTES);
         Duration connectTimeout = given.duration("connectTimeout", DEFAULT_CONNECT_TIMEOUT, Duration.ofMillis(1),
                 Duration.ofMillis(Integer.MAX_VALUE));
+        EnvelopeForm envelope = EnvelopeForm.of(given);
         given.requireAllKnown();
         return new KafkaSettings(parsed.hosts().stream().map(TransportUrl.Address::toString).toList(), partitions,
-                replication, maxBytes, connectTimeout, clientId, common, producer, consumer, admin, secrets);
+                replication, maxBytes, connectTimeout, clientId, common, producer, consumer, admin, secrets, envelope);
     }
 
     /** {@code kafka://user:password@host} sets SASL credentials (PLAIN unless saslMechanism says SCRAM-*). */
@@ -264,6 +268,11 @@ final class KafkaSettings {
     }
 
     /** Replication factor of the topics Courier creates; empty means the broker's default. */
+    /** How records carry the envelope's fields (option {@code envelope}, CloudEvents by default). */
+    EnvelopeForm envelope() {
+        return envelope;
+    }
+
     Optional<Short> replicationFactor() {
         return replicationFactor;
     }

@@ -315,7 +315,7 @@ final class KafkaTransport implements Transport {
             return CompletableFuture.failedFuture(e);
         }
         Integer partition = envelope.key() == null ? unkeyed.next(topic, partitionCounts.get(topic), envelope.payload().length) : null;
-        return produce(envelope, KafkaRecords.toRecord(envelope, topic, partition));
+        return produce(envelope, KafkaRecords.toRecord(envelope, topic, partition, settings.envelope()));
     }
 
     /**

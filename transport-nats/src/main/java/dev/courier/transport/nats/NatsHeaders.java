@@ -4,6 +4,7 @@ import dev.courier.api.DeadLetterHeaders;
 import dev.courier.spi.CloudEvents;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
+import dev.courier.spi.EnvelopeForm;
 import dev.courier.spi.HeaderEscape;
 import io.nats.client.Message;
 import io.nats.client.impl.Headers;
@@ -21,6 +22,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
 
 /**
  * Maps an {@link Envelope}'s fields to NATS headers and back.
@@ -29,13 +32,18 @@ import java.util.TreeMap;
  * any Unicode, possibly empty. So:
  * <ul>
  *   <li>the envelope's id, content type and timestamp travel once, as {@link CloudEvents}
- *       attributes in binary content mode: {@code ce-id}, {@code ce-datacontenttype} and
+ *       attributes in binary content mode: {@code ce-id}, {@code content-type} (the binding's
+ *       header for {@code datacontenttype}; {@code ce-datacontenttype} is still read) and
  *       {@code ce-time}, with {@code ce-source}, {@code ce-type} and {@code ce-specversion}, so
  *       CloudEvents SDKs read Courier messages, their values percent-encoded as the NATS binding
  *       says ({@code ce-type} is the envelope's event type, or the destination name for a message
  *       without one, which is read back as no type); the id is also the {@code Nats-Msg-Id}, so JetStream drops a retried publish (a
  *       dead letter's is a digest of the message, see {@link #messageId}); the key travels as
  *       {@code Courier-Key} (absent when {@code null});</li>
+ *   <li>in the minimal form ({@code envelope=minimal}) instead: the id as {@code Nats-Msg-Id}
+ *       (and {@code Courier-Id} where that is not the id), {@code Courier-Timestamp} (epoch
+ *       milliseconds), {@code Courier-Type} when the message has a type, {@code content-type}
+ *       when not {@code application/octet-stream};</li>
  *   <li>{@code Courier-Id}, {@code Courier-Content-Type} and {@code Courier-Timestamp} (epoch
  *       milliseconds), which Courier 0.1 snapshots wrote, are still read and win over the
  *       attributes;</li>
@@ -56,6 +64,17 @@ final class NatsHeaders {
     static final String KEY = "Courier-Key";
     static final String CONTENT_TYPE = "Courier-Content-Type";
     static final String TIMESTAMP = "Courier-Timestamp";
+    /** The event type in the minimal form, absent when the message has none. */
+    static final String TYPE = "Courier-Type";
+    private static final String CE_ID = "ce-" + CloudEvents.ID;
+    private static final String CE_SOURCE = "ce-" + CloudEvents.SOURCE;
+    private static final String CE_TYPE = "ce-" + CloudEvents.TYPE;
+    private static final String CE_SPECVERSION = "ce-" + CloudEvents.SPECVERSION;
+    private static final String CE_TIME = "ce-" + CloudEvents.TIME;
+    /** How many distinct values (sources, types, content types) are kept encoded. */
+    private static final int CACHED_VALUES = 4_096;
+    private static final Map<String, String> ATTRIBUTES = new ConcurrentHashMap<>();
+    private static final Map<String, String> ENCODED_VALUES = new ConcurrentHashMap<>();
     static final String ENCODED_NAME_PREFIX = HeaderEscape.PREFIX;
     /** Courier's one header escape, with the names NATS reserves or cannot carry. */
     private static final HeaderEscape ESCAPE = new HeaderEscape(
@@ -78,17 +97,60 @@ final class NatsHeaders {
     private NatsHeaders() {
     }
 
-    /** The headers that carry {@code envelope}'s fields. */
+    /** The headers that carry {@code envelope}'s fields in the CloudEvents form. */
     static Headers toHeaders(Envelope envelope) {
+        return toHeaders(envelope, EnvelopeForm.CLOUDEVENTS, false);
+    }
+
+    /**
+     * The headers that carry {@code envelope}'s fields in {@code form}.
+     *
+     * @param idInMsgId true when the message is published with {@code Nats-Msg-Id} equal to
+     *                  {@link #encodeValue encodeValue}{@code (id)}: the minimal form then sends no
+     *                  {@code Courier-Id}, the receiver reads the id from {@code Nats-Msg-Id}
+     */
+    static Headers toHeaders(Envelope envelope, EnvelopeForm form, boolean idInMsgId) {
         Headers headers = new Headers();
         if (envelope.key() != null) {
             headers.put(KEY, encodeValue(envelope.key()));
         }
-        // id, content type and time travel once, as CloudEvents attributes: on small messages
-        // headers cost more than payloads
-        CloudEvents.attributes(envelope).forEach((name, value) -> headers.put(CLOUD_EVENTS_PREFIX + name, percentEncode(value)));
+        // each field travels once; constant values (spec version, a destination's source and
+        // type, common content types) are encoded once, not per message
+        if (form == EnvelopeForm.MINIMAL) {
+            if (!idInMsgId) {
+                headers.put(ID, encodeValue(envelope.id()));
+            }
+            headers.put(TIMESTAMP, Long.toString(envelope.timestamp().toEpochMilli()));
+            if (envelope.type() != null) {
+                headers.put(TYPE, cached(ENCODED_VALUES, envelope.type(), NatsHeaders::encodeValue));
+            }
+            if (!envelope.contentType().equals(EnvelopeForm.DEFAULT_CONTENT_TYPE)) {
+                headers.put(NATS_CONTENT_TYPE, cached(ENCODED_VALUES, envelope.contentType(), NatsHeaders::encodeValue));
+            }
+        } else {
+            headers.put(CE_ID, percentEncode(envelope.id()));
+            headers.put(CE_SOURCE, cached(ATTRIBUTES, CloudEvents.source(envelope.destination()), NatsHeaders::percentEncode));
+            headers.put(CE_TYPE, cached(ATTRIBUTES, envelope.type() != null ? envelope.type() : envelope.destination().name(),
+                    NatsHeaders::percentEncode));
+            headers.put(CE_SPECVERSION, CloudEvents.SPEC_VERSION);
+            headers.put(CE_TIME, envelope.timestamp().toString());
+            // the binding's header for datacontenttype, 6 bytes shorter than ce-datacontenttype
+            headers.put(NATS_CONTENT_TYPE, cached(ENCODED_VALUES, envelope.contentType(), NatsHeaders::encodeValue));
+        }
         envelope.headers().forEach((name, value) -> headers.put(encodeName(name), encodeValue(value)));
         return headers;
+    }
+
+    /** {@code encode(text)}, from {@code cache} when it was encoded before. */
+    private static String cached(Map<String, String> cache, String text, UnaryOperator<String> encode) {
+        String encoded = cache.get(text);
+        if (encoded == null) {
+            encoded = encode.apply(text);
+            if (cache.size() < CACHED_VALUES) {
+                cache.putIfAbsent(text, encoded);
+            }
+        }
+        return encoded;
     }
 
     /**
@@ -120,6 +182,7 @@ final class NatsHeaders {
                     case KEY -> key = decodeValue(raw);
                     case CONTENT_TYPE -> contentType = decodeValue(raw);
                     case TIMESTAMP -> timestamp = parseMillis(raw);
+                    case TYPE -> type = decodeValue(raw).isEmpty() ? null : decodeValue(raw);
                     default -> {
                         if (name.startsWith(ENCODED_NAME_PREFIX)) {
                             user.put(HeaderEscape.fromWire(name), decodeValue(raw));
@@ -147,7 +210,7 @@ final class NatsHeaders {
         }
         CloudEvents.Received event = CloudEvents.read(cloudEvents::get).orElse(null);
         if (event != null) {
-            type = Envelope.receivedType(event.type(), source);
+            type = type != null ? type : Envelope.receivedType(event.type(), source);
             id = id != null ? id : event.id();
             if (timestamp == null && event.time() != null) {
                 timestamp = event.time().truncatedTo(ChronoUnit.MILLIS);
@@ -321,10 +384,14 @@ final class NatsHeaders {
     }
 
 
-    /** Ours ({@code Courier-}, case-sensitive like jnats), the server's ({@code Nats-}) or CloudEvents' ({@code ce-}). */
+    /**
+     * Ours ({@code Courier-}, case-sensitive like jnats), the server's ({@code Nats-}), CloudEvents'
+     * ({@code ce-}, and {@code content-type}, where Courier writes the content type).
+     */
     private static boolean isReserved(String name) {
         String lower = name.toLowerCase(Locale.ROOT);
-        return name.startsWith(RESERVED_PREFIX) || lower.startsWith(NATS_PREFIX) || lower.startsWith(CLOUD_EVENTS_PREFIX);
+        return name.startsWith(RESERVED_PREFIX) || lower.startsWith(NATS_PREFIX) || lower.startsWith(CLOUD_EVENTS_PREFIX)
+                || lower.equals(NATS_CONTENT_TYPE);
     }
 
     /** Printable ASCII, no space or colon: what a NATS header name may be. */

@@ -5,6 +5,7 @@ import dev.courier.api.PublishException;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
+import dev.courier.spi.EnvelopeForm;
 import dev.courier.spi.ReplyInbox;
 import dev.courier.spi.ReplyPath;
 import io.nats.client.Connection;
@@ -34,8 +35,10 @@ final class NatsInbox implements ReplyPath {
     private final String prefix;
     private final Duration confirmTimeout;
     private final String address;
+    private final EnvelopeForm form;
 
-    NatsInbox(Connection connection, Duration confirmTimeout, String address) {
+    NatsInbox(Connection connection, Duration confirmTimeout, String address, EnvelopeForm form) {
+        this.form = form;
         this.connection = connection;
         String configured = connection.getOptions().getInboxPrefix();
         this.prefix = configured.endsWith(".") ? configured : configured + ".";
@@ -88,7 +91,7 @@ final class NatsInbox implements ReplyPath {
     @Override
     public CompletionStage<Void> send(String subject, Envelope reply) {
         try {
-            connection.publish(subject, NatsHeaders.toHeaders(reply), reply.payload());
+            connection.publish(subject, NatsHeaders.toHeaders(reply, form, false), reply.payload());
             return CompletableFuture.completedFuture(null);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(new PublishException("could not send reply " + reply.id() + " to inbox "

@@ -2,6 +2,7 @@ package dev.courier.transport.nats;
 
 import dev.courier.spi.Durations;
 import dev.courier.spi.Secrets;
+import dev.courier.spi.EnvelopeForm;
 import dev.courier.spi.TlsTrust;
 import dev.courier.spi.TransportOptions;
 import dev.courier.spi.TransportUrl;
@@ -29,10 +30,12 @@ import java.util.Objects;
  * @param connectTimeout how long one connection attempt to one server may take
  * @param trustStore     a trust store file for {@code tls://}, or {@code null} for the JVM's
  * @param trustStorePassword the trust store's password, or {@code null}; never printed
+ * @param envelope       how messages carry the envelope's fields (option {@code envelope},
+ *                       CloudEvents by default); receivers read both forms
  */
 record NatsSettings(boolean tls, List<String> servers, String user, String password, String token,
                     Storage storage, int replicas, Duration maxAge, Duration ackWait, Duration connectTimeout,
-                    Path trustStore, String trustStorePassword) {
+                    Path trustStore, String trustStorePassword, EnvelopeForm envelope) {
 
     /** Where a stream keeps its messages. */
     enum Storage { FILE, MEMORY }
@@ -47,6 +50,7 @@ record NatsSettings(boolean tls, List<String> servers, String user, String passw
         Objects.requireNonNull(maxAge, "maxAge");
         Objects.requireNonNull(ackWait, "ackWait");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
+        Objects.requireNonNull(envelope, "envelope");
     }
 
     /**
@@ -69,7 +73,8 @@ record NatsSettings(boolean tls, List<String> servers, String user, String passw
                 given.duration("ackWait", DEFAULT_ACK_WAIT, Duration.ofMillis(1), forever),
                 given.duration("connectTimeout", DEFAULT_CONNECT_TIMEOUT, Duration.ofMillis(1), forever),
                 given.string("trustStore").map(String::trim).map(TlsTrust::trustStoreFile).orElse(null),
-                given.secret("trustStorePassword").orElse(null));
+                given.secret("trustStorePassword").orElse(null),
+                EnvelopeForm.of(given));
         given.requireAllKnown();
         if (settings.trustStore() != null && !settings.tls()) {
             throw given.invalid("trustStore", "needs a tls:// URL, not nats://");

@@ -118,7 +118,7 @@ final class NatsTransport implements Transport {
         JetStreamOptions jsOptions = JetStreamOptions.builder().requestTimeout(REQUEST_TIMEOUT).build();
         this.jetStream = connection.jetStream(jsOptions);
         this.management = connection.jetStreamManagement(jsOptions);
-        this.replies = new NatsInbox(connection, REQUEST_TIMEOUT, settings.address());
+        this.replies = new NatsInbox(connection, REQUEST_TIMEOUT, settings.address(), settings.envelope());
         long maxPayload = connection.getServerInfo().getMaxPayload();
         long headerRoom = Math.min(HEADER_MARGIN, maxPayload / 4);
         // users get half the header room: values outside printable ASCII travel base64-encoded (4/3),
@@ -260,10 +260,12 @@ final class NatsTransport implements Transport {
             return CompletableFuture.failedFuture(new PublishException("could not publish message " + envelope.id()
                     + " to " + destination + ": the NATS transport for " + settings.address() + " is closed"));
         }
-        Headers headers = NatsHeaders.toHeaders(envelope);
+        String messageId = NatsHeaders.messageId(envelope);
+        Headers headers = NatsHeaders.toHeaders(envelope, settings.envelope(),
+                envelope.deliverAt() == null && messageId.equals(NatsHeaders.encodeValue(envelope.id())));
         String stream = NatsNames.stream(destination);
         PublishOptions publishOptions = PublishOptions.builder()
-                .messageId(NatsHeaders.messageId(envelope))
+                .messageId(messageId)
                 .expectedStream(stream)
                 .streamTimeout(PUBLISH_ACK_TIMEOUT)
                 .build();

@@ -55,7 +55,7 @@ class NatsHeadersTest {
         Headers headers = NatsHeaders.toHeaders(envelope);
         assertEquals("id-1", headers.getFirst("ce-id"));
         assertEquals("2023-11-14T22:13:20.123Z", headers.getFirst("ce-time"));
-        assertEquals("application/json", headers.getFirst("ce-datacontenttype"));
+        assertEquals("application/json", headers.getFirst("content-type"), "the binding's header for datacontenttype");
         assertNull(headers.getFirst(NatsHeaders.ID), "the id travels once");
         assertNull(headers.getFirst(NatsHeaders.TIMESTAMP), "the time travels once");
         assertNull(headers.getFirst(NatsHeaders.CONTENT_TYPE), "the content type travels once");
@@ -74,7 +74,7 @@ class NatsHeadersTest {
         assertEquals("/courier/orders.created", headers.getFirst("ce-source"));
         assertEquals("orders.created", headers.getFirst("ce-type"));
         assertEquals("2026-11-24T12:00:00.123Z", headers.getFirst("ce-time"));
-        assertEquals("application/json", headers.getFirst("ce-datacontenttype"));
+        assertEquals("application/json", headers.getFirst("content-type"), "the binding's header for datacontenttype");
     }
 
     @Test
@@ -83,7 +83,7 @@ class NatsHeadersTest {
                 "application/json; charset=utf-8", Instant.parse("2026-11-24T12:00:00.123Z"));
         Headers headers = NatsHeaders.toHeaders(envelope);
         assertEquals("%C3%A9vt%20100%25%20%22q%22", headers.getFirst("ce-id"));
-        assertEquals("application/json;%20charset=utf-8", headers.getFirst("ce-datacontenttype"));
+        assertEquals("application/json; charset=utf-8", headers.getFirst("content-type"));
         assertEquals("évt 100% \"q\"", NatsHeaders.decodeAttribute(headers.getFirst("ce-id")));
     }
 

@@ -5,6 +5,7 @@ import com.rabbitmq.client.LongString;
 import dev.courier.spi.CloudEvents;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
+import dev.courier.spi.EnvelopeForm;
 import dev.courier.spi.HeaderEscape;
 import java.math.BigDecimal;
 import java.nio.ByteBuffer;
@@ -30,14 +31,18 @@ import java.util.UUID;
  * Maps an {@link Envelope} to AMQP 0-9-1 message properties and back.
  *
  * <ul>
- *   <li>id: the {@code message-id} property; content type: the {@code content-type} property
- *       (either in the header {@code courier-id} / {@code courier-content-type} when longer than
- *       an AMQP short string's 255 bytes);</li>
+ *   <li>id: the header {@code cloudEvents_id} (CloudEvents form, the default) or the
+ *       {@code message-id} property ({@code envelope=minimal}); content type: the
+ *       {@code content-type} property, omitted in the minimal form for
+ *       {@code application/octet-stream} (either in the header {@code courier-id} /
+ *       {@code courier-content-type} when longer than an AMQP short string's 255 bytes);</li>
  *   <li>key: the header {@code courier-key} (absent when the message has no key);</li>
- *   <li>timestamp: the CloudEvents attribute {@code cloudEvents_time} (RFC 3339, milliseconds);
- *       the AMQP {@code timestamp} property, in seconds, is set too, for tools; a
+ *   <li>timestamp: the AMQP {@code timestamp} property (seconds) and the header
+ *       {@code courier-ms} (its milliseconds, a short int), in both forms; a
+ *       {@code cloudEvents_time} attribute (written before #21, or by another producer) and a
  *       {@code courier-timestamp} header (epoch milliseconds, written by Courier 0.1 snapshots)
- *       is still read and wins;</li>
+ *       are still read and win;</li>
+ *   <li>type ({@code envelope=minimal}): the header {@code courier-type}, absent without one;</li>
  *   <li>user headers: the headers table, as UTF-8 long strings; a name this mapping or RabbitMQ
  *       reads ({@code courier-key}, {@code courier-timestamp}, {@code courier-id},
  *       {@code courier-content-type}, {@code x-delivery-count}, {@code x-death},
@@ -45,8 +50,9 @@ import java.util.UUID;
  *       travels escaped, as Courier's one {@link HeaderEscape} says, and arrives under its own
  *       name; the CloudEvents attributes of an event from elsewhere, passed on (a dead letter),
  *       travel as they are, so it stays that event;</li>
- *   <li>CloudEvents attributes in binary content mode ({@code cloudEvents_id},
- *       {@code cloudEvents_source}, ...; the content type is the property), so CloudEvents SDKs
+ *   <li>in the CloudEvents form, the attributes in binary content mode ({@code cloudEvents_id},
+ *       {@code cloudEvents_source}, {@code cloudEvents_type}, {@code cloudEvents_specversion}; the
+ *       content type and time are the properties), so CloudEvents SDKs
  *       read Courier messages; {@code cloudEvents_type} is the envelope's event type, or the
  *       destination name for a message without one, which is read back as no type;</li>
  *   <li>delivery mode 2 (persistent).</li>
@@ -77,6 +83,18 @@ final class AmqpMessages {
     static final String TIMESTAMP = "courier-timestamp";
     static final String LONG_ID = "courier-id";
     static final String LONG_CONTENT_TYPE = "courier-content-type";
+    /** The event type in the minimal form, absent when the message has none. */
+    static final String TYPE = "courier-type";
+    /** The milliseconds (0-999) of the publish time, whose seconds are the {@code timestamp} property. */
+    static final String MILLIS = "courier-ms";
+    /** The 1,000 values of {@link #MILLIS}, boxed once (an AMQP short-int). */
+    private static final Short[] MILLIS_VALUES = new Short[1000];
+
+    static {
+        for (short i = 0; i < MILLIS_VALUES.length; i++) {
+            MILLIS_VALUES[i] = i;
+        }
+    }
     /** Set by quorum queues on redelivery: how many times the message was delivered before. */
     static final String DELIVERY_COUNT = "x-delivery-count";
     /** Epoch milliseconds of arrival, set by RabbitMQ's {@code set_header_timestamp} interceptor or timestamp plugin. */
@@ -87,13 +105,18 @@ final class AmqpMessages {
     static final String CLOUD_EVENTS_COLON_PREFIX = "cloudEvents:";
     /** The CloudEvents source of every message Courier writes starts with it. */
     private static final String COURIER_SOURCE = "/courier/";
-    private static final String UNKNOWN_CONTENT_TYPE = "application/octet-stream";
+    private static final String UNKNOWN_CONTENT_TYPE = EnvelopeForm.DEFAULT_CONTENT_TYPE;
+    private static final String CE_ID = CLOUD_EVENTS_PREFIX + CloudEvents.ID;
+    private static final String CE_SOURCE = CLOUD_EVENTS_PREFIX + CloudEvents.SOURCE;
+    private static final String CE_TYPE = CLOUD_EVENTS_PREFIX + CloudEvents.TYPE;
+    private static final String CE_SPECVERSION = CLOUD_EVENTS_PREFIX + CloudEvents.SPECVERSION;
     /** The attributes Courier writes as headers on every message. */
     private static final Set<String> WRITTEN = Set.of(CloudEvents.ID, CloudEvents.SOURCE, CloudEvents.TYPE,
             CloudEvents.SPECVERSION, CloudEvents.TIME);
 
     /** Courier's one header escape, with the names this mapping or the broker reads. */
     private static final HeaderEscape ESCAPE = new HeaderEscape(name -> name.equals(KEY) || name.equals(TIMESTAMP)
+            || name.equals(TYPE) || name.equals(MILLIS)
             || name.equals(LONG_ID) || name.equals(LONG_CONTENT_TYPE) || addedByBroker(name)
             || name.equalsIgnoreCase("CC") || name.equalsIgnoreCase("BCC"));
 
@@ -103,28 +126,48 @@ final class AmqpMessages {
     private AmqpMessages() {
     }
 
-    /** The properties carrying everything of {@code envelope} but its payload. */
+    /** The properties carrying everything of {@code envelope} but its payload, in the CloudEvents form. */
     static AMQP.BasicProperties properties(Envelope envelope) {
-        Map<String, Object> headers = new HashMap<>(envelope.headers().size() + 4);
+        return properties(envelope, EnvelopeForm.CLOUDEVENTS);
+    }
+
+    /**
+     * The properties carrying everything of {@code envelope} but its payload, in {@code form}.
+     * Each field travels once: the publish time is the {@code timestamp} property (seconds) and
+     * {@code courier-ms} (its milliseconds), the content type the {@code content-type} property;
+     * the id is {@code cloudEvents_id} in the CloudEvents form (the binding requires it) and the
+     * {@code message-id} property in the minimal form.
+     */
+    static AMQP.BasicProperties properties(Envelope envelope, EnvelopeForm form) {
+        Map<String, Object> headers = new HashMap<>(envelope.headers().size() + 6);
         envelope.headers().forEach((name, value) -> headers.put(ESCAPE.toWire(name), value));
         if (envelope.key() != null) {
             headers.put(KEY, envelope.key());
         }
-        CloudEvents.attributes(envelope).forEach((name, value) -> {
-            if (name.equals(CloudEvents.SOURCE) || name.equals(CloudEvents.TYPE)) {
-                // a foreign event sent on (a dead letter) stays that event: same source, type and id
-                headers.putIfAbsent(CLOUD_EVENTS_PREFIX + name, value);
-            } else if (!name.equals(CloudEvents.DATACONTENTTYPE)) {
-                headers.put(CLOUD_EVENTS_PREFIX + name, value);
-            }
-        });
+        long millis = envelope.timestamp().toEpochMilli();
+        headers.put(MILLIS, MILLIS_VALUES[(int) Math.floorMod(millis, 1000L)]);
         String id = envelope.id();
-        if (!fitsShortString(id)) {
+        String contentType = envelope.contentType();
+        if (form == EnvelopeForm.MINIMAL) {
+            if (envelope.type() != null) {
+                headers.put(TYPE, envelope.type());
+            }
+            if (contentType.equals(UNKNOWN_CONTENT_TYPE)) {
+                contentType = null;
+            }
+        } else {
+            headers.put(CE_ID, id);
+            id = null; // cloudEvents_id is the id; a message-id property would repeat it
+            // a foreign event sent on (a dead letter) stays that event: same source, type and id
+            headers.putIfAbsent(CE_SOURCE, CloudEvents.source(envelope.destination()));
+            headers.putIfAbsent(CE_TYPE, envelope.type() != null ? envelope.type() : envelope.destination().name());
+            headers.put(CE_SPECVERSION, CloudEvents.SPEC_VERSION);
+        }
+        if (id != null && !fitsShortString(id)) {
             headers.put(LONG_ID, id);
             id = null;
         }
-        String contentType = envelope.contentType();
-        if (!fitsShortString(contentType)) {
+        if (contentType != null && !fitsShortString(contentType)) {
             headers.put(LONG_CONTENT_TYPE, contentType);
             contentType = null;
         }
@@ -132,9 +175,25 @@ final class AmqpMessages {
                 .messageId(id)
                 .contentType(contentType)
                 .deliveryMode(PERSISTENT)
-                .timestamp(Date.from(envelope.timestamp()))
+                .timestamp(new Date(Math.floorDiv(millis, 1000L) * 1000L))
                 .headers(headers)
                 .build();
+    }
+
+    /**
+     * The id of a message Courier published with {@code properties}, as either form carries it, or
+     * {@code null}: for matching a returned message to its publish.
+     */
+    static String publishedId(AMQP.BasicProperties properties) {
+        if (properties.getMessageId() != null) {
+            return properties.getMessageId();
+        }
+        Map<String, Object> headers = properties.getHeaders();
+        if (headers == null) {
+            return null;
+        }
+        Object id = headers.containsKey(LONG_ID) ? headers.get(LONG_ID) : headers.get(CE_ID);
+        return id == null ? null : text(id);
     }
 
     /**
@@ -155,6 +214,7 @@ final class AmqpMessages {
         String id = properties.getMessageId();
         String contentType = properties.getContentType();
         String type = null;
+        Integer publishMillis = null;
         for (Map.Entry<String, Object> header : table.entrySet()) {
             String name = header.getKey();
             Object value = header.getValue();
@@ -163,6 +223,8 @@ final class AmqpMessages {
                 case TIMESTAMP -> timestamp = value instanceof Number millis ? Instant.ofEpochMilli(millis.longValue()) : null;
                 case LONG_ID -> id = text(value);
                 case LONG_CONTENT_TYPE -> contentType = text(value);
+                case TYPE -> type = text(value).isEmpty() ? null : text(value);
+                case MILLIS -> publishMillis = value instanceof Number n && n.intValue() >= 0 && n.intValue() < 1000 ? n.intValue() : null;
                 default -> {
                     if (name.startsWith(CLOUD_EVENTS_PREFIX)) {
                         underscored.put(name.substring(CLOUD_EVENTS_PREFIX.length()), value);
@@ -190,7 +252,7 @@ final class AmqpMessages {
             CloudEvents.Received event = CloudEvents.read(texts::get).orElse(null);
             Set<String> used = new HashSet<>();
             if (event != null) {
-                type = Envelope.receivedType(event.type(), source);
+                type = type != null ? type : Envelope.receivedType(event.type(), source);
                 id = id != null ? id : event.id();
                 timestamp = timestamp != null || event.time() == null ? timestamp : event.time();
                 contentType = contentType != null || event.dataContentType() == null ? contentType : event.dataContentType();
@@ -214,6 +276,10 @@ final class AmqpMessages {
                     headers.put(prefix + name, value);
                 }
             });
+        }
+        if (timestamp == null && publishMillis != null && properties.getTimestamp() != null) {
+            // Courier's own publish time: seconds in the property, milliseconds beside it
+            timestamp = Instant.ofEpochSecond(Math.floorDiv(properties.getTimestamp().getTime(), 1000L)).plusMillis(publishMillis);
         }
         if (timestamp == null) {
             timestamp = arrival;

@@ -177,7 +177,7 @@ final class RabbitMqPublisher implements AutoCloseable {
         table.put(sequence, publish);
         try {
             current.basicPublish(publish.exchange, publish.routingKey, publish.mandatory,
-                    AmqpMessages.properties(envelope), envelope.payload());
+                    AmqpMessages.properties(envelope, settings.envelope()), envelope.payload());
         } catch (IOException | ShutdownSignalException e) {
             table.remove(sequence);
             publish.fail("the connection to " + settings.address() + " was lost (" + AmqpLink.Failures.reason(e, settings) + ")");
@@ -316,7 +316,7 @@ final class RabbitMqPublisher implements AutoCloseable {
         @Override
         public void handleReturn(int replyCode, String replyText, String exchange, String routingKey,
                                  AMQP.BasicProperties properties, byte[] body) {
-            String id = properties.getMessageId();
+            String id = AmqpMessages.publishedId(properties);
             for (Pending candidate : pending.values()) {
                 if (candidate.returned == null && candidate.exchange.equals(exchange)
                         && candidate.routingKey.equals(routingKey)

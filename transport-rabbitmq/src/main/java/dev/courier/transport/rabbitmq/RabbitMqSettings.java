@@ -1,6 +1,7 @@
 package dev.courier.transport.rabbitmq;
 
 import dev.courier.spi.Durations;
+import dev.courier.spi.EnvelopeForm;
 import dev.courier.spi.TlsTrust;
 import dev.courier.spi.TransportOptions;
 import dev.courier.spi.TransportUrl;
@@ -32,11 +33,13 @@ import java.util.Objects;
  * @param maxMessageBytes    the largest payload accepted ({@code max_message_size} of the broker)
  * @param trustStore         a trust store file for {@code amqps://}, or {@code null} for the JVM's
  * @param trustStorePassword the trust store's password, or {@code null}; never printed
+ * @param envelope           how messages carry the envelope's fields (option {@code envelope},
+ *                           CloudEvents by default); receivers read both forms
  */
 record RabbitMqSettings(boolean tls, String host, int port, String virtualHost, String user, String password,
                         int prefetchCap, Duration confirmTimeout, QueueType queueType, String connectionName,
                         Duration connectTimeout, Duration recoveryInterval, long maxMessageBytes,
-                        Path trustStore, String trustStorePassword) {
+                        Path trustStore, String trustStorePassword, EnvelopeForm envelope) {
 
     /** The kind of queue declared for groups and work queues. */
     enum QueueType {
@@ -66,6 +69,7 @@ record RabbitMqSettings(boolean tls, String host, int port, String virtualHost, 
         Objects.requireNonNull(queueType, "queueType");
         Objects.requireNonNull(connectTimeout, "connectTimeout");
         Objects.requireNonNull(recoveryInterval, "recoveryInterval");
+        Objects.requireNonNull(envelope, "envelope");
     }
 
     /**
@@ -95,7 +99,8 @@ record RabbitMqSettings(boolean tls, String host, int port, String virtualHost, 
                 given.duration("recoveryInterval", DEFAULT_RECOVERY_INTERVAL, Duration.ofMillis(1), max),
                 given.longValue("maxMessageBytes", DEFAULT_MAX_MESSAGE_BYTES, 1, MAX_MESSAGE_BYTES_CEILING),
                 given.string("trustStore").map(TlsTrust::trustStoreFile).orElse(null),
-                given.secret("trustStorePassword").orElse(null));
+                given.secret("trustStorePassword").orElse(null),
+                EnvelopeForm.of(given));
         given.requireAllKnown();
         if (settings.trustStore() != null && !tls) {
             throw given.invalid("trustStore", "needs an amqps:// URL, not amqp://");
@@ -129,7 +134,8 @@ record RabbitMqSettings(boolean tls, String host, int port, String virtualHost, 
                 + ", connectTimeout=" + Durations.format(connectTimeout)
                 + ", recoveryInterval=" + Durations.format(recoveryInterval)
                 + ", maxMessageBytes=" + maxMessageBytes
-                + (trustStore == null ? "" : ", trustStore=" + trustStore) + "]";
+                + (trustStore == null ? "" : ", trustStore=" + trustStore)
+                + (envelope == EnvelopeForm.CLOUDEVENTS ? "" : ", envelope=" + envelope.optionValue()) + "]";
     }
 
     /** Percent-encoding of a virtual host name for display. */
