@@ -1,5 +1,6 @@
 package dev.courier.api;
 
+import dev.courier.internal.BatchingHandler;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -49,4 +50,20 @@ public interface WorkQueue<T> {
 
     /** Starts workers as {@code options} say; several calls (in one or many processes) compete for jobs. */
     Subscription work(MessageHandler<T> handler, ConsumerOptions options);
+
+    /** Works on the jobs in batches, with {@link ConsumerOptions#defaults()} (grown to {@code batch.maxMessages()} workers). */
+    default Subscription workBatch(BatchOptions batch, BatchHandler<T> handler) {
+        return workBatch(batch, handler, ConsumerOptions.defaults());
+    }
+
+    /**
+     * Works on the jobs like {@link #work(MessageHandler, ConsumerOptions)}, handing them to
+     * {@code handler} in batches of up to {@code batch.maxMessages()}, or what arrived within
+     * {@code batch.maxWait()}, with an outcome per job (see {@link BatchHandler}): a failed job is
+     * retried and dead-lettered alone. At least {@code batch.maxMessages()} workers run.
+     */
+    default Subscription workBatch(BatchOptions batch, BatchHandler<T> handler, ConsumerOptions options) {
+        return work(BatchingHandler.of(handler, batch),
+                BatchingHandler.workersFor(batch, options));
+    }
 }

@@ -29,10 +29,13 @@ import java.util.concurrent.CompletionStage;
  */
 final class PublishPipeline {
 
-    /** The innermost step: encodes, checks the size, declares the destination if needed and sends. */
+    /**
+     * The innermost step: encodes, checks the size, declares the destination if needed and sends,
+     * or, when {@code batch} is not {@code null}, adds the envelope to it (see {@link PublishBatch}).
+     */
     @FunctionalInterface
     interface Send {
-        CompletionStage<PublishReceipt> send(Destination destination, OutgoingMessage message);
+        CompletionStage<PublishReceipt> send(Destination destination, OutgoingMessage message, PublishBatch batch);
     }
 
     private final List<PublishInterceptor> steps;
@@ -67,7 +70,15 @@ final class PublishPipeline {
 
     /** Runs every step on {@code message}, bound for {@code destination}. */
     CompletionStage<PublishReceipt> publish(Destination destination, OutgoingMessage message) {
-        return new Link(destination, 0, Map.of()).proceed(message);
+        return new Link(destination, 0, Map.of(), null).proceed(message);
+    }
+
+    /**
+     * Runs every step on {@code message}, bound for {@code destination}, collecting the envelope
+     * into {@code batch} instead of sending it (when the steps passed it on before the batch closed).
+     */
+    CompletionStage<PublishReceipt> publish(Destination destination, OutgoingMessage message, PublishBatch batch) {
+        return new Link(destination, 0, Map.of(), batch).proceed(message);
     }
 
     /**
@@ -75,7 +86,7 @@ final class PublishPipeline {
      * reply address, say) right after the stamp step checked the message's own headers.
      */
     CompletionStage<PublishReceipt> publish(Destination destination, OutgoingMessage message, Map<String, String> reserved) {
-        return new Link(destination, 0, Map.copyOf(reserved)).proceed(message);
+        return new Link(destination, 0, Map.copyOf(reserved), null).proceed(message);
     }
 
     /** The steps from {@code index} on. */
@@ -83,11 +94,13 @@ final class PublishPipeline {
         private final Destination destination;
         private final int index;
         private final Map<String, String> reserved;
+        private final PublishBatch batch;
 
-        Link(Destination destination, int index, Map<String, String> reserved) {
+        Link(Destination destination, int index, Map<String, String> reserved, PublishBatch batch) {
             this.destination = destination;
             this.index = index;
             this.reserved = reserved;
+            this.batch = batch;
         }
 
         @Override
@@ -101,10 +114,10 @@ final class PublishPipeline {
                 message = message.withHeaders(all);
             }
             if (index == steps.size()) {
-                return send.send(destination, message);
+                return send.send(destination, message, batch);
             }
             PublishInterceptor step = steps.get(index);
-            Link next = new Link(destination, index + 1, reserved);
+            Link next = new Link(destination, index + 1, reserved, batch);
             if (index < courierSteps) {
                 return step.intercept(message, next);
             }

@@ -36,7 +36,9 @@ import dev.courier.spi.Transports;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.UUID;
 import java.util.List;
 import java.util.Map;
@@ -139,6 +141,101 @@ public final class RealMessageBus implements MessageBus {
     public CompletionStage<PublishReceipt> publish(OutgoingMessage message) {
         Objects.requireNonNull(message, "message");
         return send(topic(message.topic()), message);
+    }
+
+    /**
+     * Runs each message through the publish pipeline as {@link #publish(OutgoingMessage)} does, but
+     * checks all of them first (topic, headers, type, due time) and sends none until every one
+     * passed the pipeline; then hands the envelopes to {@link Transport#sendAll} once per
+     * destination, in the order given, so messages with the same key keep their order. When a
+     * message is refused while the batch is collected, the ones collected before fail with
+     * {@link PublishException} (their listeners hear so) and the refusal is thrown.
+     */
+    @Override
+    public List<CompletionStage<PublishReceipt>> publishAll(List<OutgoingMessage> messages) {
+        Objects.requireNonNull(messages, "messages");
+        ensureOpen();
+        List<Destination> destinations = new ArrayList<>(messages.size());
+        for (OutgoingMessage message : messages) {
+            Objects.requireNonNull(message, "messages holds null");
+            Destination destination = topic(message.topic());
+            Names.headers(message.headers());
+            if (message.type() != null) {
+                Names.type(message.type());
+            }
+            due(destination, message.deliverAt());
+            destinations.add(destination);
+        }
+        PublishBatch batch = new PublishBatch(messages.size());
+        List<CompletionStage<PublishReceipt>> stages = new ArrayList<>(messages.size());
+        try {
+            for (int i = 0; i < messages.size(); i++) {
+                stages.add(publishPipeline.publish(destinations.get(i), messages.get(i), batch));
+            }
+        } catch (RuntimeException | Error e) {
+            for (PublishBatch.Entry entry : batch.close()) {
+                entry.result().completeExceptionally(new PublishException("message " + entry.envelope().id()
+                        + " was not sent: another message of the same publishAll was refused (" + e.getMessage() + ")", e));
+            }
+            throw e;
+        }
+        Map<Destination, List<PublishBatch.Entry>> groups = new LinkedHashMap<>();
+        for (PublishBatch.Entry entry : batch.close()) {
+            groups.computeIfAbsent(entry.envelope().destination(), d -> new ArrayList<>()).add(entry);
+        }
+        groups.forEach(this::sendGroup);
+        return stages;
+    }
+
+    /** Sends the envelopes of {@code group}, all to {@code destination}, in one {@link Transport#sendAll}. */
+    private void sendGroup(Destination destination, List<PublishBatch.Entry> group) {
+        CompletableFuture<Void> declaration = declaration(destination);
+        List<Envelope> envelopes = new ArrayList<>(group.size());
+        for (PublishBatch.Entry entry : group) {
+            envelopes.add(entry.envelope());
+        }
+        CompletableFuture<List<CompletableFuture<Void>>> sent;
+        if (declaration.isDone() && !declaration.isCompletedExceptionally()) {
+            sent = CompletableFuture.completedFuture(transportSendAll(envelopes));
+        } else {
+            sent = declaration.handle((done, failure) -> {
+                if (failure != null) {
+                    throw new CompletionException(declareFailed(destination, failure));
+                }
+                return done;
+            }).thenApply(done -> transportSendAll(envelopes));
+        }
+        for (int i = 0; i < group.size(); i++) {
+            int index = i;
+            PublishBatch.Entry entry = group.get(i);
+            settle(entry.envelope(), entry.receipt(), declaration, sent.thenCompose(all -> all.get(index)))
+                    .whenComplete((receipt, failure) -> {
+                        if (failure != null) {
+                            entry.result().completeExceptionally(unwrap(failure));
+                        } else {
+                            entry.result().complete(receipt);
+                        }
+                    });
+        }
+    }
+
+    private List<CompletableFuture<Void>> transportSendAll(List<Envelope> envelopes) {
+        List<CompletionStage<Void>> stages;
+        try {
+            stages = transport.sendAll(envelopes);
+        } catch (RuntimeException e) {
+            List<CompletableFuture<Void>> failed = new ArrayList<>(envelopes.size());
+            envelopes.forEach(envelope -> failed.add(CompletableFuture.failedFuture(e)));
+            return failed;
+        }
+        List<CompletableFuture<Void>> futures = new ArrayList<>(envelopes.size());
+        for (int i = 0; i < envelopes.size(); i++) {
+            futures.add(stages != null && stages.size() == envelopes.size() && stages.get(i) != null
+                    ? stages.get(i).toCompletableFuture()
+                    : CompletableFuture.failedFuture(new IllegalStateException("the " + scheme
+                    + " transport's sendAll returned no stage for envelope " + i + " of " + envelopes.size())));
+        }
+        return futures;
     }
 
     /** The destination of a topic name, validated on first use. */
@@ -256,7 +353,7 @@ public final class RealMessageBus implements MessageBus {
      * stamped (final id, type checked) and traced; it is checked again when user interceptors,
      * which may have changed it, ran before, and sent to another topic if they changed its topic.
      */
-    private CompletionStage<PublishReceipt> encodeAndSend(Destination addressed, OutgoingMessage message) {
+    private CompletionStage<PublishReceipt> encodeAndSend(Destination addressed, OutgoingMessage message, PublishBatch batch) {
         Destination destination = addressed;
         if (!options.interceptors().isEmpty()) {
             Names.headers(withoutRequestHeaders(message.headers()));
@@ -293,7 +390,14 @@ public final class RealMessageBus implements MessageBus {
         String contentType = message.contentType() != null ? message.contentType() : encoded.contentType();
         Envelope envelope = new Envelope(id, destination, message.key(), message.headers(), encoded.bytes(),
                 contentType, timestamp, type, deliverAt);
-        return sendEnvelope(envelope, new PublishReceipt(id, destination.name(), timestamp));
+        PublishReceipt receipt = new PublishReceipt(id, destination.name(), timestamp);
+        if (batch != null) {
+            CompletableFuture<PublishReceipt> collected = batch.add(envelope, receipt);
+            if (collected != null) {
+                return collected;
+            }
+        }
+        return sendEnvelope(envelope, receipt);
     }
 
     /**
@@ -344,6 +448,15 @@ public final class RealMessageBus implements MessageBus {
                 return done;
             }).thenCompose(done -> sender.apply(envelope));
         }
+        return settle(envelope, result, declaration, sent);
+    }
+
+    /**
+     * Counts {@code sent} as pending until it completes, bounds it by the publish timeout, and
+     * completes with {@code result} or fails with {@link PublishException}.
+     */
+    private <R> CompletableFuture<R> settle(Envelope envelope, R result, CompletableFuture<Void> declaration,
+                                            CompletableFuture<Void> sent) {
         pending.incrementAndGet();
         return sent.orTimeout(options.publishTimeout().toNanos(), TimeUnit.NANOSECONDS)
                 .handle((done, failure) -> {
