@@ -32,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,8 +42,10 @@ import org.junit.jupiter.api.Test;
  * ({@link MessageBus#subscribeBatch}, {@link WorkQueue#workBatch}: batches bounded by size, a
  * batch that does not fill closes after its wait, a failed message retried and dead-lettered
  * alone while the others are acknowledged, nothing lost). {@link ConformanceSuite} runs it on
- * every transport as its nested {@code Batches} class, with the suite's names, buses and timeout.
+ * every transport as its nested {@code Batches} class, with the suite's names, buses and timeout;
+ * tagged {@code batch}, so {@code -Dtest=<Transport>ConformanceTest -Dgroups=batch} runs it alone.
  */
+@Tag("batch")
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 public abstract class BatchSuite {
 
