@@ -3,6 +3,7 @@ package dev.courier.transport.kafka;
 import dev.courier.api.BusOptions;
 import dev.courier.testkit.BatchPublishThroughput;
 import java.time.Duration;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
@@ -10,6 +11,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * Prints publishAll against single publish throughput at 100 B on the test broker (see
  * {@link BatchPublishThroughput}); run with {@code -Dcourier.measure=true}. Asserts nothing.
  */
+@Tag("batch")
 @EnabledIfSystemProperty(named = "courier.measure", matches = "true")
 class KafkaBatchPublishThroughputTest {
 
