@@ -187,35 +187,80 @@ public final class RealMessageBus implements MessageBus {
         return stages;
     }
 
-    /** Sends the envelopes of {@code group}, all to {@code destination}, in one {@link Transport#sendAll}. */
+    /**
+     * Sends the envelopes of {@code group}, all to {@code destination}, in one
+     * {@link Transport#sendAll}: as {@link #sendEnvelope} does for one, but with one publish
+     * timeout for the group instead of one timer per message.
+     */
     private void sendGroup(Destination destination, List<PublishBatch.Entry> group) {
         CompletableFuture<Void> declaration = declaration(destination);
         List<Envelope> envelopes = new ArrayList<>(group.size());
         for (PublishBatch.Entry entry : group) {
             envelopes.add(entry.envelope());
         }
-        CompletableFuture<List<CompletableFuture<Void>>> sent;
-        if (declaration.isDone() && !declaration.isCompletedExceptionally()) {
-            sent = CompletableFuture.completedFuture(transportSendAll(envelopes));
-        } else {
-            sent = declaration.handle((done, failure) -> {
-                if (failure != null) {
-                    throw new CompletionException(declareFailed(destination, failure));
-                }
-                return done;
-            }).thenApply(done -> transportSendAll(envelopes));
+        GroupSettlement settlement = new GroupSettlement(group, declaration);
+        pending.addAndGet(group.size());
+        try {
+            settlement.timeout = timers.schedule(settlement::expire, options.publishTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException e) {
+            settlement.failAll(new IllegalStateException("this message bus (" + url + ") closed while publishing"));
+            return;
         }
-        for (int i = 0; i < group.size(); i++) {
-            int index = i;
-            PublishBatch.Entry entry = group.get(i);
-            settle(entry.envelope(), entry.receipt(), declaration, sent.thenCompose(all -> all.get(index)))
-                    .whenComplete((receipt, failure) -> {
-                        if (failure != null) {
-                            entry.result().completeExceptionally(unwrap(failure));
-                        } else {
-                            entry.result().complete(receipt);
-                        }
-                    });
+        if (declaration.isDone() && !declaration.isCompletedExceptionally()) {
+            settlement.await(transportSendAll(envelopes));
+        } else {
+            declaration.whenComplete((done, failure) -> {
+                if (failure != null) {
+                    settlement.failAll(declareFailed(destination, failure));
+                } else {
+                    settlement.await(transportSendAll(envelopes));
+                }
+            });
+        }
+    }
+
+    /** Completes the stages of one group of a batch, each exactly once, and counts them out of {@link #pending}. */
+    private final class GroupSettlement {
+        private final List<PublishBatch.Entry> group;
+        private final CompletableFuture<Void> declaration;
+        private final AtomicInteger unsettled;
+        volatile java.util.concurrent.ScheduledFuture<?> timeout;
+
+        GroupSettlement(List<PublishBatch.Entry> group, CompletableFuture<Void> declaration) {
+            this.group = group;
+            this.declaration = declaration;
+            this.unsettled = new AtomicInteger(group.size());
+        }
+
+        void await(List<CompletableFuture<Void>> sent) {
+            for (int i = 0; i < group.size(); i++) {
+                PublishBatch.Entry entry = group.get(i);
+                sent.get(i).whenComplete((done, failure) -> settle(entry, failure));
+            }
+        }
+
+        void failAll(Throwable failure) {
+            group.forEach(entry -> settle(entry, failure));
+        }
+
+        void expire() {
+            failAll(new TimeoutException());
+        }
+
+        private void settle(PublishBatch.Entry entry, Throwable failure) {
+            boolean settled = failure == null ? entry.result().complete(entry.receipt())
+                    : entry.result().completeExceptionally(asPublishException(entry.envelope(), failure, declaration.isDone()));
+            if (!settled) {
+                return; // timed out before, or the reverse
+            }
+            if (pending.decrementAndGet() == 0) {
+                synchronized (pendingLock) {
+                    pendingLock.notifyAll();
+                }
+            }
+            if (unsettled.decrementAndGet() == 0 && timeout != null) {
+                timeout.cancel(false);
+            }
         }
     }
 
