@@ -15,6 +15,7 @@ import dev.courier.spi.QueueBrowser;
 import dev.courier.spi.ReplyPath;
 import dev.courier.spi.Transport;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -316,6 +317,34 @@ final class KafkaTransport implements Transport {
         }
         Integer partition = envelope.key() == null ? unkeyed.next(topic, partitionCounts.get(topic), envelope.payload().length) : null;
         return produce(envelope, KafkaRecords.toRecord(envelope, topic, partition));
+    }
+
+    /**
+     * Hands every record of the batch to the producer, which batches them ({@code linger},
+     * {@code batchSize}); nothing flushes per record. The batch's unkeyed records all go to one
+     * partition (the next in the round robin), so they fill one producer batch instead of being
+     * spread record by record; keyed records go to their key's partition, in order.
+     */
+    @Override
+    public List<CompletionStage<Void>> sendAll(List<Envelope> envelopes) {
+        if (closed.get() || envelopes.isEmpty()) {
+            return Transport.super.sendAll(envelopes);
+        }
+        Destination destination = envelopes.get(0).destination();
+        String topic;
+        try {
+            topic = KafkaNames.topic(destination);
+        } catch (IllegalArgumentException e) {
+            return Transport.super.sendAll(envelopes);
+        }
+        Integer partition = unkeyedPartition(topic);
+        List<CompletionStage<Void>> stages = new ArrayList<>(envelopes.size());
+        for (Envelope envelope : envelopes) {
+            stages.add(envelope.destination().equals(destination)
+                    ? produce(envelope, KafkaRecords.toRecord(envelope, topic, envelope.key() == null ? partition : null))
+                    : send(envelope));
+        }
+        return stages;
     }
 
     /**
