@@ -1,6 +1,5 @@
 package dev.courier.api;
 
-import dev.courier.internal.BatchingHandler;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -60,10 +59,10 @@ public interface WorkQueue<T> {
      * Works on the jobs like {@link #work(MessageHandler, ConsumerOptions)}, handing them to
      * {@code handler} in batches of up to {@code batch.maxMessages()}, or what arrived within
      * {@code batch.maxWait()}, with an outcome per job (see {@link BatchHandler}): a failed job is
-     * retried and dead-lettered alone. At least {@code batch.maxMessages()} workers run.
+     * retried and dead-lettered alone. At least {@code batch.maxMessages()} workers run. The
+     * default refuses (implementations outside Courier keep compiling); Courier's queues override it.
      */
     default Subscription workBatch(BatchOptions batch, BatchHandler<T> handler, ConsumerOptions options) {
-        return work(BatchingHandler.of(handler, batch),
-                BatchingHandler.workersFor(batch, options));
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not work in batches");
     }
 }

@@ -1,5 +1,7 @@
 package dev.courier.internal;
 
+import dev.courier.api.BatchHandler;
+import dev.courier.api.BatchOptions;
 import dev.courier.api.BusOptions;
 import dev.courier.api.Health;
 import dev.courier.api.HealthStatus;
@@ -928,6 +930,11 @@ public final class RealMessageBus implements MessageBus {
             bus.ensureOpen();
             return bus.consume(new ConsumerSpec(destination.withName(name), null, options.maxInFlight()),
                     Names.deadLetterQueue(name()), type, handler, options);
+        }
+
+        @Override
+        public Subscription workBatch(BatchOptions batch, BatchHandler<T> handler, ConsumerOptions options) {
+            return work(BatchingHandler.of(handler, batch), BatchingHandler.workersFor(batch, Objects.requireNonNull(options, "options")));
         }
 
         @Override
