@@ -202,15 +202,11 @@ public final class RealMessageBus implements MessageBus {
         }
         GroupSettlement settlement = new GroupSettlement(group, declaration);
         pending.addAndGet(group.size());
-        try {
-            settlement.timeout = timers.schedule(settlement::expire, options.publishTimeout().toNanos(), TimeUnit.NANOSECONDS);
-        } catch (RejectedExecutionException e) {
-            settlement.failAll(new IllegalStateException("this message bus (" + url + ") closed while publishing"));
-            return;
-        }
         if (declaration.isDone() && !declaration.isCompletedExceptionally()) {
             settlement.await(transportSendAll(envelopes));
+            settlement.startTimeout(); // unless every stage completed at once (memory://)
         } else {
+            settlement.startTimeout();
             declaration.whenComplete((done, failure) -> {
                 if (failure != null) {
                     settlement.failAll(declareFailed(destination, failure));
@@ -232,6 +228,22 @@ public final class RealMessageBus implements MessageBus {
             this.group = group;
             this.declaration = declaration;
             this.unsettled = new AtomicInteger(group.size());
+        }
+
+        /** Fails what is still unsettled when the publish timeout passes. */
+        void startTimeout() {
+            if (unsettled.get() == 0) {
+                return;
+            }
+            try {
+                timeout = timers.schedule(this::expire, options.publishTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException e) {
+                failAll(new IllegalStateException("this message bus (" + url + ") closed while publishing"));
+                return;
+            }
+            if (unsettled.get() == 0) {
+                timeout.cancel(false); // settled meanwhile
+            }
         }
 
         void await(List<CompletableFuture<Void>> sent) {
