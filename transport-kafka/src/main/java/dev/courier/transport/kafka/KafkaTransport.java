@@ -321,9 +321,10 @@ final class KafkaTransport implements Transport {
 
     /**
      * Hands every record of the batch to the producer, which batches them ({@code linger},
-     * {@code batchSize}); nothing flushes per record. The batch's unkeyed records all go to one
-     * partition (the next in the round robin), so they fill one producer batch instead of being
-     * spread record by record; keyed records go to their key's partition, in order.
+     * {@code batchSize}); nothing flushes per record. The batch's unkeyed records take one
+     * partition together ({@link UnkeyedPartitions} counts their bytes as one run), so they fill
+     * one producer batch with one choice instead of one per record; keyed records go to their
+     * key's partition, in order.
      */
     @Override
     public List<CompletionStage<Void>> sendAll(List<Envelope> envelopes) {
@@ -337,7 +338,13 @@ final class KafkaTransport implements Transport {
         } catch (IllegalArgumentException e) {
             return Transport.super.sendAll(envelopes);
         }
-        Integer partition = unkeyedPartition(topic);
+        int unkeyedBytes = 0;
+        for (Envelope envelope : envelopes) {
+            if (envelope.key() == null && envelope.destination().equals(destination)) {
+                unkeyedBytes += envelope.payload().length;
+            }
+        }
+        Integer partition = unkeyedBytes > 0 ? unkeyed.next(topic, partitionCounts.get(topic), unkeyedBytes) : null;
         List<CompletionStage<Void>> stages = new ArrayList<>(envelopes.size());
         for (Envelope envelope : envelopes) {
             stages.add(envelope.destination().equals(destination)
