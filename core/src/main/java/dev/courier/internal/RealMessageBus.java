@@ -146,9 +146,8 @@ public final class RealMessageBus implements MessageBus {
     }
 
     /**
-     * Runs each message through the publish pipeline as {@link #publish(OutgoingMessage)} does, but
-     * checks all of them first (topic, headers, type, due time) and sends none until every one
-     * passed the pipeline; then hands the envelopes to {@link Transport#sendAll} once per
+     * Runs each message through the publish pipeline as {@link #publish(OutgoingMessage)} does
+     * (which checks headers, type and due time), but sends none until every one passed it; then hands the envelopes to {@link Transport#sendAll} once per
      * destination, in the order given, so messages with the same key keep their order. When a
      * message is refused while the batch is collected, the ones collected before fail with
      * {@link PublishException} (their listeners hear so) and the refusal is thrown.
@@ -160,13 +159,7 @@ public final class RealMessageBus implements MessageBus {
         List<Destination> destinations = new ArrayList<>(messages.size());
         for (OutgoingMessage message : messages) {
             Objects.requireNonNull(message, "messages holds null");
-            Destination destination = topic(message.topic());
-            Names.headers(message.headers());
-            if (message.type() != null) {
-                Names.type(message.type());
-            }
-            due(destination, message.deliverAt());
-            destinations.add(destination);
+            destinations.add(topic(message.topic()));
         }
         PublishBatch batch = new PublishBatch(messages.size());
         List<CompletionStage<PublishReceipt>> stages = new ArrayList<>(messages.size());
