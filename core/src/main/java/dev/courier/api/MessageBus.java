@@ -1,5 +1,6 @@
 package dev.courier.api;
 
+import dev.courier.internal.BatchingHandler;
 import dev.courier.internal.RealMessageBus;
 import dev.courier.internal.TypeRouter;
 import java.time.Duration;
@@ -125,6 +126,24 @@ public interface MessageBus extends AutoCloseable {
      */
     <T> Subscription subscribe(String topic, String group, Class<T> type, MessageHandler<T> handler,
                                ConsumerOptions options);
+
+    /** Subscribes a batch handler with {@link ConsumerOptions#defaults()} (grown to {@code batch.maxMessages()} workers). */
+    default <T> Subscription subscribeBatch(String topic, String group, Class<T> type, BatchOptions batch,
+                                            BatchHandler<T> handler) {
+        return subscribeBatch(topic, group, type, batch, handler, ConsumerOptions.defaults());
+    }
+
+    /**
+     * Joins {@code group} on {@code topic} like {@link #subscribe(String, String, Class, MessageHandler, ConsumerOptions)},
+     * handing messages to {@code handler} in batches of up to {@code batch.maxMessages()}, or what
+     * arrived within {@code batch.maxWait()}, with an outcome per message (see {@link BatchHandler}).
+     * The subscription runs at least {@code batch.maxMessages()} workers: {@code options}'
+     * concurrency grows to it when lower.
+     */
+    default <T> Subscription subscribeBatch(String topic, String group, Class<T> type, BatchOptions batch,
+                                            BatchHandler<T> handler, ConsumerOptions options) {
+        return subscribe(topic, group, type, BatchingHandler.of(handler, batch), BatchingHandler.workersFor(batch, options));
+    }
 
     /** Subscribes with one handler per event type and {@link ConsumerOptions#defaults()}. */
     default Subscription subscribe(String topic, String group, TypeRoutes routes) {

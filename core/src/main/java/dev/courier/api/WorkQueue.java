@@ -49,4 +49,20 @@ public interface WorkQueue<T> {
 
     /** Starts workers as {@code options} say; several calls (in one or many processes) compete for jobs. */
     Subscription work(MessageHandler<T> handler, ConsumerOptions options);
+
+    /** Works on the jobs in batches, with {@link ConsumerOptions#defaults()} (grown to {@code batch.maxMessages()} workers). */
+    default Subscription workBatch(BatchOptions batch, BatchHandler<T> handler) {
+        return workBatch(batch, handler, ConsumerOptions.defaults());
+    }
+
+    /**
+     * Works on the jobs like {@link #work(MessageHandler, ConsumerOptions)}, handing them to
+     * {@code handler} in batches of up to {@code batch.maxMessages()}, or what arrived within
+     * {@code batch.maxWait()}, with an outcome per job (see {@link BatchHandler}): a failed job is
+     * retried and dead-lettered alone. At least {@code batch.maxMessages()} workers run. The
+     * default refuses (implementations outside Courier keep compiling); Courier's queues override it.
+     */
+    default Subscription workBatch(BatchOptions batch, BatchHandler<T> handler, ConsumerOptions options) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " does not work in batches");
+    }
 }

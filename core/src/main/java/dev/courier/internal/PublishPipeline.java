@@ -30,10 +30,13 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class PublishPipeline {
 
-    /** The innermost step: encodes, checks the size, declares the destination if needed and sends. */
+    /**
+     * The innermost step: encodes, checks the size, declares the destination if needed and sends,
+     * or, when {@code batch} is not {@code null}, adds the envelope to it (see {@link PublishBatch}).
+     */
     @FunctionalInterface
     interface Send {
-        CompletionStage<PublishReceipt> send(Destination destination, OutgoingMessage message);
+        CompletionStage<PublishReceipt> send(Destination destination, OutgoingMessage message, PublishBatch batch);
     }
 
     /** Destinations whose chain of links is kept, at most: a bus publishes to few, a chain is small. */
@@ -75,7 +78,7 @@ final class PublishPipeline {
     CompletionStage<PublishReceipt> publish(Destination destination, OutgoingMessage message) {
         Link first = chains.get(destination);
         if (first == null) {
-            first = new Link(destination, 0, Map.of());
+            first = new Link(destination, 0, Map.of(), null);
             if (chains.size() < KEPT_CHAINS) {
                 chains.putIfAbsent(destination, first);
             }
@@ -84,11 +87,19 @@ final class PublishPipeline {
     }
 
     /**
+     * Runs every step on {@code message}, bound for {@code destination}, collecting the envelope
+     * into {@code batch} instead of sending it (when the steps passed it on before the batch closed).
+     */
+    CompletionStage<PublishReceipt> publish(Destination destination, OutgoingMessage message, PublishBatch batch) {
+        return new Link(destination, 0, Map.of(), batch).proceed(message);
+    }
+
+    /**
      * Runs every step on {@code message}, adding Courier's {@code reserved} headers (a request's
      * reply address, say) right after the stamp step checked the message's own headers.
      */
     CompletionStage<PublishReceipt> publish(Destination destination, OutgoingMessage message, Map<String, String> reserved) {
-        return new Link(destination, 0, Map.copyOf(reserved)).proceed(message);
+        return new Link(destination, 0, Map.copyOf(reserved), null).proceed(message);
     }
 
     /** The steps from {@code index} on. */
@@ -96,14 +107,16 @@ final class PublishPipeline {
         private final Destination destination;
         private final int index;
         private final Map<String, String> reserved;
+        private final PublishBatch batch;
         /** The steps after this one; {@code null} for the last link, which sends. */
         private final Link next;
 
-        Link(Destination destination, int index, Map<String, String> reserved) {
+        Link(Destination destination, int index, Map<String, String> reserved, PublishBatch batch) {
             this.destination = destination;
             this.index = index;
             this.reserved = reserved;
-            this.next = index < steps.size() ? new Link(destination, index + 1, reserved) : null;
+            this.batch = batch;
+            this.next = index < steps.size() ? new Link(destination, index + 1, reserved, batch) : null;
         }
 
         @Override
@@ -117,7 +130,7 @@ final class PublishPipeline {
                 message = message.withHeaders(all);
             }
             if (index == steps.size()) {
-                return send.send(destination, message);
+                return send.send(destination, message, batch);
             }
             PublishInterceptor step = steps.get(index);
             if (index < courierSteps) {

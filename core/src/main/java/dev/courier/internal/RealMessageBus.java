@@ -1,5 +1,7 @@
 package dev.courier.internal;
 
+import dev.courier.api.BatchHandler;
+import dev.courier.api.BatchOptions;
 import dev.courier.api.BusOptions;
 import dev.courier.api.Health;
 import dev.courier.api.HealthStatus;
@@ -36,7 +38,9 @@ import dev.courier.spi.Transports;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.UUID;
 import java.util.List;
 import java.util.Map;
@@ -143,6 +147,151 @@ public final class RealMessageBus implements MessageBus {
     public CompletionStage<PublishReceipt> publish(OutgoingMessage message) {
         Objects.requireNonNull(message, "message");
         return send(topic(message.topic()), message);
+    }
+
+    /**
+     * Runs each message through the publish pipeline as {@link #publish(OutgoingMessage)} does
+     * (which checks headers, type and due time), but sends none until every one passed it; then hands the envelopes to {@link Transport#sendAll} once per
+     * destination, in the order given, so messages with the same key keep their order. When a
+     * message is refused while the batch is collected, the ones collected before fail with
+     * {@link PublishException} (their listeners hear so) and the refusal is thrown.
+     */
+    @Override
+    public List<CompletionStage<PublishReceipt>> publishAll(List<OutgoingMessage> messages) {
+        Objects.requireNonNull(messages, "messages");
+        ensureOpen();
+        List<Destination> destinations = new ArrayList<>(messages.size());
+        for (OutgoingMessage message : messages) {
+            Objects.requireNonNull(message, "messages holds null");
+            destinations.add(topic(message.topic()));
+        }
+        PublishBatch batch = new PublishBatch(messages.size());
+        List<CompletionStage<PublishReceipt>> stages = new ArrayList<>(messages.size());
+        try {
+            for (int i = 0; i < messages.size(); i++) {
+                stages.add(publishPipeline.publish(destinations.get(i), messages.get(i), batch));
+            }
+        } catch (RuntimeException | Error e) {
+            for (PublishBatch.Entry entry : batch.close()) {
+                entry.result().completeExceptionally(new PublishException("message " + entry.envelope().id()
+                        + " was not sent: another message of the same publishAll was refused (" + e.getMessage() + ")", e));
+            }
+            throw e;
+        }
+        Map<Destination, List<PublishBatch.Entry>> groups = new LinkedHashMap<>();
+        for (PublishBatch.Entry entry : batch.close()) {
+            groups.computeIfAbsent(entry.envelope().destination(), d -> new ArrayList<>()).add(entry);
+        }
+        groups.forEach(this::sendGroup);
+        return stages;
+    }
+
+    /**
+     * Sends the envelopes of {@code group}, all to {@code destination}, in one
+     * {@link Transport#sendAll}: as {@link #sendEnvelope} does for one, but with one publish
+     * timeout for the group instead of one timer per message.
+     */
+    private void sendGroup(Destination destination, List<PublishBatch.Entry> group) {
+        CompletableFuture<Void> declaration = declaration(destination);
+        List<Envelope> envelopes = new ArrayList<>(group.size());
+        for (PublishBatch.Entry entry : group) {
+            envelopes.add(entry.envelope());
+        }
+        GroupSettlement settlement = new GroupSettlement(group, declaration);
+        pending.addAndGet(group.size());
+        if (declaration.isDone() && !declaration.isCompletedExceptionally()) {
+            settlement.await(transportSendAll(envelopes));
+            settlement.startTimeout(); // unless every stage completed at once (memory://)
+        } else {
+            settlement.startTimeout();
+            declaration.whenComplete((done, failure) -> {
+                if (failure != null) {
+                    settlement.failAll(declareFailed(destination, failure));
+                } else {
+                    settlement.await(transportSendAll(envelopes));
+                }
+            });
+        }
+    }
+
+    /** Completes the stages of one group of a batch, each exactly once, and counts them out of {@link #pending}. */
+    private final class GroupSettlement {
+        private final List<PublishBatch.Entry> group;
+        private final CompletableFuture<Void> declaration;
+        private final AtomicInteger unsettled;
+        volatile java.util.concurrent.ScheduledFuture<?> timeout;
+
+        GroupSettlement(List<PublishBatch.Entry> group, CompletableFuture<Void> declaration) {
+            this.group = group;
+            this.declaration = declaration;
+            this.unsettled = new AtomicInteger(group.size());
+        }
+
+        /** Fails what is still unsettled when the publish timeout passes. */
+        void startTimeout() {
+            if (unsettled.get() == 0) {
+                return;
+            }
+            try {
+                timeout = timers.schedule(this::expire, options.publishTimeout().toNanos(), TimeUnit.NANOSECONDS);
+            } catch (RejectedExecutionException e) {
+                failAll(new IllegalStateException("this message bus (" + url + ") closed while publishing"));
+                return;
+            }
+            if (unsettled.get() == 0) {
+                timeout.cancel(false); // settled meanwhile
+            }
+        }
+
+        void await(List<CompletableFuture<Void>> sent) {
+            for (int i = 0; i < group.size(); i++) {
+                PublishBatch.Entry entry = group.get(i);
+                sent.get(i).whenComplete((done, failure) -> settle(entry, failure));
+            }
+        }
+
+        void failAll(Throwable failure) {
+            group.forEach(entry -> settle(entry, failure));
+        }
+
+        void expire() {
+            failAll(new TimeoutException());
+        }
+
+        private void settle(PublishBatch.Entry entry, Throwable failure) {
+            boolean settled = failure == null ? entry.result().complete(entry.receipt())
+                    : entry.result().completeExceptionally(asPublishException(entry.envelope(), failure, declaration.isDone()));
+            if (!settled) {
+                return; // timed out before, or the reverse
+            }
+            if (pending.decrementAndGet() == 0) {
+                synchronized (pendingLock) {
+                    pendingLock.notifyAll();
+                }
+            }
+            if (unsettled.decrementAndGet() == 0 && timeout != null) {
+                timeout.cancel(false);
+            }
+        }
+    }
+
+    private List<CompletableFuture<Void>> transportSendAll(List<Envelope> envelopes) {
+        List<CompletionStage<Void>> stages;
+        try {
+            stages = transport.sendAll(envelopes);
+        } catch (RuntimeException e) {
+            List<CompletableFuture<Void>> failed = new ArrayList<>(envelopes.size());
+            envelopes.forEach(envelope -> failed.add(CompletableFuture.failedFuture(e)));
+            return failed;
+        }
+        List<CompletableFuture<Void>> futures = new ArrayList<>(envelopes.size());
+        for (int i = 0; i < envelopes.size(); i++) {
+            futures.add(stages != null && stages.size() == envelopes.size() && stages.get(i) != null
+                    ? stages.get(i).toCompletableFuture()
+                    : CompletableFuture.failedFuture(new IllegalStateException("the " + scheme
+                    + " transport's sendAll returned no stage for envelope " + i + " of " + envelopes.size())));
+        }
+        return futures;
     }
 
     /** The destination of a topic name, validated on first use. */
@@ -260,7 +409,7 @@ public final class RealMessageBus implements MessageBus {
      * stamped (final id, type checked) and traced; it is checked again when user interceptors,
      * which may have changed it, ran before, and sent to another topic if they changed its topic.
      */
-    private CompletionStage<PublishReceipt> encodeAndSend(Destination addressed, OutgoingMessage message) {
+    private CompletionStage<PublishReceipt> encodeAndSend(Destination addressed, OutgoingMessage message, PublishBatch batch) {
         Destination destination = addressed;
         if (!options.interceptors().isEmpty()) {
             Names.headers(withoutRequestHeaders(message.headers()));
@@ -297,7 +446,14 @@ public final class RealMessageBus implements MessageBus {
         String contentType = message.contentType() != null ? message.contentType() : encoded.contentType();
         Envelope envelope = new Envelope(id, destination, message.key(), message.headers(), encoded.bytes(),
                 contentType, timestamp, type, deliverAt);
-        return sendEnvelope(envelope, new PublishReceipt(id, destination.name(), timestamp));
+        PublishReceipt receipt = new PublishReceipt(id, destination.name(), timestamp);
+        if (batch != null) {
+            CompletableFuture<PublishReceipt> collected = batch.add(envelope, receipt);
+            if (collected != null) {
+                return collected;
+            }
+        }
+        return sendEnvelope(envelope, receipt);
     }
 
     /** The time now to the millisecond, one instance shared by the messages published within a millisecond. */
@@ -360,6 +516,15 @@ public final class RealMessageBus implements MessageBus {
                 return done;
             }).thenCompose(done -> sender.apply(envelope));
         }
+        return settle(envelope, result, declaration, sent);
+    }
+
+    /**
+     * Counts {@code sent} as pending until it completes, bounds it by the publish timeout, and
+     * completes with {@code result} or fails with {@link PublishException}.
+     */
+    private <R> CompletableFuture<R> settle(Envelope envelope, R result, CompletableFuture<Void> declaration,
+                                            CompletableFuture<Void> sent) {
         if (sent.isDone() && !sent.isCompletedExceptionally()) {
             return CompletableFuture.completedFuture(result); // confirmed at once (memory://): nothing to wait for or count
         }
@@ -789,6 +954,11 @@ public final class RealMessageBus implements MessageBus {
             bus.ensureOpen();
             return bus.consume(new ConsumerSpec(destination.withName(name), null, options.maxInFlight()),
                     Names.deadLetterQueue(name()), type, handler, options);
+        }
+
+        @Override
+        public Subscription workBatch(BatchOptions batch, BatchHandler<T> handler, ConsumerOptions options) {
+            return work(BatchingHandler.of(handler, batch), BatchingHandler.workersFor(batch, Objects.requireNonNull(options, "options")));
         }
 
         @Override

@@ -72,7 +72,7 @@ class PublishPipelineTest {
         PublishInterceptor first = (m, next) -> next.proceed(m);
         PublishInterceptor second = (m, next) -> next.proceed(m);
         PublishPipeline pipeline = PublishPipeline.of("memory", ListenerFanout.of(List.of(recordingListener)),
-                W3cTraceHook.INSTANCE, List.of(first, second), (destination, message) -> null);
+                W3cTraceHook.INSTANCE, List.of(first, second), (destination, message, batch) -> null);
 
         List<PublishInterceptor> steps = pipeline.steps();
         assertEquals(5, steps.size());

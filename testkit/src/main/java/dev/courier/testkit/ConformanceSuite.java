@@ -61,6 +61,7 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInfo;
@@ -192,6 +193,31 @@ public abstract class ConformanceSuite {
     private static ConsumerOptions quickRetry(int attempts) {
         return ConsumerOptions.defaults().withRetry(
                 RetryPolicy.exponential(attempts, Duration.ofMillis(50), Duration.ofMillis(200)));
+    }
+
+    /** The batch contract ({@link BatchSuite}) with this suite's broker, names, buses and timeout. */
+    @Nested
+    class Batches extends BatchSuite {
+
+        @Override
+        protected MessageBus connect() {
+            return ConformanceSuite.this.connect();
+        }
+
+        @Override
+        protected String name(String suffix) {
+            return ConformanceSuite.this.name(suffix);
+        }
+
+        @Override
+        protected Duration timeout() {
+            return ConformanceSuite.this.timeout();
+        }
+
+        @Override
+        protected int oversizedPayloadBytes() {
+            return ConformanceSuite.this.oversizedPayloadBytes();
+        }
     }
 
     // 1. Fan-out ---------------------------------------------------------------------------------

@@ -58,6 +58,24 @@ final class AwsBatcher<T> {
         return entry.done();
     }
 
+    /**
+     * Queues {@code items} (each with its target and size), in order, before any of them goes, so
+     * that they leave in full batches; one stage per item, in the order given.
+     */
+    List<CompletableFuture<Void>> addAll(List<String> targets, List<T> items, List<Long> bytes) {
+        List<CompletableFuture<Void>> stages = new ArrayList<>(items.size());
+        Map<String, Lane<T>> touched = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < items.size(); i++) {
+            Entry<T> entry = new Entry<>(items.get(i), bytes.get(i), new CompletableFuture<>());
+            Lane<T> lane = lanes.computeIfAbsent(targets.get(i), t -> new Lane<>());
+            lane.waiting.add(entry);
+            touched.put(targets.get(i), lane);
+            stages.add(entry.done());
+        }
+        touched.forEach(this::drain);
+        return stages;
+    }
+
     /** Tells the batcher that a call to {@code target} ended, so waiting entries may go. */
     void finished(String target) {
         Lane<T> lane = lanes.get(target);

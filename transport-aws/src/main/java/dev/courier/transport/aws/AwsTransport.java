@@ -39,6 +39,7 @@ import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -256,15 +257,56 @@ final class AwsTransport implements Transport {
                     : CompletableFuture.supplyAsync(() -> topicArn(destination))
                     .thenCompose(found -> topicSends.add(lane(found, wire), wire, size));
         }
+        return published(envelope, sent);
+    }
+
+    /** Tracks {@code sent} until it completes, failing it with a {@link PublishException} naming the message. */
+    private CompletableFuture<Void> published(Envelope envelope, CompletableFuture<Void> sent) {
         return track(sent).handle((done, failure) -> {
             if (failure != null) {
                 Throwable cause = unwrap(failure);
                 throw new CompletionException(cause instanceof PublishException ? cause
-                        : new PublishException("could not publish message " + envelope.id() + " to " + destination + " at "
-                        + settings.address() + ": " + settings.scrub(reason(cause)), cause));
+                        : new PublishException("could not publish message " + envelope.id() + " to " + envelope.destination()
+                        + " at " + settings.address() + ": " + settings.scrub(reason(cause)), cause));
             }
             return null;
         });
+    }
+
+    /**
+     * Queues the whole batch on its send lanes before any call goes, so it leaves in full
+     * {@code SendMessageBatch} / {@code PublishBatch} calls (10 entries each) instead of a first
+     * call of one. A batch this transport cannot queue at once (a message due later, one too
+     * large, a destination it has not resolved yet) goes one by one, as {@link #send} does.
+     */
+    @Override
+    public List<CompletionStage<Void>> sendAll(List<Envelope> envelopes) {
+        if (closed.get() || envelopes.isEmpty()) {
+            return Transport.super.sendAll(envelopes);
+        }
+        List<String> lanes = new ArrayList<>(envelopes.size());
+        List<AwsMessages.Wire> wires = new ArrayList<>(envelopes.size());
+        List<Long> sizes = new ArrayList<>(envelopes.size());
+        boolean queues = envelopes.get(0).destination().isQueue();
+        for (Envelope envelope : envelopes) {
+            Destination destination = envelope.destination();
+            AwsMessages.Wire wire = AwsMessages.toWire(envelope);
+            String target = destination.isQueue() ? queueUrls.get(AwsNames.queue(destination, null))
+                    : topicArns.get(AwsNames.topic(destination));
+            if (envelope.deliverAt() != null || wire.size() > MAX_WIRE_BYTES || target == null
+                    || destination.isQueue() != queues) {
+                return Transport.super.sendAll(envelopes);
+            }
+            lanes.add(lane(target, wire));
+            wires.add(wire);
+            sizes.add(wire.size());
+        }
+        List<CompletableFuture<Void>> sent = (queues ? queueSends : topicSends).addAll(lanes, wires, sizes);
+        List<CompletionStage<Void>> stages = new ArrayList<>(envelopes.size());
+        for (int i = 0; i < envelopes.size(); i++) {
+            stages.add(published(envelopes.get(i), sent.get(i)));
+        }
+        return stages;
     }
 
     /**

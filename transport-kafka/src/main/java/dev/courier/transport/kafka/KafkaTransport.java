@@ -15,6 +15,7 @@ import dev.courier.spi.QueueBrowser;
 import dev.courier.spi.ReplyPath;
 import dev.courier.spi.Transport;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -316,6 +317,41 @@ final class KafkaTransport implements Transport {
         }
         Integer partition = envelope.key() == null ? unkeyed.next(topic, partitionCounts.get(topic), envelope.payload().length) : null;
         return produce(envelope, KafkaRecords.toRecord(envelope, topic, partition, settings.envelope()));
+    }
+
+    /**
+     * Hands every record of the batch to the producer, which batches them ({@code linger},
+     * {@code batchSize}); nothing flushes per record. The batch's unkeyed records take one
+     * partition together ({@link UnkeyedPartitions} counts their bytes as one run), so they fill
+     * one producer batch with one choice instead of one per record; keyed records go to their
+     * key's partition, in order.
+     */
+    @Override
+    public List<CompletionStage<Void>> sendAll(List<Envelope> envelopes) {
+        if (closed.get() || envelopes.isEmpty()) {
+            return Transport.super.sendAll(envelopes);
+        }
+        Destination destination = envelopes.get(0).destination();
+        String topic;
+        try {
+            topic = KafkaNames.topic(destination);
+        } catch (IllegalArgumentException e) {
+            return Transport.super.sendAll(envelopes);
+        }
+        int unkeyedBytes = 0;
+        for (Envelope envelope : envelopes) {
+            if (envelope.key() == null && envelope.destination().equals(destination)) {
+                unkeyedBytes += envelope.payload().length;
+            }
+        }
+        Integer partition = unkeyedBytes > 0 ? unkeyed.next(topic, partitionCounts.get(topic), unkeyedBytes) : null;
+        List<CompletionStage<Void>> stages = new ArrayList<>(envelopes.size());
+        for (Envelope envelope : envelopes) {
+            stages.add(envelope.destination().equals(destination)
+                    ? produce(envelope, KafkaRecords.toRecord(envelope, topic, envelope.key() == null ? partition : null))
+                    : send(envelope));
+        }
+        return stages;
     }
 
     /**

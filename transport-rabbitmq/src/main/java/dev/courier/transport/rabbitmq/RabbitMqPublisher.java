@@ -81,24 +81,50 @@ final class RabbitMqPublisher implements AutoCloseable {
         Pending publish = new Pending(envelope, System.nanoTime() + settings.confirmTimeout().toNanos());
         lock.lock();
         try {
-            if (closed) {
-                publish.fail("the transport is closed");
-            } else if (!waiting.isEmpty() || !link.isReady()) {
-                if (waiting.size() >= MAX_WAITING) {
-                    publish.fail("not connected (" + link.problem() + ") and " + MAX_WAITING + " publishes already wait");
-                } else {
-                    waiting.add(publish);
-                    if (link.isReady()) {
-                        publishWaitingLocked();
-                    }
-                }
-            } else {
-                publish(publish);
-            }
+            sendLocked(publish);
         } finally {
             lock.unlock();
         }
         return publish.future;
+    }
+
+    /**
+     * Publishes {@code envelopes} in order under one hold of the lock, so no other publish comes
+     * between them; each future completes on its own confirm (the broker confirms a run of them at
+     * once with {@code multiple}).
+     */
+    List<CompletableFuture<Void>> sendAll(List<Envelope> envelopes) {
+        long deadline = System.nanoTime() + settings.confirmTimeout().toNanos();
+        List<CompletableFuture<Void>> futures = new ArrayList<>(envelopes.size());
+        lock.lock();
+        try {
+            for (Envelope envelope : envelopes) {
+                Pending publish = new Pending(envelope, deadline);
+                sendLocked(publish);
+                futures.add(publish.future);
+            }
+        } finally {
+            lock.unlock();
+        }
+        return futures;
+    }
+
+    /** Publishes now, or queues while the connection is down. Call with the lock held. */
+    private void sendLocked(Pending publish) {
+        if (closed) {
+            publish.fail("the transport is closed");
+        } else if (!waiting.isEmpty() || !link.isReady()) {
+            if (waiting.size() >= MAX_WAITING) {
+                publish.fail("not connected (" + link.problem() + ") and " + MAX_WAITING + " publishes already wait");
+            } else {
+                waiting.add(publish);
+                if (link.isReady()) {
+                    publishWaitingLocked();
+                }
+            }
+        } else {
+            publish(publish);
+        }
     }
 
     /**

@@ -18,6 +18,8 @@ import dev.courier.spi.TlsTrust;
 import dev.courier.spi.Transport;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -218,6 +220,19 @@ final class RabbitMqTransport implements Transport {
             return publisher.send(envelope);
         }
         return route.thenCompose(ready -> publisher.send(envelope));
+    }
+
+    /**
+     * Publishes the batch in order on the confirm channel without another publish between them;
+     * the broker confirms them in runs ({@code multiple}). A batch holding a delayed message goes
+     * one by one, since a delayed message may first need its delay route declared.
+     */
+    @Override
+    public List<CompletionStage<Void>> sendAll(List<Envelope> envelopes) {
+        if (closed || envelopes.stream().anyMatch(envelope -> envelope.deliverAt() != null)) {
+            return Transport.super.sendAll(envelopes);
+        }
+        return new ArrayList<>(publisher.sendAll(envelopes));
     }
 
     /**
