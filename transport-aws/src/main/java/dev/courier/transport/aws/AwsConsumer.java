@@ -35,7 +35,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * One consumer of one SQS queue: a thread of its own long-polls ({@code ReceiveMessage} with the
- * {@code waitTime} option; with {@code 0s} it short-polls, pausing 100 ms after an empty answer),
+ * {@code waitTime} option; with {@code 0s} it short-polls, pausing after an empty answer until one
+ * of its deliveries is settled or 100 ms have passed),
  * at most 10 messages and never more than {@code maxInFlight} unsettled,
  * and hands each message to the sink in the order SQS returned them. Ack deletes the message,
  * reject makes it visible again at once, progress extends its visibility timeout; all three go
@@ -49,7 +50,13 @@ final class AwsConsumer implements Consumer {
     private static final Logger log = LoggerFactory.getLogger(AwsConsumer.class);
     private static final Duration RETRY_PAUSE = Duration.ofSeconds(1);
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(10);
-    /** With {@code waitTime=0s} (short polling), the pause after a receive that found nothing. */
+    /**
+     * With {@code waitTime=0s} (short polling), the longest pause after a receive that found nothing.
+     * The pause ends early when one of this consumer's deliveries has been settled meanwhile: on a
+     * FIFO queue a receive finds nothing while every message group with waiting messages has
+     * messages in flight, and settling one frees its group. A fixed pause there capped a queue
+     * with few keys at about one receive of messages per group every 100 ms.
+     */
     static final Duration SHORT_POLL_PAUSE = Duration.ofMillis(100);
     /** The system attributes a receive asks for. */
     static final List<MessageSystemAttributeName> SYSTEM_ATTRIBUTES = List.of(
@@ -68,6 +75,10 @@ final class AwsConsumer implements Consumer {
     private final CountDownLatch stopping = new CountDownLatch(1);
     private final CompletableFuture<Void> gone = new CompletableFuture<>();
     private volatile CompletableFuture<ReceiveMessageResponse> receiving;
+    /** Guards {@link #settles}; notified when a delivery's settle call has ended, and on stop. */
+    private final Object settledSignal = new Object();
+    /** How many settle calls of this consumer have ended. */
+    private long settles;
     private volatile String failing;
     private volatile boolean closed;
 
@@ -99,11 +110,12 @@ final class AwsConsumer implements Consumer {
                 if (wanted == 0) {
                     break;
                 }
+                long settledBefore = settled();
                 ReceiveMessageResponse response = receive(wanted);
                 int got = response == null ? 0 : response.messages().size();
                 credits.release(wanted - got);
                 if (response != null && got == 0 && settings.waitTime().isZero()) {
-                    stopping.await(SHORT_POLL_PAUSE.toMillis(), TimeUnit.MILLISECONDS);
+                    pauseUntilSettled(settledBefore);
                 }
                 if (response != null) {
                     for (Message message : response.messages()) {
@@ -118,6 +130,34 @@ final class AwsConsumer implements Consumer {
             failing = "stopped: " + settings.scrub(e.toString());
         } finally {
             gone.complete(null);
+        }
+    }
+
+    private long settled() {
+        synchronized (settledSignal) {
+            return settles;
+        }
+    }
+
+    /**
+     * After an empty short poll: waits at most {@link #SHORT_POLL_PAUSE}, less if a settle call has
+     * ended since {@code settledBefore} (it may have freed a message group) or the consumer stops.
+     */
+    private void pauseUntilSettled(long settledBefore) throws InterruptedException {
+        long deadline = System.nanoTime() + SHORT_POLL_PAUSE.toNanos();
+        synchronized (settledSignal) {
+            long left;
+            while (settles == settledBefore && stopping.getCount() > 0
+                    && (left = deadline - System.nanoTime()) > 0) {
+                TimeUnit.NANOSECONDS.timedWait(settledSignal, left);
+            }
+        }
+    }
+
+    private void noteSettled() {
+        synchronized (settledSignal) {
+            settles++;
+            settledSignal.notifyAll();
         }
     }
 
@@ -221,6 +261,9 @@ final class AwsConsumer implements Consumer {
     @Override
     public void stopFetching() {
         stopping.countDown();
+        synchronized (settledSignal) {
+            settledSignal.notifyAll();
+        }
         CompletableFuture<ReceiveMessageResponse> call = receiving;
         if (call != null) {
             call.cancel(true);
@@ -292,6 +335,7 @@ final class AwsConsumer implements Consumer {
                             settings.scrub(AwsTransport.reason(failure)));
                 }
                 settled.complete(null);
+                noteSettled();
             });
         }
 

@@ -4,14 +4,12 @@ import dev.courier.api.BusOptions;
 import dev.courier.testkit.ConformanceSuite;
 import dev.courier.testkit.RestartableBroker;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The conformance suite on a {@code moto_server} of the tests' own ({@link MotoServer}); the
  * restart scenario cuts the network to it with a {@link CuttingProxy}, since the emulator keeps no
  * state across a real restart.
  */
-@ExtendWith(BeyondMotosThroughput.class)
 class AwsConformanceTest extends ConformanceSuite {
 
     private static CuttingProxy proxy;

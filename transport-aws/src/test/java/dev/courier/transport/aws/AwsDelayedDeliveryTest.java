@@ -4,15 +4,12 @@ import dev.courier.api.BusOptions;
 import dev.courier.testkit.DelayedDeliverySuite;
 import dev.courier.testkit.RestartableBroker;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Delayed delivery (the delay queue, {@link AwsDelayQueue}) on the tests' {@code moto_server}; the
  * restart scenario cuts the network to it with a {@link CuttingProxy}, since the emulator keeps no
- * state across a real restart. Ten thousand delayed messages are beyond moto's throughput here
- * ({@link BeyondMotosThroughput}).
+ * state across a real restart.
  */
-@ExtendWith(BeyondMotosThroughput.class)
 class AwsDelayedDeliveryTest extends DelayedDeliverySuite {
 
     private static CuttingProxy proxy;

@@ -3,10 +3,8 @@ package dev.courier.transport.aws;
 import dev.courier.testkit.BrokerProbe;
 import dev.courier.testkit.RequestReplySuite;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Request/reply over SQS: the reply queue is a temporary SQS queue deleted when the bus closes. */
-@ExtendWith(BeyondMotosThroughput.class)
 class AwsRequestReplyTest extends RequestReplySuite {
 
     private static AwsTestClients clients;
