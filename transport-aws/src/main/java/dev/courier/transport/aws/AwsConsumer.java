@@ -325,9 +325,10 @@ final class AwsConsumer implements Consumer {
         protected void settle(boolean ack) {
             unsettled.remove(this);
             credits.release();
-            CompletableFuture<Void> call = ack
-                    ? transport.delete(queueUrl, receiptHandle)
-                    : transport.changeVisibility(queueUrl, receiptHandle, 0);
+            CompletableFuture<Void> call;
+            synchronized (this) {
+                call = ack ? transport.delete(queueUrl, receiptHandle) : transport.changeVisibility(queueUrl, receiptHandle, 0);
+            }
             call.whenComplete((done, failure) -> {
                 if (failure != null) {
                     log.warn("Could not {} message {} of {} at {} (it comes back after its visibility timeout): {}",
@@ -339,19 +340,26 @@ final class AwsConsumer implements Consumer {
             });
         }
 
-        /** Keeps the message invisible for another visibility timeout. */
+        /**
+         * Keeps the message invisible for another visibility timeout. Asked for under the same lock
+         * as the settle call, so an extension never follows a give-back (the transport applies one
+         * message's visibility changes in the order asked for).
+         */
         @Override
         public void inProgress() {
-            if (isSettled()) {
-                return;
+            CompletableFuture<Void> extended;
+            synchronized (this) {
+                if (isSettled()) {
+                    return;
+                }
+                extended = transport.changeVisibility(queueUrl, receiptHandle, settings.visibilitySeconds());
             }
-            transport.changeVisibility(queueUrl, receiptHandle, settings.visibilitySeconds())
-                    .whenComplete((done, failure) -> {
-                        if (failure != null) {
-                            log.debug("Could not extend the visibility of message {} of {}: {}", envelope().id(), spec,
-                                    settings.scrub(AwsTransport.reason(failure)));
-                        }
-                    });
+            extended.whenComplete((done, failure) -> {
+                if (failure != null) {
+                    log.debug("Could not extend the visibility of message {} of {}: {}", envelope().id(), spec,
+                            settings.scrub(AwsTransport.reason(failure)));
+                }
+            });
         }
 
         CompletableFuture<Void> giveBack() {

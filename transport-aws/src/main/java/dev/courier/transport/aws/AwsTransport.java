@@ -86,7 +86,10 @@ final class AwsTransport implements Transport {
     static final long MAX_HEADER_BYTES = 8 * 1024;
     /** The largest payload: whatever the base64 of the rest fits in. */
     static final long MAX_PAYLOAD_BYTES = (MAX_WIRE_BYTES - ATTRIBUTE_MARGIN - 3 * MAX_HEADER_BYTES) / 4 * 3;
-    /** Batch calls running at once per queue, for visibility changes (their order does not matter). */
+    /**
+     * Batch calls running at once per queue, for visibility changes. Changes of different messages
+     * may go in any order; those of one message go one after the other ({@link #changeVisibility}).
+     */
     private static final int CALLS_PER_TARGET = 8;
     /**
      * Delete (ack) calls running at once per queue. Acks of one received batch come in a burst, and
@@ -118,6 +121,8 @@ final class AwsTransport implements Transport {
     private final AwsBatcher<String> deletes;
     /** Receipt handles with their new visibility timeout in seconds (give-backs and progress). */
     private final AwsBatcher<Map.Entry<String, Integer>> visibility;
+    /** Per message ({@code <queue URL> <receipt handle>}) with a visibility change under way: what waits. */
+    private final Map<String, VisibilityChange> visibilityChanges = new HashMap<>();
     /** Why the last call got no answer, or {@code null} while calls succeed. */
     private volatile String unreachable;
     /** Messages due later, held in a standard SQS queue until due. */
@@ -362,9 +367,60 @@ final class AwsTransport implements Transport {
         return track(deletes.add(queueUrl, receiptHandle, receiptHandle.length()));
     }
 
-    /** Sets a received message's visibility timeout (0 gives it back), in a batch call. */
+    /**
+     * Sets a received message's visibility timeout (0 gives it back), in a batch call. The changes of
+     * one message take effect in the order asked for, the last one winning: SQS applies concurrent
+     * calls in any order, and an extension that overtook a give-back hid a message handed back at
+     * close for another visibility timeout. So while a change of a message is under way, a newer one
+     * waits, replacing any that waited already (which then completes with it).
+     */
     CompletableFuture<Void> changeVisibility(String queueUrl, String receiptHandle, int seconds) {
-        return track(visibility.add(queueUrl, Map.entry(receiptHandle, seconds), receiptHandle.length()));
+        CompletableFuture<Void> changed = new CompletableFuture<>();
+        String message = queueUrl + " " + receiptHandle;
+        boolean now;
+        synchronized (visibilityChanges) {
+            VisibilityChange running = visibilityChanges.get(message);
+            now = running == null;
+            if (now) {
+                visibilityChanges.put(message, new VisibilityChange());
+            } else {
+                running.next = seconds;
+                running.waiting.add(changed);
+            }
+        }
+        if (now) {
+            sendVisibility(queueUrl, receiptHandle, seconds, List.of(changed));
+        }
+        return track(changed);
+    }
+
+    /** The newest visibility change of one message asked for while one was under way, and who waits for it. */
+    private static final class VisibilityChange {
+        Integer next;
+        final List<CompletableFuture<Void>> waiting = new java.util.ArrayList<>();
+    }
+
+    private void sendVisibility(String queueUrl, String receiptHandle, int seconds, List<CompletableFuture<Void>> waiting) {
+        String message = queueUrl + " " + receiptHandle;
+        visibility.add(queueUrl, Map.entry(receiptHandle, seconds), receiptHandle.length()).whenComplete((done, failure) -> {
+            VisibilityChange queued;
+            synchronized (visibilityChanges) {
+                queued = visibilityChanges.remove(message);
+                if (queued != null && queued.next != null) {
+                    visibilityChanges.put(message, new VisibilityChange());
+                }
+            }
+            waiting.forEach(change -> {
+                if (failure == null) {
+                    change.complete(null);
+                } else {
+                    change.completeExceptionally(failure);
+                }
+            });
+            if (queued != null && queued.next != null) {
+                sendVisibility(queueUrl, receiptHandle, queued.next, List.copyOf(queued.waiting));
+            }
+        });
     }
 
     private CompletableFuture<Void> track(CompletableFuture<Void> call) {

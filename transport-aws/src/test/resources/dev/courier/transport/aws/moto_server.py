@@ -3,6 +3,13 @@
 # 1. Correctness: moto's ReceiveMessage takes no lock, so two receives on one queue at the same
 #    moment can take the same message, which SQS never does within the visibility timeout. Receives
 #    are serialised (consumers short-poll, so the lock is held briefly).
+#    And Queue.delete_message rebuilds the queue's message list from the list it read and then
+#    assigns it, with no lock: a message another thread appended meanwhile (a send) is dropped,
+#    and a message another delete removed meanwhile comes back. Two DeleteMessageBatch calls and
+#    one SendMessage at once on a queue holding 3 000 messages (in-process, 3 threads) lost 570 of
+#    3 000 messages sent and brought back 1 268 of 3 000 deleted; over HTTP, Courier's delayed-
+#    delivery test saw 1 of 10 000 messages lost and 67 delivered twice. Adding and deleting
+#    messages of a queue are serialised.
 #
 # 2. Speed, same behaviour: moto spends almost all its time recomputing things per message, each
 #    O(queue backlog): every SendMessage reads queue.attributes three times and every received
@@ -32,6 +39,19 @@ def receive_message(self, *args, **kwargs):
 
 
 models.SQSBackend.receive_message = receive_message
+
+messages_lock = threading.RLock()
+
+
+def serialised(action):
+    def run(*args, **kwargs):
+        with messages_lock:
+            return action(*args, **kwargs)
+    return run
+
+
+models.Queue.add_message = serialised(models.Queue.add_message)
+models.Queue.delete_message = serialised(models.Queue.delete_message)
 
 original_unix_time = core_utils.unix_time
 
