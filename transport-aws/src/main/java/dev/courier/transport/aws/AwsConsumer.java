@@ -194,7 +194,7 @@ final class AwsConsumer implements Consumer {
                 .receiveRequestAttemptId(UUID.randomUUID().toString())
                 .overrideConfiguration(o -> o.apiCallTimeout(settings.waitTime().plus(settings.apiTimeout()))));
         receiving = call;
-        if (stopping.getCount() == 0) {
+        if (stopping.getCount() == 0 && isLongPoll()) {
             call.cancel(true);
         }
         try {
@@ -265,9 +265,18 @@ final class AwsConsumer implements Consumer {
             settledSignal.notifyAll();
         }
         CompletableFuture<ReceiveMessageResponse> call = receiving;
-        if (call != null) {
+        if (call != null && isLongPoll()) {
             call.cancel(true);
         }
+    }
+
+    /**
+     * Whether receives wait for messages. Only a long poll is cancelled at stop, to close at once: a
+     * cancelled receive that SQS had already answered leaves its messages invisible until their
+     * visibility timeout, so a short poll is let finish and what it got is given back at once.
+     */
+    private boolean isLongPoll() {
+        return settings.waitTime().compareTo(Duration.ZERO) > 0;
     }
 
     @Override
