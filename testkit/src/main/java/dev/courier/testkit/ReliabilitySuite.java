@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.courier.api.BusOptions;
 import dev.courier.api.ConsumerOptions;
 import dev.courier.api.DeadLetterHeaders;
 import dev.courier.api.DecodingException;
@@ -79,6 +80,20 @@ public abstract class ReliabilitySuite {
         return true;
     }
 
+    /** The options every bus of these scenarios connects with; by default {@link BusOptions#defaults()}. */
+    protected BusOptions busOptions() {
+        return BusOptions.defaults();
+    }
+
+    /**
+     * How long the fuzz scenario waits for its messages to be handled once they are all published;
+     * 90 s by default. A broker that answers far more slowly than a real one (an emulator) may take
+     * longer: what is checked stays the same, only the wait grows.
+     */
+    protected Duration fuzzPatience() {
+        return Duration.ofSeconds(90);
+    }
+
     /** Called before each test, for example to check the broker is reachable. */
     protected void beforeEachTest() {
     }
@@ -95,7 +110,7 @@ public abstract class ReliabilitySuite {
     }
 
     private MessageBus connect(String url) {
-        MessageBus bus = MessageBus.connect(url);
+        MessageBus bus = MessageBus.connect(url, busOptions());
         buses.add(bus);
         return bus;
     }
@@ -209,7 +224,7 @@ public abstract class ReliabilitySuite {
             "(?i)(courier-|ce_|ce-|cloudevents_|nats-|x-death|x-first-death-|x-last-death-).*|content-type|content_type|cc|bcc");
 
     @Test
-    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    @Timeout(value = 10, unit = TimeUnit.MINUTES)
     void ten_thousand_generated_inputs_are_each_delivered_intact_rejected_or_dead_lettered() throws Exception {
         long seed = Long.getLong("courier.fuzz.seed", System.nanoTime());
         Random random = new Random(seed);
@@ -294,7 +309,7 @@ public abstract class ReliabilitySuite {
             stage.get(60, TimeUnit.SECONDS);
         }
 
-        Duration wait = Duration.ofSeconds(90);
+        Duration wait = fuzzPatience();
         raw.awaitIds(sent.keySet(), wait);
         Map<String, Message<byte[]>> arrived = new HashMap<>();
         raw.messages().forEach(m -> arrived.put(m.id(), m));
