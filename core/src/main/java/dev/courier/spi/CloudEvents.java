@@ -7,7 +7,6 @@ import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
@@ -36,9 +35,8 @@ public final class CloudEvents {
     public static final String TIME = "time";
     public static final String DATACONTENTTYPE = "datacontenttype";
 
-    /** Destinations whose source is cached; beyond it a source is built per message. */
-    private static final int CACHED_SOURCES = 4_096;
-    private static final Map<String, String> SOURCES = new ConcurrentHashMap<>();
+    /** Sources by destination name, kept for 4,096 destinations; beyond them a source is built per message. */
+    private static final BoundedMemo<String, String> SOURCES = new BoundedMemo<>(4_096, name -> "/courier/" + name);
 
     private CloudEvents() {
     }
@@ -50,17 +48,7 @@ public final class CloudEvents {
      * bytes by identity or name instead of encoding it per message.
      */
     public static String source(Destination destination) {
-        String name = destination.name();
-        String cached = SOURCES.get(name);
-        if (cached != null) {
-            return cached;
-        }
-        String source = "/courier/" + name;
-        if (SOURCES.size() < CACHED_SOURCES) {
-            String raced = SOURCES.putIfAbsent(name, source);
-            return raced != null ? raced : source;
-        }
-        return source;
+        return SOURCES.get(destination.name());
     }
 
     /** The attributes of {@code envelope}, in a stable order. */

@@ -1,5 +1,6 @@
 package dev.courier.transport.kafka;
 
+import dev.courier.spi.BoundedMemo;
 import dev.courier.spi.CloudEvents;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
@@ -9,7 +10,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
@@ -47,9 +47,12 @@ final class KafkaRecords {
     static final String TIMESTAMP = "courier:timestamp";
     /** The event type in the minimal form (absent when the message has none). */
     static final String TYPE = "courier:type";
-    /** How many distinct header values (sources, types, content types) are kept encoded. */
-    private static final int CACHED_TEXTS = 4_096;
-    private static final Map<String, byte[]> TEXTS = new ConcurrentHashMap<>();
+    /**
+     * The UTF-8 bytes of header values (sources, types, content types), kept for 4,096 distinct
+     * values. The arrays are shared by every record that carries the value: nothing may modify
+     * them (Kafka only reads header values).
+     */
+    private static final BoundedMemo<String, byte[]> TEXTS = new BoundedMemo<>(4_096, KafkaRecords::utf8);
     private static final String RESERVED_PREFIX = "courier:";
     /** How Courier 0.1 snapshots escaped a reserved name; still read. */
     private static final String ESCAPED_PREFIX = "courier:user:";
@@ -85,37 +88,22 @@ final class KafkaRecords {
         if (form == EnvelopeForm.MINIMAL) {
             headers.add(ID, utf8(envelope.id()));
             if (envelope.type() != null) {
-                headers.add(TYPE, cached(TEXTS, envelope.type()));
+                headers.add(TYPE, TEXTS.get(envelope.type()));
             }
             if (!envelope.contentType().equals(EnvelopeForm.DEFAULT_CONTENT_TYPE)) {
-                headers.add(CLOUDEVENTS_CONTENT_TYPE, cached(TEXTS, envelope.contentType()));
+                headers.add(CLOUDEVENTS_CONTENT_TYPE, TEXTS.get(envelope.contentType()));
             }
         } else {
             headers.add(CE_ID, utf8(envelope.id()));
-            headers.add(CE_SOURCE, cached(TEXTS, CloudEvents.source(envelope.destination())));
-            headers.add(CE_TYPE, cached(TEXTS, envelope.type() != null ? envelope.type() : envelope.destination().name()));
+            headers.add(CE_SOURCE, TEXTS.get(CloudEvents.source(envelope.destination())));
+            headers.add(CE_TYPE, TEXTS.get(envelope.type() != null ? envelope.type() : envelope.destination().name()));
             headers.add(CE_SPECVERSION, SPEC_VERSION);
-            headers.add(CLOUDEVENTS_CONTENT_TYPE, cached(TEXTS, envelope.contentType()));
+            headers.add(CLOUDEVENTS_CONTENT_TYPE, TEXTS.get(envelope.contentType()));
         }
         for (Map.Entry<String, String> header : envelope.headers().entrySet()) {
             headers.add(ESCAPE.toWire(header.getKey()), utf8(header.getValue()));
         }
         return record;
-    }
-
-    /**
-     * The UTF-8 bytes of {@code text}, from {@code cache} when it was encoded before. Callers
-     * never modify the array (Kafka only reads header values).
-     */
-    private static byte[] cached(Map<String, byte[]> cache, String text) {
-        byte[] bytes = cache.get(text);
-        if (bytes == null) {
-            bytes = utf8(text);
-            if (cache.size() < CACHED_TEXTS) {
-                cache.putIfAbsent(text, bytes);
-            }
-        }
-        return bytes;
     }
 
     /** About the size of {@code record} on the wire: key, value and headers (framing not counted). */

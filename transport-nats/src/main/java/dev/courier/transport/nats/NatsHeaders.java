@@ -1,6 +1,7 @@
 package dev.courier.transport.nats;
 
 import dev.courier.api.DeadLetterHeaders;
+import dev.courier.spi.BoundedMemo;
 import dev.courier.spi.CloudEvents;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
@@ -22,8 +23,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.UnaryOperator;
 
 /**
  * Maps an {@link Envelope}'s fields to NATS headers and back.
@@ -71,10 +70,10 @@ final class NatsHeaders {
     private static final String CE_TYPE = "ce-" + CloudEvents.TYPE;
     private static final String CE_SPECVERSION = "ce-" + CloudEvents.SPECVERSION;
     private static final String CE_TIME = "ce-" + CloudEvents.TIME;
-    /** How many distinct values (sources, types, content types) are kept encoded. */
-    private static final int CACHED_VALUES = 4_096;
-    private static final Map<String, String> ATTRIBUTES = new ConcurrentHashMap<>();
-    private static final Map<String, String> ENCODED_VALUES = new ConcurrentHashMap<>();
+    /** Percent-encoded CloudEvents attribute values (sources, types), kept for 4,096 distinct values. */
+    private static final BoundedMemo<String, String> ATTRIBUTES = new BoundedMemo<>(4_096, NatsHeaders::percentEncode);
+    /** {@link #encodeValue Encoded} header values (types, content types), kept for 4,096 distinct values. */
+    private static final BoundedMemo<String, String> ENCODED_VALUES = new BoundedMemo<>(4_096, NatsHeaders::encodeValue);
     static final String ENCODED_NAME_PREFIX = HeaderEscape.PREFIX;
     /** Courier's one header escape, with the names NATS reserves or cannot carry. */
     private static final HeaderEscape ESCAPE = new HeaderEscape(
@@ -122,35 +121,22 @@ final class NatsHeaders {
             }
             headers.put(TIMESTAMP, Long.toString(envelope.timestamp().toEpochMilli()));
             if (envelope.type() != null) {
-                headers.put(TYPE, cached(ENCODED_VALUES, envelope.type(), NatsHeaders::encodeValue));
+                headers.put(TYPE, ENCODED_VALUES.get(envelope.type()));
             }
             if (!envelope.contentType().equals(EnvelopeForm.DEFAULT_CONTENT_TYPE)) {
-                headers.put(NATS_CONTENT_TYPE, cached(ENCODED_VALUES, envelope.contentType(), NatsHeaders::encodeValue));
+                headers.put(NATS_CONTENT_TYPE, ENCODED_VALUES.get(envelope.contentType()));
             }
         } else {
             headers.put(CE_ID, percentEncode(envelope.id()));
-            headers.put(CE_SOURCE, cached(ATTRIBUTES, CloudEvents.source(envelope.destination()), NatsHeaders::percentEncode));
-            headers.put(CE_TYPE, cached(ATTRIBUTES, envelope.type() != null ? envelope.type() : envelope.destination().name(),
-                    NatsHeaders::percentEncode));
+            headers.put(CE_SOURCE, ATTRIBUTES.get(CloudEvents.source(envelope.destination())));
+            headers.put(CE_TYPE, ATTRIBUTES.get(envelope.type() != null ? envelope.type() : envelope.destination().name()));
             headers.put(CE_SPECVERSION, CloudEvents.SPEC_VERSION);
             headers.put(CE_TIME, envelope.timestamp().toString());
             // the binding's header for datacontenttype, 6 bytes shorter than ce-datacontenttype
-            headers.put(NATS_CONTENT_TYPE, cached(ENCODED_VALUES, envelope.contentType(), NatsHeaders::encodeValue));
+            headers.put(NATS_CONTENT_TYPE, ENCODED_VALUES.get(envelope.contentType()));
         }
         envelope.headers().forEach((name, value) -> headers.put(encodeName(name), encodeValue(value)));
         return headers;
-    }
-
-    /** {@code encode(text)}, from {@code cache} when it was encoded before. */
-    private static String cached(Map<String, String> cache, String text, UnaryOperator<String> encode) {
-        String encoded = cache.get(text);
-        if (encoded == null) {
-            encoded = encode.apply(text);
-            if (cache.size() < CACHED_VALUES) {
-                cache.putIfAbsent(text, encoded);
-            }
-        }
-        return encoded;
     }
 
     /**
