@@ -43,6 +43,11 @@ final class EnvelopeHeaders {
         return new EnvelopeHeaders("ce-", topic, true, "ce-datacontenttype");
     }
 
+    /** SNS and SQS: the {@code ce-} attributes and {@code content-type}; the id is also the message group id, which the contender sets. */
+    static EnvelopeHeaders aws(String topic) {
+        return new EnvelopeHeaders("ce-", topic, true, "content-type");
+    }
+
     /** A 36-character id, like a UUID's text; cheap to make, so the raw client pays for bytes, not for ids. */
     String nextId() {
         String hex = Long.toHexString(sequence++);

@@ -158,7 +158,10 @@ final class Report {
         md.append("| load average at start | ").append(String.format(Locale.ROOT, "%.2f", machine.loadAverage())).append(" |\n");
         md.append("| brokers | RabbitMQ and NATS on 127.0.0.1 (local services); Kafka: ")
                 .append(settings.kafka() == null ? "a single-node KRaft broker the harness started (transport-kafka's DevKafkaBroker, -Xmx1g)"
-                        : "`" + settings.kafka() + "`").append(" |\n");
+                        : "`" + settings.kafka() + "`")
+                .append(settings.brokers().contains("aws") ? "; AWS SNS + SQS: " + (settings.awsEndpoint() == null
+                        ? "a moto_server the harness started (transport-aws's patched launcher)" : "`" + settings.awsEndpoint() + "`")
+                        : "").append(" |\n");
         if (settings.note() != null) {
             md.append("\n**Note:** ").append(settings.note()).append("\n");
         }
@@ -180,7 +183,11 @@ final class Report {
                 .append(" group committing offsets by hand after handling (3 partitions, as Courier's topic); RabbitMQ persistent")
                 .append(" messages, asynchronous publisher confirms, a durable topic exchange and queue, manual acks; NATS JetStream")
                 .append(" `publishAsync` with a message id awaiting the PubAck, a file stream with interest retention, a durable pull")
-                .append(" consumer with explicit acks.\n");
+                .append(" consumer with explicit acks")
+                .append(settings.brokers().contains("aws") ? "; AWS the SDK's async SNS and SQS clients on the layout Courier"
+                        + " makes (a FIFO topic, a FIFO queue subscribed with raw delivery), PublishBatch of up to 10 in 32 lanes with"
+                        + " a SHA-256 deduplication id, short-polled receives of up to 10, DeleteMessageBatch after handling" : "")
+                .append(".\n");
         md.append("- *bytes*: Courier publishes `byte[]` payloads (passed through, no JSON). *json*: a record (`PayloadFormat.Sample`:")
                 .append(" a long and a string padding it to the size) that Courier encodes and decodes with its JSON codec, and the raw")
                 .append(" client with Jackson (`writeValueAsBytes` / `readValue`, the same bytes).\n");

@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
 /**
  * The harness's command-line options, parsed and checked. Immutable.
  *
- * @param brokers          which brokers to measure, in order: memory, amqp, nats, kafka
+ * @param brokers          which brokers to measure, in order: memory, amqp, nats, kafka ({@link #DEFAULT_BROKERS}),
+ *                         and aws (SNS + SQS on moto_server; only when asked for, see {@link #ALL_BROKERS})
  * @param sizes            message sizes in bytes
  * @param jsonSizes        sizes of the JSON record cases (about, in bytes); empty for none
  * @param batch            messages per publishAll in the batch cases (at the smallest size); 0 for no batch cases
@@ -25,6 +26,7 @@ import picocli.CommandLine.Option;
  * @param kafka            bootstrap servers of an external Kafka, or null to start one
  * @param amqp             the RabbitMQ URL
  * @param nats             the NATS URL
+ * @param awsEndpoint      the endpoint of a running moto_server for aws, or null to start one
  * @param out              where benchmarks.md and benchmarks.png are written
  * @param jmh              whether the memory:// JMH benchmarks run (when memory is measured)
  * @param quick            short JMH runs too
@@ -34,19 +36,27 @@ import picocli.CommandLine.Option;
  */
 record Settings(List<String> brokers, List<Integer> sizes, List<Integer> jsonSizes, int batch, List<String> envelopes,
                 Driver.Phases phases, int repeats, double latencyFraction, int maxInFlight,
-                String kafka, String amqp, String nats, Path out, boolean jmh, boolean quick, String note,
+                String kafka, String amqp, String nats, String awsEndpoint, Path out, boolean jmh, boolean quick, String note,
                 boolean rawEnvelope, double profileSeconds, String commandLine) {
 
-    static final List<String> ALL_BROKERS = List.of("memory", "amqp", "nats", "kafka");
+    /** The brokers a run without {@code --brokers} measures. */
+    static final List<String> DEFAULT_BROKERS = List.of("memory", "amqp", "nats", "kafka");
+    /**
+     * Every broker {@code --brokers} takes. {@code aws} is not a default: its emulator (moto, in
+     * Python) serves about a hundred calls a second, which would lengthen a default run by minutes
+     * and measure the emulator more than the client.
+     */
+    static final List<String> ALL_BROKERS = List.of("memory", "amqp", "nats", "kafka", "aws");
     static final List<String> ALL_ENVELOPES = List.of("default", "minimal");
 
     /** The command line, declared for picocli: names, value labels, descriptions; defaults and ranges in {@link #parse}. */
     @Command(name = "courier-benchmarks", mixinStandardHelpOptions = true, sortOptions = false, usageHelpAutoWidth = true,
             customSynopsis = {"java -jar benchmarks/target/courier-benchmarks.jar [options]",
                     "java -jar benchmarks/target/courier-benchmarks.jar jmh [JMH options]   (memory:// JMH only)"},
-            description = "Courier against the raw Kafka, RabbitMQ and NATS clients in the same run; writes benchmarks.md and benchmarks.png.")
+            description = {"Courier against the raw Kafka, RabbitMQ and NATS clients in the same run; writes benchmarks.md and benchmarks.png.",
+                    "--brokers aws measures AWS SNS + SQS against the raw AWS SDK on a moto_server (not in the default run)."})
     static final class Arguments {
-        @Option(names = "--brokers", split = ",", paramLabel = "LIST", description = "memory,amqp,nats,kafka (default: all four)")
+        @Option(names = "--brokers", split = ",", paramLabel = "LIST", description = "memory,amqp,nats,kafka,aws (default: memory,amqp,nats,kafka; aws only when listed)")
         List<String> brokers;
         @Option(names = "--sizes", split = ",", paramLabel = "LIST", description = "message sizes in bytes (default 100,1024)")
         List<Double> sizes;
@@ -80,6 +90,9 @@ record Settings(List<String> brokers, List<Integer> sizes, List<Integer> jsonSiz
         String amqp;
         @Option(names = "--nats", paramLabel = "URL", description = "default $COURIER_NATS_URL or nats://127.0.0.1:4222")
         String nats;
+        @Option(names = "--aws-endpoint", paramLabel = "URL", description = {"aws: a running moto_server, for example http://127.0.0.1:5000",
+                "(default $COURIER_AWS_ENDPOINT, else the harness starts transport-aws's patched moto_server on a free port)"})
+        String awsEndpoint;
         @Option(names = "--out", paramLabel = "DIR", description = "where benchmarks.md and benchmarks.png go (default docs)")
         Path out;
         @Option(names = "--no-jmh", description = "skip the memory:// JMH benchmarks")
@@ -115,7 +128,7 @@ record Settings(List<String> brokers, List<Integer> sizes, List<Integer> jsonSiz
         if (commandLine.isUsageHelpRequested() || commandLine.isVersionHelpRequested()) {
             throw new IllegalArgumentException("help");
         }
-        List<String> brokers = ALL_BROKERS;
+        List<String> brokers = DEFAULT_BROKERS;
         if (given.brokers != null) {
             brokers = new ArrayList<>();
             for (String b : given.brokers) {
@@ -169,11 +182,15 @@ record Settings(List<String> brokers, List<Integer> sizes, List<Integer> jsonSiz
         String kafka = given.kafka != null ? given.kafka : env("COURIER_KAFKA_BOOTSTRAP", null);
         String amqp = given.amqp != null ? given.amqp : env("COURIER_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672");
         String nats = given.nats != null ? given.nats : env("COURIER_NATS_URL", "nats://127.0.0.1:4222");
+        String awsEndpoint = given.awsEndpoint != null ? given.awsEndpoint : env("COURIER_AWS_ENDPOINT", null);
+        if (awsEndpoint != null && !awsEndpoint.matches("https?://[^/?#\\s]+/?")) {
+            throw new IllegalArgumentException("option --aws-endpoint takes http://host:port or https://host:port: '" + awsEndpoint + "'");
+        }
         Path out = given.out != null ? given.out : Path.of("docs");
         Driver.Phases phases = new Driver.Phases(duration(warmup), duration(seconds), duration(latencySeconds), window,
                 backlog);
         return new Settings(List.copyOf(brokers), List.copyOf(sizes), List.copyOf(jsonSizes), batch, List.copyOf(envelopes), phases,
-                repeats, latencyFraction, maxInFlight, kafka, amqp, nats, out, !given.noJmh, quick, given.note, given.rawEnvelope,
+                repeats, latencyFraction, maxInFlight, kafka, amqp, nats, awsEndpoint, out, !given.noJmh, quick, given.note, given.rawEnvelope,
                 profileSeconds, redact(shellWords(args)));
     }
 
@@ -198,6 +215,7 @@ record Settings(List<String> brokers, List<Integer> sizes, List<Integer> jsonSiz
         for (String broker : brokers) {
             boolean memory = broker.equals("memory");
             double startStop = switch (broker) {
+                case "aws" -> 2;
                 case "kafka" -> 2;
                 case "nats" -> 1;
                 case "amqp" -> 0.7;
@@ -217,6 +235,9 @@ record Settings(List<String> brokers, List<Integer> sizes, List<Integer> jsonSiz
             }
             if (broker.equals("kafka") && kafka == null) {
                 total += 15;
+            }
+            if (broker.equals("aws") && awsEndpoint == null) {
+                total += 3;
             }
             if (memory && jmh) {
                 total += quick ? 30 : 90; // 3 benchmarks x 2 payloads, each a fork
