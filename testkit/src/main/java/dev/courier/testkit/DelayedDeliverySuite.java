@@ -230,7 +230,7 @@ public abstract class DelayedDeliverySuite {
     }
 
     @Test
-    @Timeout(value = 4, unit = TimeUnit.MINUTES)
+    @Timeout(value = 8, unit = TimeUnit.MINUTES) // a net: the waits below end it, after timeout()
     void ten_thousand_messages_with_random_delays_up_to_60_seconds_are_all_handled() {
         limits();
         MessageBus publisher = connect(url());
