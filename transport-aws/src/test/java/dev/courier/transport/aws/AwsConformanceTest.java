@@ -26,7 +26,7 @@ class AwsConformanceTest extends ConformanceSuite {
      */
     @Override
     protected BusOptions busOptions() {
-        return MotoServer.REAL_AWS ? super.busOptions() : BusOptions.defaults().withPublishTimeout(MotoServer.PUBLISH_TIMEOUT);
+        return MotoServer.busOptions(super.busOptions());
     }
 
     @Override

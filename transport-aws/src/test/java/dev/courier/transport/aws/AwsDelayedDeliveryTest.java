@@ -22,7 +22,7 @@ class AwsDelayedDeliveryTest extends DelayedDeliverySuite {
 
     @Override
     protected BusOptions busOptions() {
-        return MotoServer.REAL_AWS ? super.busOptions() : BusOptions.defaults().withPublishTimeout(MotoServer.PUBLISH_TIMEOUT);
+        return MotoServer.busOptions(super.busOptions());
     }
 
     /**

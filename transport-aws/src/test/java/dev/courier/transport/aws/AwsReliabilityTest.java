@@ -30,7 +30,7 @@ class AwsReliabilityTest extends ReliabilitySuite {
     /** moto_server may take longer than the default 30 s to confirm a publish under the scenarios' load. */
     @Override
     protected BusOptions busOptions() {
-        return MotoServer.REAL_AWS ? super.busOptions() : BusOptions.defaults().withPublishTimeout(MotoServer.PUBLISH_TIMEOUT);
+        return MotoServer.busOptions(super.busOptions());
     }
 
     /**

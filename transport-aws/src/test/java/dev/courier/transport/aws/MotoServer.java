@@ -35,6 +35,11 @@ public final class MotoServer {
     /** How long a publish may take on the emulator, which slows down as backlogs grow. */
     static final java.time.Duration PUBLISH_TIMEOUT = java.time.Duration.ofSeconds(90);
 
+    /** A suite's bus options: {@code onRealAws} against AWS, on the emulator the default ones with {@link #PUBLISH_TIMEOUT}. */
+    static dev.courier.api.BusOptions busOptions(dev.courier.api.BusOptions onRealAws) {
+        return REAL_AWS ? onRealAws : dev.courier.api.BusOptions.defaults().withPublishTimeout(PUBLISH_TIMEOUT);
+    }
+
     private static Process process;
     private static int port;
 
