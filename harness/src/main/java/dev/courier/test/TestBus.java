@@ -1,5 +1,7 @@
 package dev.courier.test;
 
+import dev.courier.api.BatchHandler;
+import dev.courier.api.BatchOptions;
 import dev.courier.api.BusOptions;
 import dev.courier.api.ConsumerOptions;
 import dev.courier.api.Health;
@@ -249,6 +251,11 @@ public final class TestBus implements MessageBus {
         @Override
         public Subscription work(MessageHandler<T> handler, ConsumerOptions options) {
             return queue.work(handler, options);
+        }
+
+        @Override
+        public Subscription workBatch(BatchOptions batch, BatchHandler<T> handler, ConsumerOptions options) {
+            return queue.workBatch(batch, handler, options);
         }
     }
 }

@@ -4,12 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.courier.api.BatchOptions;
 import dev.courier.api.ConsumerOptions;
 import dev.courier.api.OutgoingMessage;
 import dev.courier.api.RetryPolicy;
+import dev.courier.api.WorkQueue;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -65,6 +69,19 @@ class TestBusTest {
         bus.workQueue("invoices", OrderPlaced.class).submit(new OrderPlaced("o-1", 100), Map.of("tenant", "acme"));
 
         assertEquals(List.of(new OrderPlaced("o-1", 100)), bus.awaitPublished("invoices", OrderPlaced.class, 1));
+    }
+
+    @Test
+    void a_work_queue_works_in_batches_and_each_job_is_recorded_as_handled() {
+        TestBus bus = courier.bus();
+        WorkQueue<OrderPlaced> invoices = bus.workQueue("invoices", OrderPlaced.class);
+        List<OrderPlaced> worked = new CopyOnWriteArrayList<>();
+        invoices.workBatch(BatchOptions.of(2, Duration.ofMillis(50)), batch -> worked.addAll(batch.payloads()));
+        invoices.submit(new OrderPlaced("o-1", 100));
+        invoices.submit(new OrderPlaced("o-2", 200));
+
+        assertEquals(2, bus.awaitHandled("invoices", null, 2).size());
+        assertEquals(Set.of(new OrderPlaced("o-1", 100), new OrderPlaced("o-2", 200)), Set.copyOf(worked));
     }
 
     @Test
