@@ -58,6 +58,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -100,6 +101,7 @@ public final class RealMessageBus implements MessageBus {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Object pendingLock = new Object();
     private final AtomicInteger pending = new AtomicInteger();
+    private final PublishTimeouts publishTimeouts;
     private final RequestReply requestReply;
     /** The last {@link #now()}, an immutable value shared across threads. */
     private volatile Instant lastNow = Instant.EPOCH;
@@ -119,6 +121,7 @@ public final class RealMessageBus implements MessageBus {
         this.declarer = new ThreadPoolExecutor(DECLARING_THREADS, DECLARING_THREADS, 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), new NamedThreads("courier-declare"));
         this.declarer.allowCoreThreadTimeOut(true);
+        this.publishTimeouts = new PublishTimeouts(options.publishTimeout());
         this.publishPipeline = PublishPipeline.of(scheme, listener, traceHook, options.interceptors(), this::encodeAndSend);
         this.requestReply = new RequestReply(this, scheme, transport.replyPath().orElse(null), payloads, listener, traceHook,
                 timers, maxMessageBytes);
@@ -529,18 +532,44 @@ public final class RealMessageBus implements MessageBus {
             return CompletableFuture.completedFuture(result); // confirmed at once (memory://): nothing to wait for or count
         }
         pending.incrementAndGet();
-        return sent.orTimeout(options.publishTimeout().toNanos(), TimeUnit.NANOSECONDS)
-                .handle((done, failure) -> {
-                    if (pending.decrementAndGet() == 0) {
-                        synchronized (pendingLock) {
-                            pendingLock.notifyAll();
-                        }
-                    }
-                    if (failure == null) {
-                        return result;
-                    }
-                    throw new CompletionException(asPublishException(envelope, failure, declaration.isDone()));
-                });
+        Unconfirmed<R> unconfirmed = new Unconfirmed<>(envelope, result, declaration, sent);
+        publishTimeouts.watch(unconfirmed);
+        sent.whenComplete(unconfirmed);
+        return unconfirmed;
+    }
+
+    /**
+     * The stage of a send the broker has not confirmed yet: completes with the result once it
+     * does, or fails with {@link PublishException} (in a {@link CompletionException}, as a stage
+     * that threw in {@code handle} would) when the send fails or the publish timeout passes.
+     * One object for the stage, the timeout and the callback, instead of a chain of them.
+     */
+    private final class Unconfirmed<R> extends PublishTimeouts.Watched<R> implements BiConsumer<Void, Throwable> {
+        private final Envelope envelope;
+        private final R result;
+        private final CompletableFuture<Void> declaration;
+
+        Unconfirmed(Envelope envelope, R result, CompletableFuture<Void> declaration, CompletableFuture<Void> sent) {
+            super(sent);
+            this.envelope = envelope;
+            this.result = result;
+            this.declaration = declaration;
+        }
+
+        @Override
+        public void accept(Void done, Throwable failure) {
+            publishTimeouts.done(this);
+            if (pending.decrementAndGet() == 0) {
+                synchronized (pendingLock) {
+                    pendingLock.notifyAll();
+                }
+            }
+            if (failure == null) {
+                complete(result);
+            } else {
+                completeExceptionally(new CompletionException(asPublishException(envelope, failure, declaration.isDone())));
+            }
+        }
     }
 
     private CompletableFuture<Void> transportSend(Envelope envelope) {
