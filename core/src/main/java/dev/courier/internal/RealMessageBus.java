@@ -102,6 +102,8 @@ public final class RealMessageBus implements MessageBus {
     private final Object pendingLock = new Object();
     private final AtomicInteger pending = new AtomicInteger();
     private final PublishTimeouts publishTimeouts;
+    /** {@link #transportSend}, made once: a method reference written at the call allocates on every publish. */
+    private final Function<Envelope, CompletableFuture<Void>> transportSend = this::transportSend;
     private final RequestReply requestReply;
     /** The last {@link #now()}, an immutable value shared across threads. */
     private volatile Instant lastNow = Instant.EPOCH;
@@ -485,7 +487,7 @@ public final class RealMessageBus implements MessageBus {
      * {@link #sendEnvelope} does but without declaring it: declaring would make this bus its owner.
      */
     CompletableFuture<Void> sendToDeclared(Envelope envelope) {
-        return sendEnvelope(envelope, null, CompletableFuture.completedFuture(null), this::transportSend);
+        return sendEnvelope(envelope, null, CompletableFuture.completedFuture(null), transportSend);
     }
 
     /**
@@ -503,7 +505,7 @@ public final class RealMessageBus implements MessageBus {
     }
 
     private <R> CompletableFuture<R> sendEnvelope(Envelope envelope, R result, CompletableFuture<Void> declaration) {
-        return sendEnvelope(envelope, result, declaration, this::transportSend);
+        return sendEnvelope(envelope, result, declaration, transportSend);
     }
 
     private <R> CompletableFuture<R> sendEnvelope(Envelope envelope, R result, CompletableFuture<Void> declaration,
