@@ -173,9 +173,7 @@ public final class RealMessageBus implements MessageBus {
         PublishBatch batch = new PublishBatch(messages.size());
         List<CompletionStage<PublishReceipt>> stages = new ArrayList<>(messages.size());
         try {
-            for (int i = 0; i < messages.size(); i++) {
-                stages.add(publishPipeline.publish(destinations.get(i), messages.get(i), batch));
-            }
+            publishPipeline.publish(destinations, messages, batch, stages);
         } catch (RuntimeException | Error e) {
             for (PublishBatch.Entry entry : batch.close()) {
                 entry.result().completeExceptionally(new PublishException("message " + entry.envelope().id()
