@@ -57,6 +57,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
@@ -119,7 +120,11 @@ public final class RealMessageBus implements MessageBus {
         this.capabilities = transport.capabilities();
         this.maxMessageBytes = capabilities.maxMessageBytes();
         this.nameRule = capabilities.names().equals(NameRule.COURIER) ? null : capabilities.names();
-        this.timers = Executors.newSingleThreadScheduledExecutor(new NamedThreads("courier-timer"));
+        ScheduledThreadPoolExecutor timerThread = new ScheduledThreadPoolExecutor(1, new NamedThreads("courier-timer"));
+        // a cancelled timer (a publishAll group's timeout once confirmed, a request's once answered) leaves the queue
+        // at once, instead of holding what it refers to, a group's envelopes say, until it would have been due
+        timerThread.setRemoveOnCancelPolicy(true);
+        this.timers = timerThread;
         this.declarer = new ThreadPoolExecutor(DECLARING_THREADS, DECLARING_THREADS, 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), new NamedThreads("courier-declare"));
         this.declarer.allowCoreThreadTimeOut(true);
