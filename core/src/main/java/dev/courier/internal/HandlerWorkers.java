@@ -2,7 +2,8 @@ package dev.courier.internal;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.HashSet;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -35,10 +36,14 @@ final class HandlerWorkers {
 
     private final Object lock = new Object();
     private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
-    /** Threads running one of our tasks now. */
-    private final Set<Thread> running = new HashSet<>();
+    /**
+     * Threads running one of our tasks now. Identity sets: adding to one allocates nothing (a
+     * {@code HashSet} allocated a node each time a worker started, which at low load is once per
+     * message, and led the allocation profile of the memory:// benchmark).
+     */
+    private final Set<Thread> running = Collections.newSetFromMap(new IdentityHashMap<>());
     /** Threads we interrupted, whose interrupt we clear before they go back to the executor. */
-    private final Set<Thread> interrupted = new HashSet<>();
+    private final Set<Thread> interrupted = Collections.newSetFromMap(new IdentityHashMap<>());
     /** Workers handed to the executor and not finished. */
     private int started;
     private final Runnable worker = this::work;
@@ -96,14 +101,14 @@ final class HandlerWorkers {
     /** One worker: runs waiting tasks in order until none waits, or {@link #BATCH} ran and it hands itself over again. */
     private void work() {
         Thread thread = Thread.currentThread();
-        synchronized (lock) {
-            running.add(thread);
-        }
         boolean again = false;
         try {
             for (int ran = 0; ; ran++) {
                 Runnable next;
                 synchronized (lock) {
+                    if (ran == 0) {
+                        running.add(thread);
+                    }
                     if (interrupted.remove(thread)) {
                         Thread.interrupted(); // the next task, or the executor's thread, goes on without our interrupt
                     }

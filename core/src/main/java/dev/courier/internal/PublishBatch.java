@@ -16,8 +16,31 @@ import java.util.concurrent.CompletableFuture;
  */
 final class PublishBatch {
 
-    /** One collected message: its envelope, the receipt it completes with, and its caller's stage. */
-    record Entry(Envelope envelope, PublishReceipt receipt, CompletableFuture<PublishReceipt> result) {
+    /**
+     * One collected message: its envelope, the receipt it completes with, and its caller's stage,
+     * which is the entry itself (one object per message, not two).
+     */
+    static final class Entry extends CompletableFuture<PublishReceipt> {
+        private final Envelope envelope;
+        private final PublishReceipt receipt;
+
+        Entry(Envelope envelope, PublishReceipt receipt) {
+            this.envelope = envelope;
+            this.receipt = receipt;
+        }
+
+        Envelope envelope() {
+            return envelope;
+        }
+
+        PublishReceipt receipt() {
+            return receipt;
+        }
+
+        /** The caller's stage. */
+        CompletableFuture<PublishReceipt> result() {
+            return this;
+        }
     }
 
     private final List<Entry> entries;
@@ -35,9 +58,9 @@ final class PublishBatch {
         if (closed) {
             return null;
         }
-        Entry entry = new Entry(envelope, receipt, new CompletableFuture<>());
+        Entry entry = new Entry(envelope, receipt);
         entries.add(entry);
-        return entry.result();
+        return entry;
     }
 
     /** Closes the batch; returns what was collected, in the order added. */

@@ -87,11 +87,22 @@ final class PublishPipeline {
     }
 
     /**
-     * Runs every step on {@code message}, bound for {@code destination}, collecting the envelope
-     * into {@code batch} instead of sending it (when the steps passed it on before the batch closed).
+     * Runs every step on each message, bound for the destination at the same index, collecting the
+     * envelopes into {@code batch} instead of sending them (when the steps passed them on before the
+     * batch closed); adds each message's stage to {@code stages} as it goes, so that the caller
+     * knows how far it got when a step throws. Consecutive messages to one destination share one
+     * chain of links.
      */
-    CompletionStage<PublishReceipt> publish(Destination destination, OutgoingMessage message, PublishBatch batch) {
-        return new Link(destination, 0, Map.of(), batch).proceed(message);
+    void publish(List<Destination> destinations, List<OutgoingMessage> messages, PublishBatch batch,
+                 List<CompletionStage<PublishReceipt>> stages) {
+        Link first = null;
+        for (int i = 0; i < messages.size(); i++) {
+            Destination destination = destinations.get(i);
+            if (first == null || !first.destination.equals(destination)) {
+                first = new Link(destination, 0, Map.of(), batch);
+            }
+            stages.add(first.proceed(messages.get(i)));
+        }
     }
 
     /**

@@ -57,7 +57,9 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -100,6 +102,9 @@ public final class RealMessageBus implements MessageBus {
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Object pendingLock = new Object();
     private final AtomicInteger pending = new AtomicInteger();
+    private final PublishTimeouts publishTimeouts;
+    /** {@link #transportSend}, made once: a method reference written at the call allocates on every publish. */
+    private final Function<Envelope, CompletableFuture<Void>> transportSend = this::transportSend;
     private final RequestReply requestReply;
     /** The last {@link #now()}, an immutable value shared across threads. */
     private volatile Instant lastNow = Instant.EPOCH;
@@ -115,10 +120,15 @@ public final class RealMessageBus implements MessageBus {
         this.capabilities = transport.capabilities();
         this.maxMessageBytes = capabilities.maxMessageBytes();
         this.nameRule = capabilities.names().equals(NameRule.COURIER) ? null : capabilities.names();
-        this.timers = Executors.newSingleThreadScheduledExecutor(new NamedThreads("courier-timer"));
+        ScheduledThreadPoolExecutor timerThread = new ScheduledThreadPoolExecutor(1, new NamedThreads("courier-timer"));
+        // a cancelled timer (a publishAll group's timeout once confirmed, a request's once answered) leaves the queue
+        // at once, instead of holding what it refers to, a group's envelopes say, until it would have been due
+        timerThread.setRemoveOnCancelPolicy(true);
+        this.timers = timerThread;
         this.declarer = new ThreadPoolExecutor(DECLARING_THREADS, DECLARING_THREADS, 30, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), new NamedThreads("courier-declare"));
         this.declarer.allowCoreThreadTimeOut(true);
+        this.publishTimeouts = new PublishTimeouts(options.publishTimeout());
         this.publishPipeline = PublishPipeline.of(scheme, listener, traceHook, options.interceptors(), this::encodeAndSend);
         this.requestReply = new RequestReply(this, scheme, transport.replyPath().orElse(null), payloads, listener, traceHook,
                 timers, maxMessageBytes);
@@ -168,9 +178,7 @@ public final class RealMessageBus implements MessageBus {
         PublishBatch batch = new PublishBatch(messages.size());
         List<CompletionStage<PublishReceipt>> stages = new ArrayList<>(messages.size());
         try {
-            for (int i = 0; i < messages.size(); i++) {
-                stages.add(publishPipeline.publish(destinations.get(i), messages.get(i), batch));
-            }
+            publishPipeline.publish(destinations, messages, batch, stages);
         } catch (RuntimeException | Error e) {
             for (PublishBatch.Entry entry : batch.close()) {
                 entry.result().completeExceptionally(new PublishException("message " + entry.envelope().id()
@@ -246,7 +254,12 @@ public final class RealMessageBus implements MessageBus {
         void await(List<CompletableFuture<Void>> sent) {
             for (int i = 0; i < group.size(); i++) {
                 PublishBatch.Entry entry = group.get(i);
-                sent.get(i).whenComplete((done, failure) -> settle(entry, failure));
+                CompletableFuture<Void> one = sent.get(i);
+                if (one.isDone() && !one.isCompletedExceptionally()) {
+                    settle(entry, null); // confirmed at once (memory://): no callback stage to make
+                } else {
+                    one.whenComplete((done, failure) -> settle(entry, failure));
+                }
             }
         }
 
@@ -482,7 +495,7 @@ public final class RealMessageBus implements MessageBus {
      * {@link #sendEnvelope} does but without declaring it: declaring would make this bus its owner.
      */
     CompletableFuture<Void> sendToDeclared(Envelope envelope) {
-        return sendEnvelope(envelope, null, CompletableFuture.completedFuture(null), this::transportSend);
+        return sendEnvelope(envelope, null, CompletableFuture.completedFuture(null), transportSend);
     }
 
     /**
@@ -500,7 +513,7 @@ public final class RealMessageBus implements MessageBus {
     }
 
     private <R> CompletableFuture<R> sendEnvelope(Envelope envelope, R result, CompletableFuture<Void> declaration) {
-        return sendEnvelope(envelope, result, declaration, this::transportSend);
+        return sendEnvelope(envelope, result, declaration, transportSend);
     }
 
     private <R> CompletableFuture<R> sendEnvelope(Envelope envelope, R result, CompletableFuture<Void> declaration,
@@ -529,18 +542,44 @@ public final class RealMessageBus implements MessageBus {
             return CompletableFuture.completedFuture(result); // confirmed at once (memory://): nothing to wait for or count
         }
         pending.incrementAndGet();
-        return sent.orTimeout(options.publishTimeout().toNanos(), TimeUnit.NANOSECONDS)
-                .handle((done, failure) -> {
-                    if (pending.decrementAndGet() == 0) {
-                        synchronized (pendingLock) {
-                            pendingLock.notifyAll();
-                        }
-                    }
-                    if (failure == null) {
-                        return result;
-                    }
-                    throw new CompletionException(asPublishException(envelope, failure, declaration.isDone()));
-                });
+        Unconfirmed<R> unconfirmed = new Unconfirmed<>(envelope, result, declaration, sent);
+        publishTimeouts.watch(unconfirmed);
+        sent.whenComplete(unconfirmed);
+        return unconfirmed;
+    }
+
+    /**
+     * The stage of a send the broker has not confirmed yet: completes with the result once it
+     * does, or fails with {@link PublishException} (in a {@link CompletionException}, as a stage
+     * that threw in {@code handle} would) when the send fails or the publish timeout passes.
+     * One object for the stage, the timeout and the callback, instead of a chain of them.
+     */
+    private final class Unconfirmed<R> extends PublishTimeouts.Watched<R> implements BiConsumer<Void, Throwable> {
+        private final Envelope envelope;
+        private final R result;
+        private final CompletableFuture<Void> declaration;
+
+        Unconfirmed(Envelope envelope, R result, CompletableFuture<Void> declaration, CompletableFuture<Void> sent) {
+            super(sent);
+            this.envelope = envelope;
+            this.result = result;
+            this.declaration = declaration;
+        }
+
+        @Override
+        public void accept(Void done, Throwable failure) {
+            publishTimeouts.done(this);
+            if (pending.decrementAndGet() == 0) {
+                synchronized (pendingLock) {
+                    pendingLock.notifyAll();
+                }
+            }
+            if (failure == null) {
+                complete(result);
+            } else {
+                completeExceptionally(new CompletionException(asPublishException(envelope, failure, declaration.isDone())));
+            }
+        }
     }
 
     private CompletableFuture<Void> transportSend(Envelope envelope) {

@@ -67,6 +67,11 @@ final class RealSubscription implements Subscription, DeliverySink {
 
     /** Keys with a message running or waiting to retry, each with the messages queued behind it. */
     private final Map<String, ArrayDeque<Task>> lanes = new HashMap<>();
+    /**
+     * The lane of a key with no message queued behind the running one, shared by all such keys
+     * (never added to): most keys have one message in flight, and need no queue of their own.
+     */
+    private final ArrayDeque<Task> noneQueued = new ArrayDeque<>(0);
     private final UnsettledSet<Task> unsettled = new UnsettledSet<>();
     /** Messages that could not be dead-lettered and wait to try again. */
     private final Set<Task> cannotSettle = ConcurrentHashMap.newKeySet();
@@ -195,10 +200,14 @@ final class RealSubscription implements Subscription, DeliverySink {
             synchronized (lanes) {
                 ArrayDeque<Task> lane = lanes.get(task.key);
                 if (lane != null) {
+                    if (lane == noneQueued) {
+                        lane = new ArrayDeque<>();
+                        lanes.put(task.key, lane);
+                    }
                     lane.add(task);
                     return;
                 }
-                lanes.put(task.key, new ArrayDeque<>());
+                lanes.put(task.key, noneQueued);
             }
         }
         start(task);
