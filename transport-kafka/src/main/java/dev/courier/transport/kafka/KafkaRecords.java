@@ -12,10 +12,11 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeader;
 
 /**
  * Converts between envelopes and Kafka records. The record key is the Courier key (UTF-8); the
@@ -88,32 +89,100 @@ final class KafkaRecords {
 
     /** The record for {@code envelope} in {@code form}, sent to {@code topic} (and {@code partition}, when not null). */
     static ProducerRecord<byte[], byte[]> toRecord(Envelope envelope, String topic, Integer partition, EnvelopeForm form) {
+        return toRecord(envelope, topic, form, bytes -> partition);
+    }
+
+    /**
+     * The record for {@code envelope} in {@code form}, sent to {@code topic} and the partition
+     * {@code partitionOfSize} gives for the record's {@link #wireSize} ({@code null}: the producer's choice).
+     */
+    static ProducerRecord<byte[], byte[]> toRecord(Envelope envelope, String topic, EnvelopeForm form,
+                                                  IntFunction<Integer> partitionOfSize) {
         byte[] key = envelope.key() == null ? null : utf8(envelope.key());
-        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, partition,
-                envelope.timestamp().toEpochMilli(), key, envelope.payload());
-        Headers headers = record.headers();
+        Map<String, String> userHeaders = envelope.headers();
+        Header[] headers = new Header[(form == EnvelopeForm.MINIMAL ? 3 : 5) + userHeaders.size()];
+        int count = 0;
         // Each field travels once: the record timestamp is the publish time, the record key the key.
         // On small messages headers cost more than payloads, so constant values (spec version, the
         // source and type of a topic, common content types) are encoded once, not per message.
         if (form == EnvelopeForm.MINIMAL) {
-            headers.add(ID, utf8(envelope.id()));
+            headers[count++] = new RecordHeader(ID, utf8(envelope.id()));
             if (envelope.type() != null) {
-                headers.add(TYPE, TEXTS.get(envelope.type()));
+                headers[count++] = new RecordHeader(TYPE, TEXTS.get(envelope.type()));
             }
             if (!envelope.contentType().equals(EnvelopeForm.DEFAULT_CONTENT_TYPE)) {
-                headers.add(CLOUDEVENTS_CONTENT_TYPE, TEXTS.get(envelope.contentType()));
+                headers[count++] = new RecordHeader(CLOUDEVENTS_CONTENT_TYPE, TEXTS.get(envelope.contentType()));
             }
         } else {
-            headers.add(CE_ID, utf8(envelope.id()));
-            headers.add(CE_SOURCE, TEXTS.get(CloudEvents.source(envelope.destination())));
-            headers.add(CE_TYPE, TEXTS.get(envelope.type() != null ? envelope.type() : envelope.destination().name()));
-            headers.add(CE_SPECVERSION, SPEC_VERSION);
-            headers.add(CLOUDEVENTS_CONTENT_TYPE, TEXTS.get(envelope.contentType()));
+            headers[count++] = new RecordHeader(CE_ID, utf8(envelope.id()));
+            headers[count++] = new RecordHeader(CE_SOURCE, TEXTS.get(CloudEvents.source(envelope.destination())));
+            headers[count++] = new RecordHeader(CE_TYPE,
+                    TEXTS.get(envelope.type() != null ? envelope.type() : envelope.destination().name()));
+            headers[count++] = new RecordHeader(CE_SPECVERSION, SPEC_VERSION);
+            headers[count++] = new RecordHeader(CLOUDEVENTS_CONTENT_TYPE, TEXTS.get(envelope.contentType()));
         }
-        for (Map.Entry<String, String> header : envelope.headers().entrySet()) {
-            headers.add(ESCAPE.toWire(header.getKey()), utf8(header.getValue()));
+        for (Map.Entry<String, String> header : userHeaders.entrySet()) {
+            headers[count++] = new RecordHeader(ESCAPE.toWire(header.getKey()), utf8(header.getValue()));
+        }
+        Integer partition = partitionOfSize.apply(wireSize(key, envelope.payload(), headers, count));
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, partition,
+                envelope.timestamp().toEpochMilli(), key, envelope.payload());
+        for (int i = 0; i < count; i++) {
+            record.headers().add(headers[i]);
         }
         return record;
+    }
+
+    /**
+     * The bytes the producer counts for a record of these fields as the first of its batch (record
+     * format v2, uncompressed: the length, attributes, timestamp and offset deltas, key, value and
+     * headers, each length a zigzag varint), so runs of unkeyed records can end where the
+     * producer's batch is full ({@link UnkeyedPartitions}). The {@code n}-th record of a batch
+     * takes {@code varintSize(n) - 1} more bytes for its offset delta.
+     */
+    static int wireSize(byte[] key, byte[] value, Header[] headers, int count) {
+        int body = 1 + 1 + 1 + lengthAndBytes(key == null ? -1 : key.length) + lengthAndBytes(value == null ? -1 : value.length)
+                + varintSize(count);
+        for (int i = 0; i < count; i++) {
+            body += lengthAndBytes(utf8Length(headers[i].key()));
+            byte[] headerValue = headers[i].value();
+            body += lengthAndBytes(headerValue == null ? -1 : headerValue.length);
+        }
+        return varintSize(body) + body;
+    }
+
+    /** The size of a zigzag varint of {@code value}, as the record format writes lengths and deltas. */
+    static int varintSize(int value) {
+        int zigzag = (value << 1) ^ (value >> 31);
+        int size = 1;
+        while ((zigzag & 0xffffff80) != 0) {
+            size++;
+            zigzag >>>= 7;
+        }
+        return size;
+    }
+
+    /** A length-prefixed field of {@code length} bytes ({@code -1}: absent, written as the length alone). */
+    private static int lengthAndBytes(int length) {
+        return length < 0 ? 1 : varintSize(length) + length;
+    }
+
+    private static int utf8Length(String text) {
+        int length = text.length();
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c >= 0x80) {
+                if (c < 0x800) {
+                    length++;
+                } else if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                    length += 2; // the pair's two chars become four bytes
+                    i++;
+                } else {
+                    length += 2;
+                }
+            }
+        }
+        return length;
     }
 
     /** About the size of {@code record} on the wire: key, value and headers (framing not counted). */
