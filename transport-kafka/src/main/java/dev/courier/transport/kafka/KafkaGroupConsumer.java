@@ -17,12 +17,12 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
-import java.util.concurrent.BlockingQueue;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -94,7 +94,11 @@ final class KafkaGroupConsumer implements Consumer {
     private final Duration revokeWait;
     private final Runnable onClosed;
     private final Thread thread;
-    private final BlockingQueue<Settlement> settlements = new LinkedBlockingQueue<>();
+    /**
+     * Deliveries settled and not yet applied by the poll thread. Lock free: a settling handler
+     * thread never waits for the poll thread, nor wakes it unless it waits ({@link #wakeAt}).
+     */
+    private final Queue<KafkaDelivery> settlements = new ConcurrentLinkedQueue<>();
     /** Settlements queued and not yet taken by the poll thread. */
     private final AtomicInteger queued = new AtomicInteger();
     /** While the paused poll thread waits for settlements: how many wake it; else 0. */
@@ -440,13 +444,15 @@ final class KafkaGroupConsumer implements Consumer {
     }
 
     private void applySettlements() {
-        Settlement settlement;
+        KafkaDelivery settled;
         int taken = 0;
-        while ((settlement = settlements.poll()) != null) {
+        while ((settled = settlements.poll()) != null) {
             taken++;
-            apply(settlement);
+            apply(settled);
         }
-        queued.addAndGet(-taken);
+        if (taken > 0) {
+            queued.addAndGet(-taken);
+        }
     }
 
     /** Waits until {@code count} settlements are queued, at most {@code wait} or until closing, then applies the queued ones. */
@@ -472,27 +478,16 @@ final class KafkaGroupConsumer implements Consumer {
 
     /** Applies settlements as they come, for up to {@code wait} (returns early after the first one). */
     private void applySettlementsFor(Duration wait) {
-        try {
-            Settlement settlement = settlements.poll(wait.toNanos(), TimeUnit.NANOSECONDS);
-            if (settlement != null) {
-                queued.decrementAndGet();
-                apply(settlement);
-                applySettlements();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            closing = true;
-        }
+        awaitSettlements(1, wait);
     }
 
-    private void apply(Settlement settlement) {
+    private void apply(KafkaDelivery delivery) {
         inFlight--;
-        KafkaDelivery delivery = settlement.delivery();
         PartitionLedger ledger = ledgers.get(delivery.partition);
         if (ledger == null || !ledger.isCurrent(delivery.offset, delivery)) {
             return; // its partition was revoked or rewound: the record is (or will be) fetched again
         }
-        if (settlement.ack()) {
+        if (delivery.acked) {
             ledger.ack(delivery.offset);
             return;
         }
@@ -664,14 +659,12 @@ final class KafkaGroupConsumer implements Consumer {
         }
     }
 
-    /** An ack ({@code true}) or reject queued for the poll thread. */
-    private record Settlement(KafkaDelivery delivery, boolean ack) {
-    }
-
-    /** One record handed to the sink. Settling queues the outcome for the poll thread. */
+    /** One record handed to the sink. Settling queues it, with its outcome, for the poll thread. */
     private final class KafkaDelivery extends SettleOnceDelivery {
         final TopicPartition partition;
         final long offset;
+        /** Set once, before the delivery is queued; the queue publishes it to the poll thread. */
+        boolean acked;
 
         KafkaDelivery(TopicPartition partition, long offset, Envelope envelope, int count) {
             super(envelope, count);
@@ -681,7 +674,8 @@ final class KafkaGroupConsumer implements Consumer {
 
         @Override
         protected void settle(boolean ack) {
-            settlements.add(new Settlement(this, ack));
+            acked = ack;
+            settlements.add(this);
             int waiting = queued.incrementAndGet();
             int wakeAt = KafkaGroupConsumer.this.wakeAt;
             if (wakeAt > 0 && waiting >= wakeAt) {

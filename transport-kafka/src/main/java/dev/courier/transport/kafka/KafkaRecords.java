@@ -8,12 +8,15 @@ import dev.courier.spi.EnvelopeForm;
 import dev.courier.spi.HeaderEscape;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.LinkedHashMap;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Function;
+import java.util.function.IntFunction;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
-import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeader;
 
 /**
  * Converts between envelopes and Kafka records. The record key is the Courier key (UTF-8); the
@@ -53,6 +56,14 @@ final class KafkaRecords {
      * them (Kafka only reads header values).
      */
     private static final BoundedMemo<String, byte[]> TEXTS = new BoundedMemo<>(4_096, KafkaRecords::utf8);
+    /**
+     * The other way round: the text of received header values that repeat (sources, types, content
+     * types), decoded once for 4,096 distinct values. The key holds the first record's value array,
+     * which nothing modifies (Kafka hands each record's header values out read-only to this class).
+     */
+    private static final BoundedMemo<Utf8, String> CONSTANTS = new BoundedMemo<>(4_096, Utf8::toString);
+    /** Longer values are decoded each time, so the memo holds at most about 1 MiB. */
+    private static final int MAX_CONSTANT_BYTES = 256;
     private static final String RESERVED_PREFIX = "courier:";
     /** How Courier 0.1 snapshots escaped a reserved name; still read. */
     private static final String ESCAPED_PREFIX = "courier:user:";
@@ -78,32 +89,100 @@ final class KafkaRecords {
 
     /** The record for {@code envelope} in {@code form}, sent to {@code topic} (and {@code partition}, when not null). */
     static ProducerRecord<byte[], byte[]> toRecord(Envelope envelope, String topic, Integer partition, EnvelopeForm form) {
+        return toRecord(envelope, topic, form, bytes -> partition);
+    }
+
+    /**
+     * The record for {@code envelope} in {@code form}, sent to {@code topic} and the partition
+     * {@code partitionOfSize} gives for the record's {@link #wireSize} ({@code null}: the producer's choice).
+     */
+    static ProducerRecord<byte[], byte[]> toRecord(Envelope envelope, String topic, EnvelopeForm form,
+                                                  IntFunction<Integer> partitionOfSize) {
         byte[] key = envelope.key() == null ? null : utf8(envelope.key());
-        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, partition,
-                envelope.timestamp().toEpochMilli(), key, envelope.payload());
-        Headers headers = record.headers();
+        Map<String, String> userHeaders = envelope.headers();
+        Header[] headers = new Header[(form == EnvelopeForm.MINIMAL ? 3 : 5) + userHeaders.size()];
+        int count = 0;
         // Each field travels once: the record timestamp is the publish time, the record key the key.
         // On small messages headers cost more than payloads, so constant values (spec version, the
         // source and type of a topic, common content types) are encoded once, not per message.
         if (form == EnvelopeForm.MINIMAL) {
-            headers.add(ID, utf8(envelope.id()));
+            headers[count++] = new RecordHeader(ID, utf8(envelope.id()));
             if (envelope.type() != null) {
-                headers.add(TYPE, TEXTS.get(envelope.type()));
+                headers[count++] = new RecordHeader(TYPE, TEXTS.get(envelope.type()));
             }
             if (!envelope.contentType().equals(EnvelopeForm.DEFAULT_CONTENT_TYPE)) {
-                headers.add(CLOUDEVENTS_CONTENT_TYPE, TEXTS.get(envelope.contentType()));
+                headers[count++] = new RecordHeader(CLOUDEVENTS_CONTENT_TYPE, TEXTS.get(envelope.contentType()));
             }
         } else {
-            headers.add(CE_ID, utf8(envelope.id()));
-            headers.add(CE_SOURCE, TEXTS.get(CloudEvents.source(envelope.destination())));
-            headers.add(CE_TYPE, TEXTS.get(envelope.type() != null ? envelope.type() : envelope.destination().name()));
-            headers.add(CE_SPECVERSION, SPEC_VERSION);
-            headers.add(CLOUDEVENTS_CONTENT_TYPE, TEXTS.get(envelope.contentType()));
+            headers[count++] = new RecordHeader(CE_ID, utf8(envelope.id()));
+            headers[count++] = new RecordHeader(CE_SOURCE, TEXTS.get(CloudEvents.source(envelope.destination())));
+            headers[count++] = new RecordHeader(CE_TYPE,
+                    TEXTS.get(envelope.type() != null ? envelope.type() : envelope.destination().name()));
+            headers[count++] = new RecordHeader(CE_SPECVERSION, SPEC_VERSION);
+            headers[count++] = new RecordHeader(CLOUDEVENTS_CONTENT_TYPE, TEXTS.get(envelope.contentType()));
         }
-        for (Map.Entry<String, String> header : envelope.headers().entrySet()) {
-            headers.add(ESCAPE.toWire(header.getKey()), utf8(header.getValue()));
+        for (Map.Entry<String, String> header : userHeaders.entrySet()) {
+            headers[count++] = new RecordHeader(ESCAPE.toWire(header.getKey()), utf8(header.getValue()));
+        }
+        Integer partition = partitionOfSize.apply(wireSize(key, envelope.payload(), headers, count));
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, partition,
+                envelope.timestamp().toEpochMilli(), key, envelope.payload());
+        for (int i = 0; i < count; i++) {
+            record.headers().add(headers[i]);
         }
         return record;
+    }
+
+    /**
+     * The bytes the producer counts for a record of these fields as the first of its batch (record
+     * format v2, uncompressed: the length, attributes, timestamp and offset deltas, key, value and
+     * headers, each length a zigzag varint), so runs of unkeyed records can end where the
+     * producer's batch is full ({@link UnkeyedPartitions}). The {@code n}-th record of a batch
+     * takes {@code varintSize(n) - 1} more bytes for its offset delta.
+     */
+    static int wireSize(byte[] key, byte[] value, Header[] headers, int count) {
+        int body = 1 + 1 + 1 + lengthAndBytes(key == null ? -1 : key.length) + lengthAndBytes(value == null ? -1 : value.length)
+                + varintSize(count);
+        for (int i = 0; i < count; i++) {
+            body += lengthAndBytes(utf8Length(headers[i].key()));
+            byte[] headerValue = headers[i].value();
+            body += lengthAndBytes(headerValue == null ? -1 : headerValue.length);
+        }
+        return varintSize(body) + body;
+    }
+
+    /** The size of a zigzag varint of {@code value}, as the record format writes lengths and deltas. */
+    static int varintSize(int value) {
+        int zigzag = (value << 1) ^ (value >> 31);
+        int size = 1;
+        while ((zigzag & 0xffffff80) != 0) {
+            size++;
+            zigzag >>>= 7;
+        }
+        return size;
+    }
+
+    /** A length-prefixed field of {@code length} bytes ({@code -1}: absent, written as the length alone). */
+    private static int lengthAndBytes(int length) {
+        return length < 0 ? 1 : varintSize(length) + length;
+    }
+
+    private static int utf8Length(String text) {
+        int length = text.length();
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c >= 0x80) {
+                if (c < 0x800) {
+                    length++;
+                } else if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                    length += 2; // the pair's two chars become four bytes
+                    i++;
+                } else {
+                    length += 2;
+                }
+            }
+        }
+        return length;
     }
 
     /** About the size of {@code record} on the wire: key, value and headers (framing not counted). */
@@ -120,52 +199,100 @@ final class KafkaRecords {
         String id = null;
         String contentType = null;
         Instant timestamp = null;
-        Map<String, String> headers = new LinkedHashMap<>();
-        Map<String, String> cloudEvent = null;
+        Map<String, String> headers = null;
         String type = null;
+        // The CloudEvents attributes Courier writes on every record, kept in locals; any other ce_ attribute
+        // (a foreign CloudEvent's time, subject, extensions...) in a map made only when one comes.
+        boolean cloudEvent = false;
+        String ceId = null;
+        String ceSource = null;
+        String ceType = null;
+        String ceSpecVersion = null;
+        Map<String, String> ceOthers = null;
         for (Header header : record.headers()) {
             String name = header.key();
-            String value = header.value() == null ? "" : new String(header.value(), StandardCharsets.UTF_8);
+            byte[] bytes = header.value();
             switch (name) {
-                case ID -> id = value; // the minimal form, and Courier 0.1 before the CloudEvents mapping
-                case TYPE -> type = value.isEmpty() ? null : value;
-                case CONTENT_TYPE -> contentType = value;
-                case TIMESTAMP -> timestamp = millis(value);
-                case CLOUDEVENTS_CONTENT_TYPE -> contentType = value;
+                case ID -> id = text(bytes); // the minimal form, and Courier 0.1 before the CloudEvents mapping
+                case TYPE -> {
+                    String value = constant(bytes);
+                    type = value.isEmpty() ? null : value;
+                }
+                case CONTENT_TYPE, CLOUDEVENTS_CONTENT_TYPE -> contentType = constant(bytes);
+                case TIMESTAMP -> timestamp = millis(text(bytes));
+                case CE_ID -> {
+                    cloudEvent = true;
+                    ceId = text(bytes);
+                }
+                case CE_SOURCE -> {
+                    cloudEvent = true;
+                    ceSource = constant(bytes);
+                }
+                case CE_TYPE -> {
+                    cloudEvent = true;
+                    ceType = constant(bytes);
+                }
+                case CE_SPECVERSION -> {
+                    cloudEvent = true;
+                    ceSpecVersion = constant(bytes);
+                }
                 default -> {
                     if (name.startsWith(CLOUDEVENTS_PREFIX)) {
-                        if (cloudEvent == null) {
-                            cloudEvent = new LinkedHashMap<>();
+                        cloudEvent = true;
+                        if (ceOthers == null) {
+                            ceOthers = new HashMap<>();
                         }
-                        cloudEvent.put(name.substring(CLOUDEVENTS_PREFIX.length()), value);
+                        ceOthers.put(name.substring(CLOUDEVENTS_PREFIX.length()), text(bytes));
                     } else {
+                        if (headers == null) {
+                            headers = new HashMap<>();
+                        }
                         headers.put(name.startsWith(ESCAPED_PREFIX) ? name.substring(ESCAPED_PREFIX.length())
-                                : HeaderEscape.fromWire(name), value);
+                                : HeaderEscape.fromWire(name), text(bytes));
                     }
                 }
             }
         }
-        if (cloudEvent != null && (id == null || id.isEmpty())) {
-            id = cloudEvent.get(CloudEvents.ID);
-            type = Envelope.receivedType(cloudEvent.get(CloudEvents.TYPE), source);
-            String sourceAttribute = cloudEvent.get(CloudEvents.SOURCE);
-            boolean fromCourier = sourceAttribute != null && sourceAttribute.startsWith(COURIER_SOURCE);
-            if (cloudEvent.containsKey(CloudEvents.TIME)) {
-                var foreign = CloudEvents.read(cloudEvent::get);
+        if (cloudEvent && (id == null || id.isEmpty())) {
+            Map<String, String> others = ceOthers == null ? Map.of() : ceOthers;
+            String eventId = ceId;
+            String eventSource = ceSource;
+            String eventType = ceType;
+            String eventSpecVersion = ceSpecVersion;
+            Function<String, String> attribute = attributeName -> switch (attributeName) {
+                case CloudEvents.ID -> eventId;
+                case CloudEvents.SOURCE -> eventSource;
+                case CloudEvents.TYPE -> eventType;
+                case CloudEvents.SPECVERSION -> eventSpecVersion;
+                default -> others.get(attributeName);
+            };
+            id = ceId;
+            type = Envelope.receivedType(ceType, source);
+            boolean fromCourier = ceSource != null && ceSource.startsWith(COURIER_SOURCE);
+            if (others.containsKey(CloudEvents.TIME)) {
+                var foreign = CloudEvents.read(attribute);
                 if (foreign.isPresent() && foreign.get().time() != null) {
                     timestamp = foreign.get().time();
                 }
             }
             if (contentType == null) {
-                contentType = cloudEvent.get(CloudEvents.DATACONTENTTYPE);
+                contentType = others.get(CloudEvents.DATACONTENTTYPE);
             }
             if (!fromCourier) {
                 // a CloudEvent from elsewhere: its other attributes stay visible as headers
-                for (Map.Entry<String, String> attribute : cloudEvent.entrySet()) {
-                    String name = attribute.getKey();
-                    if (!name.equals(CloudEvents.ID) && !name.equals(CloudEvents.TIME)
-                            && !name.equals(CloudEvents.DATACONTENTTYPE)) {
-                        headers.put(CLOUDEVENTS_PREFIX + name, attribute.getValue());
+                if (headers == null) {
+                    headers = new HashMap<>();
+                }
+                for (String name : new String[] {CloudEvents.SOURCE, CloudEvents.TYPE, CloudEvents.SPECVERSION}) {
+                    String value = attribute.apply(name);
+                    if (value != null) {
+                        headers.put(CLOUDEVENTS_PREFIX + name, value);
+                    }
+                }
+                for (Map.Entry<String, String> other : others.entrySet()) {
+                    String name = other.getKey();
+                    if (!name.equals(CloudEvents.TIME) && !name.equals(CloudEvents.DATACONTENTTYPE)) {
+                        headers.put(CLOUDEVENTS_PREFIX + name, other.getValue());
                     }
                 }
             }
@@ -178,8 +305,40 @@ final class KafkaRecords {
         }
         String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
         byte[] payload = record.value() == null ? new byte[0] : record.value();
-        return new Envelope(id, source, key, headers, payload, contentType == null ? UNKNOWN_CONTENT_TYPE : contentType,
-                timestamp, type);
+        return new Envelope(id, source, key, headers == null ? Map.of() : headers, payload,
+                contentType == null ? UNKNOWN_CONTENT_TYPE : contentType, timestamp, type);
+    }
+
+    /** A header value as text; an absent value is empty. */
+    private static String text(byte[] bytes) {
+        return bytes == null ? "" : new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A header value that is usually the same on every record of a topic (a source, a type, a
+     * content type, the spec version) as text, decoded once per distinct value.
+     */
+    private static String constant(byte[] bytes) {
+        return bytes == null || bytes.length > MAX_CONSTANT_BYTES ? text(bytes) : CONSTANTS.get(new Utf8(bytes));
+    }
+
+    /** Header value bytes compared by content, as the key of {@link #CONSTANTS}. */
+    private record Utf8(byte[] bytes) {
+
+        @Override
+        public boolean equals(Object other) {
+            return other instanceof Utf8 utf8 && Arrays.equals(bytes, utf8.bytes);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(bytes);
+        }
+
+        @Override
+        public String toString() {
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
     }
 
     private static boolean isReserved(String name) {

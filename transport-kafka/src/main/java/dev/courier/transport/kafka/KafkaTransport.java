@@ -28,6 +28,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.IntFunction;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
@@ -66,6 +67,9 @@ final class KafkaTransport implements Transport {
             .plusSeconds(5);
     private static final Duration PROBE_INTERVAL = Duration.ofSeconds(2);
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
+
+    /** Records with a key go to the key's partition, which the producer computes. */
+    private static final IntFunction<Integer> KEYED = bytes -> null;
 
     private final KafkaSettings settings;
     private final Admin admin;
@@ -315,16 +319,14 @@ final class KafkaTransport implements Transport {
         } catch (IllegalArgumentException e) {
             return CompletableFuture.failedFuture(e);
         }
-        Integer partition = envelope.key() == null ? unkeyed.next(topic, partitionCounts.get(topic), envelope.payload().length) : null;
-        return produce(envelope, KafkaRecords.toRecord(envelope, topic, partition, settings.envelope()));
+        return produce(envelope, KafkaRecords.toRecord(envelope, topic, settings.envelope(), partitionOfSize(envelope, topic)));
     }
 
     /**
      * Hands every record of the batch to the producer, which batches them ({@code linger},
-     * {@code batchSize}); nothing flushes per record. The batch's unkeyed records take one
-     * partition together ({@link UnkeyedPartitions} counts their bytes as one run), so they fill
-     * one producer batch with one choice instead of one per record; keyed records go to their
-     * key's partition, in order.
+     * {@code batchSize}); nothing flushes per record. Unkeyed records go in runs that fill one
+     * producer batch each ({@link UnkeyedPartitions}), so a list fills whole batches one after
+     * another; keyed records go to their key's partition, in order.
      */
     @Override
     public List<CompletionStage<Void>> sendAll(List<Envelope> envelopes) {
@@ -338,20 +340,18 @@ final class KafkaTransport implements Transport {
         } catch (IllegalArgumentException e) {
             return Transport.super.sendAll(envelopes);
         }
-        int unkeyedBytes = 0;
-        for (Envelope envelope : envelopes) {
-            if (envelope.key() == null && envelope.destination().equals(destination)) {
-                unkeyedBytes += envelope.payload().length;
-            }
-        }
-        Integer partition = unkeyedBytes > 0 ? unkeyed.next(topic, partitionCounts.get(topic), unkeyedBytes) : null;
         List<CompletionStage<Void>> stages = new ArrayList<>(envelopes.size());
         for (Envelope envelope : envelopes) {
             stages.add(envelope.destination().equals(destination)
-                    ? produce(envelope, KafkaRecords.toRecord(envelope, topic, envelope.key() == null ? partition : null))
+                    ? produce(envelope, KafkaRecords.toRecord(envelope, topic, settings.envelope(), partitionOfSize(envelope, topic)))
                     : send(envelope));
         }
         return stages;
+    }
+
+    /** The partition of {@code envelope}'s record by its size: the run's for an unkeyed one, else the producer's choice. */
+    private IntFunction<Integer> partitionOfSize(Envelope envelope, String topic) {
+        return envelope.key() == null ? bytes -> unkeyed.next(topic, partitionCounts.get(topic), bytes) : KEYED;
     }
 
     /**

@@ -1,6 +1,5 @@
 package dev.courier.transport.kafka;
 
-import java.util.Map;
 import java.util.OptionalLong;
 import java.util.TreeMap;
 
@@ -16,8 +15,15 @@ import java.util.TreeMap;
  */
 final class PartitionLedger {
 
-    /** Offset → the delivery handed out at that offset, with whether it is acked. */
-    private final TreeMap<Long, Slot> outstanding = new TreeMap<>();
+    // The records handed out and not yet committed, by ascending offset, in a ring (offsets come in
+    // order: a fetch hands them out so, and a rewind forgets the tail it fetches again). A TreeMap of
+    // boxed offsets cost a log-time insert and an allocation or three per record on the poll thread.
+    private long[] offsets = new long[16];
+    private Object[] deliveries = new Object[16];
+    private int[] counts = new int[16];
+    private boolean[] acked = new boolean[16];
+    private int head;
+    private int size;
     /** Offset → how often it was handed out before and given back (reject or rewind). */
     private final TreeMap<Long, Integer> earlierDeliveries = new TreeMap<>();
     private long committable = -1;
@@ -25,29 +31,47 @@ final class PartitionLedger {
 
     /** The delivery count the record at {@code offset} gets when handed out now: 1 the first time. */
     int nextDeliveryCount(long offset) {
-        return earlierDeliveries.getOrDefault(offset, 0) + 1;
+        return earlierDeliveries.isEmpty() ? 1 : earlierDeliveries.getOrDefault(offset, 0) + 1;
     }
 
     /** Records {@code delivery}, the {@code count}-th delivery of the record at {@code offset}. */
     void handOut(long offset, Object delivery, int count) {
-        outstanding.put(offset, new Slot(delivery, count));
+        int index = size == 0 || offsets[slot(size - 1)] < offset ? size : lowerBound(offset);
+        if (index < size && offsets[slot(index)] == offset) {
+            set(slot(index), offset, delivery, count); // handed out again: the earlier delivery is stale
+            return;
+        }
+        if (size == offsets.length) {
+            grow();
+        }
+        for (int i = size; i > index; i--) { // only when an offset comes out of order; appends move nothing
+            int to = slot(i);
+            int from = slot(i - 1);
+            set(to, offsets[from], deliveries[from], counts[from]);
+            acked[to] = acked[from];
+        }
+        size++;
+        set(slot(index), offset, delivery, count);
     }
 
     /** Whether {@code delivery} is still the one this ledger tracks at {@code offset}. */
     boolean isCurrent(long offset, Object delivery) {
-        Slot slot = outstanding.get(offset);
-        return slot != null && slot.delivery == delivery;
+        int index = indexOf(offset);
+        return index >= 0 && deliveries[slot(index)] == delivery;
     }
 
     /** Marks the record at {@code offset} handled and advances the committable offset over the acked prefix. */
     void ack(long offset) {
-        Slot slot = outstanding.get(offset);
-        if (slot == null) {
+        int index = indexOf(offset);
+        if (index < 0) {
             return;
         }
-        slot.acked = true;
-        while (!outstanding.isEmpty() && outstanding.firstEntry().getValue().acked) {
-            committable = outstanding.pollFirstEntry().getKey() + 1;
+        acked[slot(index)] = true;
+        while (size > 0 && acked[head]) {
+            committable = offsets[head] + 1;
+            deliveries[head] = null;
+            head = (head + 1) & (offsets.length - 1);
+            size--;
             dirty = true;
         }
         if (!earlierDeliveries.isEmpty()) {
@@ -61,18 +85,22 @@ final class PartitionLedger {
      * records were forgotten besides {@code offset} itself.
      */
     int rewind(long offset) {
-        Map<Long, Slot> tail = outstanding.tailMap(offset, true);
-        int later = Math.max(0, tail.size() - 1);
-        tail.forEach((at, slot) -> earlierDeliveries.put(at, slot.count));
-        tail.clear();
-        return later;
+        int from = lowerBound(offset);
+        int forgotten = size - from;
+        for (int i = from; i < size; i++) {
+            int at = slot(i);
+            earlierDeliveries.put(offsets[at], counts[at]);
+            deliveries[at] = null;
+        }
+        size = from;
+        return Math.max(0, forgotten - 1);
     }
 
     /** Handed out and neither acked nor given back. */
     int unsettled() {
         int count = 0;
-        for (Slot slot : outstanding.values()) {
-            if (!slot.acked) {
+        for (int i = 0; i < size; i++) {
+            if (!acked[slot(i)]) {
                 count++;
             }
         }
@@ -95,15 +123,61 @@ final class PartitionLedger {
         }
     }
 
-    /** One handed-out record. */
-    private static final class Slot {
-        final Object delivery;
-        final int count;
-        boolean acked;
+    private int slot(int index) {
+        return (head + index) & (offsets.length - 1);
+    }
 
-        Slot(Object delivery, int count) {
-            this.delivery = delivery;
-            this.count = count;
+    private void set(int slot, long offset, Object delivery, int count) {
+        offsets[slot] = offset;
+        deliveries[slot] = delivery;
+        counts[slot] = count;
+        acked[slot] = false;
+    }
+
+    /** The index (0 = oldest) of the record at {@code offset}, or -1. Acks come mostly in order: the oldest first. */
+    private int indexOf(long offset) {
+        if (size == 0) {
+            return -1;
         }
+        if (offsets[head] == offset) {
+            return 0;
+        }
+        int index = lowerBound(offset);
+        return index < size && offsets[slot(index)] == offset ? index : -1;
+    }
+
+    /** The index of the first record at {@code offset} or later ({@code size} if none). */
+    private int lowerBound(long offset) {
+        int low = 0;
+        int high = size;
+        while (low < high) {
+            int middle = (low + high) >>> 1;
+            if (offsets[slot(middle)] < offset) {
+                low = middle + 1;
+            } else {
+                high = middle;
+            }
+        }
+        return low;
+    }
+
+    private void grow() {
+        int capacity = offsets.length * 2;
+        long[] newOffsets = new long[capacity];
+        Object[] newDeliveries = new Object[capacity];
+        int[] newCounts = new int[capacity];
+        boolean[] newAcked = new boolean[capacity];
+        for (int i = 0; i < size; i++) {
+            int from = slot(i);
+            newOffsets[i] = offsets[from];
+            newDeliveries[i] = deliveries[from];
+            newCounts[i] = counts[from];
+            newAcked[i] = acked[from];
+        }
+        offsets = newOffsets;
+        deliveries = newDeliveries;
+        counts = newCounts;
+        acked = newAcked;
+        head = 0;
     }
 }

@@ -9,9 +9,10 @@ import org.apache.kafka.common.config.ConfigDef;
 
 /**
  * Chooses the partition of records without a key: consecutive records go to one partition in a
- * run, and each run to the next partition, round robin. A run ends once it holds about one
- * producer batch ({@code batch.size} bytes) or is older than {@code linger.ms}, by when the producer
- * has sent that batch anyway.
+ * run, and each run to the next partition, round robin. A run ends once the next record would not
+ * fit in the producer batch the run filled ({@code batch.size} bytes, counted as the producer counts
+ * them: {@link KafkaRecords#wireSize}) or is older than {@code linger.ms}, by when the producer has
+ * sent that batch anyway.
  *
  * <p>Why runs: a producer batch is per partition and waits until it is full or {@code linger.ms}
  * has passed. Sending each record to the next partition in turn made every batch fill at
@@ -22,9 +23,18 @@ import org.apache.kafka.common.config.ConfigDef;
  * batch would join anyway) still goes to each partition in turn, so the members of a group share
  * even a few messages.
  *
+ * <p>Why the producer's count: a run that counted payload bytes only went on past the full batch
+ * (16 records of 1 KiB, of which 15 fit with the minimal envelope, 13 with the CloudEvents one), so
+ * its last records opened a second batch on the same partition that waited, alone, until another
+ * partition's batch was full. With compression the producer fits more than {@code batch.size}
+ * uncompressed bytes in a batch; runs still end at that size.
+ *
  * <p>Thread safe; one run per topic.
  */
 final class UnkeyedPartitions {
+
+    /** The bytes of a batch's header (record format v2), which {@code batch.size} includes. */
+    static final int BATCH_HEADER_BYTES = 61;
 
     private final long runBytes;
     private final long runNanos;
@@ -35,7 +45,7 @@ final class UnkeyedPartitions {
     static UnkeyedPartitions forProducer(Map<String, Object> producerConfig) {
         long batchSize = setting(producerConfig, ProducerConfig.BATCH_SIZE_CONFIG);
         long lingerMs = setting(producerConfig, ProducerConfig.LINGER_MS_CONFIG);
-        return new UnkeyedPartitions(batchSize, lingerMs * 1_000_000, System::nanoTime);
+        return new UnkeyedPartitions(Math.max(1, batchSize - BATCH_HEADER_BYTES), lingerMs * 1_000_000, System::nanoTime);
     }
 
     UnkeyedPartitions(long runBytes, long runNanos, LongSupplier clock) {
@@ -51,9 +61,9 @@ final class UnkeyedPartitions {
     }
 
     /**
-     * The partition of the next record without a key, of about {@code bytes}, to {@code topic} of
-     * {@code partitions} partitions; {@code null} (the producer's choice) when the count is unknown
-     * or 1.
+     * The partition of the next record without a key, of {@code bytes} as the first of a batch
+     * ({@link KafkaRecords#wireSize}), to {@code topic} of {@code partitions} partitions; {@code null}
+     * (the producer's choice) when the count is unknown or 1.
      */
     Integer next(String topic, Integer partitions, int bytes) {
         if (partitions == null || partitions <= 1) {
@@ -62,14 +72,19 @@ final class UnkeyedPartitions {
         Run run = runs.computeIfAbsent(topic, name -> new Run(ThreadLocalRandom.current().nextInt(partitions)));
         long now = clock.getAsLong();
         synchronized (run) {
-            if (run.bytes > 0 && (run.bytes + bytes > runBytes || now - run.started >= runNanos)) {
+            // the n-th record of a batch carries its offset delta n, one byte more from the 64th
+            int size = Math.max(1, bytes + KafkaRecords.varintSize(run.records) - 1);
+            if (run.bytes > 0 && (run.bytes + size > runBytes || now - run.started >= runNanos)) {
                 run.partition++;
                 run.bytes = 0;
+                run.records = 0;
+                size = Math.max(1, bytes);
             }
             if (run.bytes == 0) {
                 run.started = now;
             }
-            run.bytes += Math.max(1, bytes);
+            run.bytes += size;
+            run.records++;
             return Math.floorMod(run.partition, partitions);
         }
     }
@@ -83,6 +98,7 @@ final class UnkeyedPartitions {
     private static final class Run {
         int partition;
         long bytes;
+        int records;
         long started;
 
         /** @param first the first run's partition: random, so that many short-lived publishers do not all start on one */

@@ -70,4 +70,75 @@ class KafkaRecordsTest {
         assertEquals("application/octet-stream", envelope.contentType());
         assertEquals(Instant.ofEpochMilli(1234), envelope.timestamp());
     }
+
+    private static ConsumerRecord<byte[], byte[]> foreign(String[]... headers) {
+        RecordHeaders recordHeaders = new RecordHeaders();
+        for (String[] header : headers) {
+            recordHeaders.add(header[0], header[1] == null ? null : header[1].getBytes(StandardCharsets.UTF_8));
+        }
+        return new ConsumerRecord<>("t", 1, 9L, 1234L, TimestampType.CREATE_TIME, -1, -1, null, new byte[] {1},
+                recordHeaders, Optional.empty());
+    }
+
+    @Test
+    void a_binary_cloud_event_from_elsewhere_gives_its_id_time_type_and_content_type_and_keeps_its_other_attributes() {
+        Envelope envelope = KafkaRecords.toEnvelope(foreign(new String[] {"ce_specversion", "1.0"},
+                new String[] {"ce_id", "evt-7"}, new String[] {"ce_source", "/billing"},
+                new String[] {"ce_type", "invoice.paid"}, new String[] {"ce_time", "2026-11-29T15:40:01.123Z"},
+                new String[] {"ce_tenant", "acme"}, new String[] {"content-type", "application/json"},
+                new String[] {"trace", "abc"}), Destination.topic("t"));
+
+        assertEquals("evt-7", envelope.id());
+        assertEquals("invoice.paid", envelope.type());
+        assertEquals(Instant.parse("2026-11-29T15:40:01.123Z"), envelope.timestamp());
+        assertEquals("application/json", envelope.contentType());
+        assertEquals(Map.of("ce_specversion", "1.0", "ce_source", "/billing", "ce_type", "invoice.paid",
+                "ce_tenant", "acme", "trace", "abc"), envelope.headers());
+    }
+
+    @Test
+    void a_cloud_event_without_a_content_type_header_takes_its_datacontenttype_attribute() {
+        Envelope envelope = KafkaRecords.toEnvelope(foreign(new String[] {"ce_id", "evt-8"},
+                new String[] {"ce_specversion", "1.0"}, new String[] {"ce_datacontenttype", "text/plain"},
+                new String[] {"ce_type", "t"}), Destination.topic("t"));
+
+        assertEquals("evt-8", envelope.id());
+        assertNull(envelope.type()); // the topic's own name is no type
+        assertEquals("text/plain", envelope.contentType());
+        assertEquals(Instant.ofEpochMilli(1234), envelope.timestamp());
+        assertEquals(Map.of("ce_specversion", "1.0", "ce_type", "t"), envelope.headers());
+    }
+
+    @Test
+    void courier_attributes_and_repeated_values_read_the_same_on_every_record() {
+        for (int i = 0; i < 3; i++) {
+            Envelope envelope = KafkaRecords.toEnvelope(foreign(new String[] {"ce_id", "c-" + i},
+                    new String[] {"ce_source", "/courier/topic/t"}, new String[] {"ce_type", "orders.created"},
+                    new String[] {"ce_specversion", "1.0"}, new String[] {"content-type", "application/json"},
+                    new String[] {"empty", null}), Destination.topic("t"));
+
+            assertEquals("c-" + i, envelope.id());
+            assertEquals("orders.created", envelope.type());
+            assertEquals("application/json", envelope.contentType());
+            assertEquals(Map.of("empty", ""), envelope.headers());
+        }
+    }
+
+    @Test
+    void odd_header_bytes_and_an_empty_id_still_give_a_message_with_a_stable_id() {
+        RecordHeaders headers = new RecordHeaders();
+        headers.add("courier:id", new byte[0]);
+        headers.add("courier:type", new byte[] {(byte) 0xff, (byte) 0xfe});
+        headers.add("courier:timestamp", "not a number".getBytes(StandardCharsets.UTF_8));
+        headers.add("odd", new byte[] {(byte) 0xc3});
+        ConsumerRecord<byte[], byte[]> record = new ConsumerRecord<>("t", 3, 5L, 99L, TimestampType.CREATE_TIME, -1, -1,
+                null, new byte[0], headers, Optional.empty());
+
+        Envelope envelope = KafkaRecords.toEnvelope(record, Destination.topic("t"));
+
+        assertEquals("t-3-5", envelope.id());
+        assertEquals("\ufffd\ufffd", envelope.type());
+        assertEquals(Instant.ofEpochMilli(99), envelope.timestamp());
+        assertEquals(Map.of("odd", "\ufffd"), envelope.headers());
+    }
 }

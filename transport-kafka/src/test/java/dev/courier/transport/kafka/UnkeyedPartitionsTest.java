@@ -3,12 +3,28 @@ package dev.courier.transport.kafka;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.courier.spi.Destination;
+import dev.courier.spi.Envelope;
+import dev.courier.spi.EnvelopeForm;
+import java.nio.ByteBuffer;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
+import org.apache.kafka.common.record.internal.RecordBatch;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class UnkeyedPartitionsTest {
 
@@ -54,9 +70,43 @@ class UnkeyedPartitionsTest {
 
     @Test
     void runs_are_sized_from_the_producers_batch_size_and_linger() {
-        UnkeyedPartitions sized = UnkeyedPartitions.forProducer(Map.of("batch.size", "200", "linger.ms", 5));
+        // batch.size counts the batch's 61-byte header too
+        UnkeyedPartitions sized = UnkeyedPartitions.forProducer(Map.of("batch.size", "261", "linger.ms", 5));
         Integer first = sized.next("t", 2, 150);
         assertEquals(first, sized.next("t", 2, 50));
         assertNotEquals(first, sized.next("t", 2, 1));
+    }
+
+    /**
+     * The producer's own accounting decides: a run must end exactly where the producer's batch is
+     * full, or the run's last records open a second batch on its partition that waits alone.
+     */
+    @ParameterizedTest
+    @CsvSource({"CLOUDEVENTS, 100", "CLOUDEVENTS, 1024", "MINIMAL, 100", "MINIMAL, 1024", "MINIMAL, 7"})
+    void a_run_ends_where_the_producers_batch_is_full(EnvelopeForm form, int payloadBytes) {
+        int batchSize = 16_384;
+        UnkeyedPartitions runs = new UnkeyedPartitions(batchSize - UnkeyedPartitions.BATCH_HEADER_BYTES, 5_000_000, now::get);
+        MemoryRecordsBuilder batch = MemoryRecords.builder(ByteBuffer.allocate(batchSize), RecordBatch.CURRENT_MAGIC_VALUE,
+                Compression.NONE, TimestampType.CREATE_TIME, 0L);
+        Integer first = null;
+        for (int i = 0; ; i++) {
+            Envelope envelope = new Envelope(UUID.randomUUID().toString(), Destination.topic("orders"), null,
+                    i % 2 == 0 ? Map.of() : Map.of("trace", "t-" + i, "grüße", "👋"), new byte[payloadBytes],
+                    "application/octet-stream", Instant.ofEpochMilli(1_700_000_000_000L + i / 10));
+            Integer[] chosen = new Integer[1];
+            ProducerRecord<byte[], byte[]> record = KafkaRecords.toRecord(envelope, "orders", form,
+                    bytes -> chosen[0] = runs.next("orders", 3, bytes));
+            Header[] headers = record.headers().toArray();
+            if (first == null) {
+                first = chosen[0];
+            }
+            boolean fits = batch.hasRoomFor(record.timestamp(), record.key(), record.value(), headers);
+            assertEquals(fits, first.equals(chosen[0]), "record " + i + " fits in the batch: " + fits);
+            if (!fits) {
+                assertTrue(i > 1, "the batch holds " + i + " records");
+                return;
+            }
+            batch.append(record.timestamp(), record.key(), record.value(), headers);
+        }
     }
 }
