@@ -114,6 +114,37 @@ class NatsHeadersTest {
     }
 
     @Test
+    void timesAreWrittenAsInstantWritesThem() {
+        java.util.Random random = new java.util.Random(21);
+        List<Instant> instants = new java.util.ArrayList<>(List.of(Instant.EPOCH, Instant.ofEpochMilli(1),
+                Instant.parse("2024-02-29T23:59:59.999Z"), Instant.parse("9999-12-31T23:59:59.999Z"),
+                Instant.parse("1969-12-31T23:59:59.999Z"), Instant.parse("+10000-01-01T00:00:00Z"),
+                Instant.ofEpochSecond(1_700_000_000L, 1), Instant.ofEpochSecond(1_700_000_000L, 123_456_000)));
+        for (int i = 0; i < 10_000; i++) {
+            instants.add(Instant.ofEpochMilli(random.nextLong(253_402_300_800_000L)));
+        }
+        for (Instant instant : instants) {
+            assertEquals(instant.toString(), NatsHeaders.rfc3339(instant));
+        }
+    }
+
+    @Test
+    void theConstantHeadersOfOneMessageDoNotLeakIntoTheNext() {
+        Destination topic = Destination.topic("orders");
+        Instant now = Instant.ofEpochMilli(1_700_000_000_000L);
+        Headers first = NatsHeaders.toHeaders(new Envelope("a", topic, null, Map.of("x", "1"), new byte[0], "text/plain", now));
+        first.put("ce-type", "changed");
+        first.put("Nats-Msg-Id", "a");
+        Headers second = NatsHeaders.toHeaders(new Envelope("b", topic, null, Map.of(), new byte[0], "text/plain", now));
+        assertEquals("orders", second.getFirst("ce-type"));
+        assertEquals("b", second.getFirst("ce-id"));
+        assertEquals("text/plain", second.getFirst("content-type"));
+        assertNull(second.getFirst("x"));
+        assertNull(second.getFirst("Nats-Msg-Id"));
+        assertEquals(6, second.size());
+    }
+
+    @Test
     void headerBlocksJnatsRefusesAreRepairedIntoCouriersEncodedForms() {
         byte[] block = "NATS/1.0\r\nx-city: Zürich\r\nnäme: v\r\nbare\r\nok: fine\r\n\r\n".getBytes(StandardCharsets.UTF_8);
         assertFalse(NatsHeaderRepair.Parser.readable(block));
