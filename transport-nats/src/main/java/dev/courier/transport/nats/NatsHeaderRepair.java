@@ -26,6 +26,7 @@ import java.util.Base64;
 public final class NatsHeaderRepair extends SocketDataPortWithWriteTimeout {
 
     private final Parser parser = new Parser();
+    private final Source socket = super::read;
 
     /** Created by jnats through {@code Options.dataPortType}. */
     public NatsHeaderRepair() {
@@ -33,7 +34,7 @@ public final class NatsHeaderRepair extends SocketDataPortWithWriteTimeout {
 
     @Override
     public int read(byte[] dst, int off, int len) throws IOException {
-        return parser.read(dst, off, len, super::read);
+        return parser.read(dst, off, len, socket);
     }
 
     /** Where {@link Parser} reads the server's bytes from: the socket, or a test's stream. */

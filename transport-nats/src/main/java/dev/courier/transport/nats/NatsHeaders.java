@@ -139,8 +139,48 @@ final class NatsHeaders {
         return headers;
     }
 
-    /** What the constant CloudEvents-form headers depend on; {@code type} may be {@code null}. */
-    private record Constant(Destination destination, String type, String contentType) {
+    /**
+     * What the constant CloudEvents-form headers depend on; {@code type} may be {@code null}. Not a
+     * record: a record's generated {@code hashCode} and {@code equals} (and {@link Destination}'s)
+     * took 9% of the CPU samples of the 100 B publish path in this per-message lookup.
+     */
+    private static final class Constant {
+        private final Destination destination;
+        private final String type;
+        private final String contentType;
+        private final int hash;
+
+        Constant(Destination destination, String type, String contentType) {
+            this.destination = destination;
+            this.type = type;
+            this.contentType = contentType;
+            this.hash = (destination.name().hashCode() * 31 + destination.kind().ordinal()) * 31
+                    + (type == null ? 0 : type.hashCode()) * 31 + contentType.hashCode();
+        }
+
+        Destination destination() {
+            return destination;
+        }
+
+        String type() {
+            return type;
+        }
+
+        String contentType() {
+            return contentType;
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Constant c && hash == c.hash && contentType.equals(c.contentType)
+                    && (type == null ? c.type == null : type.equals(c.type))
+                    && (destination == c.destination || destination.equals(c.destination));
+        }
     }
 
     private static Headers constantHeaders(Constant constant) {
