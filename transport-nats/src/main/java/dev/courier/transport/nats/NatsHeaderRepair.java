@@ -26,7 +26,7 @@ import java.util.Base64;
 public final class NatsHeaderRepair extends SocketDataPortWithWriteTimeout {
 
     private final Parser parser = new Parser();
-    private byte[] scratch = new byte[0];
+    private final Source socket = super::read;
 
     /** Created by jnats through {@code Options.dataPortType}. */
     public NatsHeaderRepair() {
@@ -34,149 +34,192 @@ public final class NatsHeaderRepair extends SocketDataPortWithWriteTimeout {
 
     @Override
     public int read(byte[] dst, int off, int len) throws IOException {
-        while (!parser.hasOutput()) {
-            if (scratch.length < len) {
-                scratch = new byte[len];
-            }
-            int read = super.read(scratch, 0, len);
-            if (read <= 0) {
-                return read;
-            }
-            parser.accept(scratch, 0, read);
-        }
-        return parser.drainTo(dst, off, len);
+        return parser.read(dst, off, len, socket);
+    }
+
+    /** Where {@link Parser} reads the server's bytes from: the socket, or a test's stream. */
+    @FunctionalInterface
+    interface Source {
+        /** Like {@link java.io.InputStream#read(byte[], int, int)}: blocks for at least one byte, -1 at the end. */
+        int read(byte[] dst, int off, int len) throws IOException;
     }
 
     /**
      * Follows the server's protocol stream (control lines, then for {@code MSG} and {@code HMSG}
      * a counted payload) and repairs header blocks. Not thread safe: one per connection, fed by
      * jnats' single reader thread.
+     *
+     * <p>The bytes are read straight into jnats' buffer and scanned there: control lines, bodies
+     * and header blocks jnats reads pass without a copy. Only an item cut by the end of a read (a
+     * line, or an {@code HMSG} line with its header block) is held back and put in front of the
+     * next read, and only a header block that needs repair sends what follows it through a
+     * buffer. Nothing complete is ever held while the socket is read, so no message waits for the
+     * next one.
      */
     static final class Parser {
-
-        private enum Mode { LINE, HEADERS, BODY }
 
         private static final byte[] CRLF = {'\r', '\n'};
         private static final byte[] VERSION_LINE = "NATS/1.0".getBytes(StandardCharsets.US_ASCII);
         private static final byte[] ENCODED_NAME = NatsHeaders.ENCODED_NAME_PREFIX.getBytes(StandardCharsets.US_ASCII);
+        private static final byte[] NAME_VALUE_SEPARATOR = {':', ' '};
 
-        private Mode mode = Mode.LINE;
-        private final Bytes line = new Bytes(256);
-        private final Bytes output = new Bytes(64 * 1024);
-        private Bytes headers = new Bytes(256);
+        /** Why {@link #scan} stopped before the end of its range. */
+        private enum Stop { END, INCOMPLETE, REPAIR }
+
+        /** Payload bytes (body and its CRLF) of the current message still to pass unchanged. */
+        private long bodyLeft;
+        /** The start of an item cut by the end of the last read; at most one item, never a complete one. */
+        private final Bytes held = new Bytes(256);
+        /** Repaired bytes, and what followed them in the same read, to hand out before reading again. */
+        private final Bytes output = new Bytes(4 * 1024);
+        private Stop stop = Stop.END;
+        // the HMSG item scan stopped at for repair: where its line ends, its header and total lengths
+        private int lineEnd;
         private int headerLength;
         private long totalLength;
-        private long bodyLeft;
 
-        boolean hasOutput() {
-            return output.size() > 0;
+        /**
+         * Fills {@code dst} from {@code source} like {@link Source#read}, with header blocks
+         * jnats would refuse repaired; never returns 0.
+         */
+        int read(byte[] dst, int off, int len, Source source) throws IOException {
+            while (true) {
+                if (output.size() > 0) {
+                    return output.take(dst, off, len);
+                }
+                int kept = held.size();
+                if (kept * 2 > len) {
+                    // an item longer than half the caller's buffer: collect it on the side
+                    int read = readBeside(len, source);
+                    if (read < 0) {
+                        return read;
+                    }
+                    continue;
+                }
+                held.take(dst, off, kept);
+                int read = source.read(dst, off + kept, len - kept);
+                if (read <= 0) {
+                    held.append(dst, off, kept);
+                    if (read < 0) {
+                        return read;
+                    }
+                    continue;
+                }
+                int end = off + kept + read;
+                int at = scan(dst, off, end);
+                if (stop == Stop.INCOMPLETE) {
+                    held.append(dst, at, end - at);
+                } else if (stop == Stop.REPAIR) {
+                    feed(dst, repairInto(dst, at), end);
+                }
+                if (at > off) {
+                    return at - off;
+                }
+            }
         }
 
-        /** Copies up to {@code len} bytes of repaired stream into {@code dst}; the count copied. */
-        int drainTo(byte[] dst, int off, int len) {
-            return output.take(dst, off, len);
+        /** Reads into the held item, then processes it from a buffer of its own; the count read or -1. */
+        private int readBeside(int len, Source source) throws IOException {
+            byte[] chunk = new byte[len];
+            int read = source.read(chunk, 0, len);
+            if (read > 0) {
+                held.append(chunk, 0, read);
+                byte[] pending = held.toArray();
+                held.clear();
+                feed(pending, 0, pending.length);
+            }
+            return read;
         }
 
-        /** Takes {@code len} bytes as read from the server. */
-        void accept(byte[] src, int off, int len) {
-            int pos = off;
-            int end = off + len;
+        /** Processes {@code b[pos, end)} into {@link #output}, holding back a cut item at the end. */
+        private void feed(byte[] b, int pos, int end) {
             while (pos < end) {
-                switch (mode) {
-                    case LINE -> pos = readLine(src, pos, end);
-                    case HEADERS -> {
-                        int take = Math.min(end - pos, headerLength - headers.size());
-                        headers.append(src, pos, take);
-                        pos += take;
-                        if (headers.size() == headerLength) {
-                            emitHeaders();
-                        }
-                    }
-                    case BODY -> {
-                        int take = (int) Math.min(end - pos, bodyLeft);
-                        output.append(src, pos, take);
-                        pos += take;
-                        bodyLeft -= take;
-                        if (bodyLeft == 0) {
-                            mode = Mode.LINE;
-                        }
-                    }
-                }
-            }
-        }
-
-        private int readLine(byte[] src, int pos, int end) {
-            int newline = pos;
-            while (newline < end && src[newline] != '\n') {
-                newline++;
-            }
-            if (newline == end) {
-                line.append(src, pos, end - pos);
-                return end;
-            }
-            line.append(src, pos, newline + 1 - pos);
-            lineDone();
-            return newline + 1;
-        }
-
-        private void lineDone() {
-            byte[] text = line.array();
-            int length = line.size();
-            if (startsWith(text, length, "HMSG ")) {
-                long[] sizes = lastNumbers(text, length, 2);
-                if (sizes != null && sizes[0] >= 0 && sizes[0] <= sizes[1] && sizes[0] <= Integer.MAX_VALUE) {
-                    headerLength = (int) sizes[0];
-                    totalLength = sizes[1];
-                    headers.clear();
-                    mode = headerLength == 0 ? Mode.BODY : Mode.HEADERS;
-                    if (headerLength == 0) {
-                        output.append(text, 0, length);
-                        line.clear();
-                        bodyLeft = totalLength + 2;
-                    }
-                    return; // the line waits for its header block
-                }
-            } else if (startsWith(text, length, "MSG ")) {
-                long[] sizes = lastNumbers(text, length, 1);
-                if (sizes != null && sizes[0] >= 0) {
-                    output.append(text, 0, length);
-                    line.clear();
-                    bodyLeft = sizes[0] + 2;
-                    mode = Mode.BODY;
+                int at = scan(b, pos, end);
+                output.append(b, pos, at - pos);
+                if (stop == Stop.INCOMPLETE) {
+                    held.append(b, at, end - at);
                     return;
                 }
+                if (stop != Stop.REPAIR) {
+                    return;
+                }
+                pos = repairInto(b, at);
             }
-            output.append(text, 0, length);
-            line.clear();
         }
 
-        private void emitHeaders() {
-            byte[] block = headers.toArray();
-            byte[] repaired = readable(block) ? null : repair(block);
-            if (repaired == null) {
-                output.append(line.array(), 0, line.size());
-                output.append(block, 0, block.length);
-            } else {
-                byte[] text = line.array();
-                int numbersStart = startOfLastNumbers(text, line.size(), 2);
-                output.append(text, 0, numbersStart);
-                String sizes = repaired.length + " " + (totalLength - headerLength + repaired.length) + "\r\n";
-                byte[] sizeBytes = sizes.getBytes(StandardCharsets.US_ASCII);
-                output.append(sizeBytes, 0, sizeBytes.length);
-                output.append(repaired, 0, repaired.length);
+        /**
+         * Moves past every item in {@code b[pos, end)} that passes unchanged and returns where it
+         * stopped: {@code end}, or the start of an item cut by {@code end} or needing repair
+         * ({@link #stop} says which). Allocates nothing for the usual shapes.
+         */
+        private int scan(byte[] b, int pos, int end) {
+            while (pos < end) {
+                if (bodyLeft > 0) {
+                    int take = (int) Math.min(bodyLeft, end - pos);
+                    pos += take;
+                    bodyLeft -= take;
+                    continue;
+                }
+                int newline = indexOf(b, pos, end, (byte) '\n');
+                if (newline < 0) {
+                    stop = Stop.INCOMPLETE;
+                    return pos;
+                }
+                int next = newline + 1;
+                if (startsWith(b, pos, next, "HMSG ")) {
+                    long total = lastNumber(b, pos, next, 0);
+                    long header = lastNumber(b, pos, next, 1);
+                    if (header >= 0 && total >= 0 && header <= total && header <= Integer.MAX_VALUE) {
+                        if (header > end - next) {
+                            stop = Stop.INCOMPLETE;
+                            return pos;
+                        }
+                        if (header > 0 && !readable(b, next, (int) header)) {
+                            lineEnd = next;
+                            headerLength = (int) header;
+                            totalLength = total;
+                            stop = Stop.REPAIR;
+                            return pos;
+                        }
+                        next += (int) header;
+                        bodyLeft = total - header + 2;
+                    }
+                } else if (startsWith(b, pos, next, "MSG ")) {
+                    long size = lastNumber(b, pos, next, 0);
+                    if (size >= 0) {
+                        bodyLeft = size + 2;
+                    }
+                }
+                pos = next;
             }
-            line.clear();
-            if (headers.capacity() > 64 * 1024) {
-                headers = new Bytes(256);
-            }
-            headers.clear();
+            stop = Stop.END;
+            return end;
+        }
+
+        /**
+         * Writes the {@code HMSG} item {@link #scan} stopped at in {@code b} to {@link #output} with
+         * its header block repaired and its lengths adjusted; the index after its header block.
+         */
+        private int repairInto(byte[] b, int lineStart) {
+            int blockEnd = lineEnd + headerLength;
+            byte[] repaired = repair(Arrays.copyOfRange(b, lineEnd, blockEnd));
+            output.append(b, lineStart, startOfLastNumbers(b, lineStart, lineEnd, 2) - lineStart);
+            byte[] sizes = (repaired.length + " " + (totalLength - headerLength + repaired.length) + "\r\n")
+                    .getBytes(StandardCharsets.US_ASCII);
+            output.append(sizes, 0, sizes.length);
+            output.append(repaired, 0, repaired.length);
             bodyLeft = totalLength - headerLength + 2;
-            mode = Mode.BODY;
+            return blockEnd;
+        }
+
+        /** Whether jnats reads the header block at {@code b[from, from + length)}. */
+        private static boolean readable(byte[] b, int from, int length) {
+            return plainShape(b, from, length) || readable(Arrays.copyOfRange(b, from, from + length));
         }
 
         /** Whether jnats reads {@code block}: a quick check for the usual shape, jnats' own parser otherwise. */
         static boolean readable(byte[] block) {
-            if (plainShape(block)) {
+            if (plainShape(block, 0, block.length)) {
                 return true;
             }
             try {
@@ -191,13 +234,13 @@ public final class NatsHeaderRepair extends SocketDataPortWithWriteTimeout {
          * {@code NATS/1.0} CRLF, then lines {@code name:value} CRLF (name printable ASCII without
          * {@code :}, value ASCII without CR or LF), then CRLF: what jnats always reads.
          */
-        private static boolean plainShape(byte[] b) {
-            int n = b.length;
-            if (n < 12 || !startsWith(b, n, "NATS/1.0\r\n") || b[n - 4] != '\r' || b[n - 3] != '\n'
+        private static boolean plainShape(byte[] b, int from, int length) {
+            int n = from + length;
+            if (length < 12 || !startsWith(b, from, n, "NATS/1.0\r\n") || b[n - 4] != '\r' || b[n - 3] != '\n'
                     || b[n - 2] != '\r' || b[n - 1] != '\n') {
                 return false;
             }
-            int i = 10;
+            int i = from + 10;
             while (i < n - 2) {
                 int nameStart = i;
                 while (i < n && b[i] != ':') {
@@ -233,7 +276,7 @@ public final class NatsHeaderRepair extends SocketDataPortWithWriteTimeout {
             int n = block.length;
             int lineEnd = indexOfCrlf(block, 0, n);
             int firstEnd = lineEnd < 0 ? n : lineEnd;
-            if (startsWith(block, firstEnd, "NATS/1.0") && printableAscii(block, 0, firstEnd)) {
+            if (startsWith(block, 0, firstEnd, "NATS/1.0") && printableAscii(block, 0, firstEnd)) {
                 out.append(block, 0, firstEnd);
             } else {
                 out.append(VERSION_LINE, 0, VERSION_LINE.length);
@@ -282,7 +325,7 @@ public final class NatsHeaderRepair extends SocketDataPortWithWriteTimeout {
                 byte[] name = Base64.getUrlEncoder().withoutPadding().encode(Arrays.copyOfRange(b, from, nameEnd));
                 out.append(name, 0, name.length);
             }
-            out.append(new byte[] {':', ' '}, 0, 2);
+            out.append(NAME_VALUE_SEPARATOR, 0, 2);
             if (valueOk(b, valueStart, valueEnd)) {
                 out.append(b, valueStart, valueEnd - valueStart);
             } else {
@@ -331,51 +374,81 @@ public final class NatsHeaderRepair extends SocketDataPortWithWriteTimeout {
             return -1;
         }
 
-        private static boolean startsWith(byte[] b, int length, String prefix) {
-            if (length < prefix.length()) {
+        private static int indexOf(byte[] b, int from, int to, byte wanted) {
+            for (int i = from; i < to; i++) {
+                if (b[i] == wanted) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        /** Whether {@code b[from, to)} starts with the ASCII {@code prefix}. */
+        private static boolean startsWith(byte[] b, int from, int to, String prefix) {
+            if (to - from < prefix.length()) {
                 return false;
             }
             for (int i = 0; i < prefix.length(); i++) {
-                if (b[i] != prefix.charAt(i)) {
+                if (b[from + i] != prefix.charAt(i)) {
                     return false;
                 }
             }
             return true;
         }
 
-        /** The index where the last {@code count} space-separated tokens of a control line start. */
-        private static int startOfLastNumbers(byte[] b, int length, int count) {
-            int i = length;
-            while (i > 0 && (b[i - 1] == '\r' || b[i - 1] == '\n')) {
+        /** The index where the last {@code count} space-separated tokens of the control line {@code b[from, to)} start. */
+        private static int startOfLastNumbers(byte[] b, int from, int to, int count) {
+            int i = to;
+            while (i > from && (b[i - 1] == '\r' || b[i - 1] == '\n')) {
                 i--;
             }
             for (int token = 0; token < count; token++) {
-                while (i > 0 && (b[i - 1] == ' ' || b[i - 1] == '\t')) {
+                while (i > from && (b[i - 1] == ' ' || b[i - 1] == '\t')) {
                     i--;
                 }
-                while (i > 0 && b[i - 1] != ' ' && b[i - 1] != '\t') {
+                while (i > from && b[i - 1] != ' ' && b[i - 1] != '\t') {
                     i--;
                 }
             }
             return i;
         }
 
-        /** The last {@code count} tokens of a control line as numbers, or {@code null}. */
-        private static long[] lastNumbers(byte[] b, int length, int count) {
-            int start = startOfLastNumbers(b, length, count);
-            String[] tokens = new String(b, start, length - start, StandardCharsets.US_ASCII).trim().split("[ \t]+");
-            if (tokens.length != count) {
-                return null;
+        /**
+         * Token {@code fromLast} (0 the last) of the control line {@code b[from, to)} as a decimal
+         * number, or -1 when it is not one.
+         */
+        private static long lastNumber(byte[] b, int from, int to, int fromLast) {
+            int tokenEnd = to;
+            while (tokenEnd > from && (b[tokenEnd - 1] == '\r' || b[tokenEnd - 1] == '\n')) {
+                tokenEnd--;
             }
-            long[] numbers = new long[count];
-            try {
-                for (int i = 0; i < count; i++) {
-                    numbers[i] = Long.parseLong(tokens[i]);
+            for (int token = 0; ; token++) {
+                while (tokenEnd > from && (b[tokenEnd - 1] == ' ' || b[tokenEnd - 1] == '\t')) {
+                    tokenEnd--;
                 }
-            } catch (NumberFormatException e) {
-                return null;
+                int tokenStart = tokenEnd;
+                while (tokenStart > from && b[tokenStart - 1] != ' ' && b[tokenStart - 1] != '\t') {
+                    tokenStart--;
+                }
+                if (token == fromLast) {
+                    return parseDecimal(b, tokenStart, tokenEnd);
+                }
+                tokenEnd = tokenStart;
             }
-            return numbers;
+        }
+
+        private static long parseDecimal(byte[] b, int from, int to) {
+            if (from == to || to - from > 18) {
+                return -1;
+            }
+            long value = 0;
+            for (int i = from; i < to; i++) {
+                if (b[i] < '0' || b[i] > '9') {
+                    return -1;
+                }
+                value = value * 10 + (b[i] - '0');
+            }
+            return value;
         }
     }
 

@@ -4,6 +4,7 @@ import dev.courier.api.ConnectionException;
 import dev.courier.api.PublishException;
 import dev.courier.api.HealthStatus;
 import dev.courier.spi.AckDeadline;
+import dev.courier.spi.BoundedMemo;
 import dev.courier.spi.Capabilities;
 import dev.courier.spi.ConnectionState;
 import dev.courier.spi.Consumer;
@@ -92,6 +93,9 @@ final class NatsTransport implements Transport {
     /** The longest close waits for consumers to finish their linger (2 s) and drain. */
     private static final Duration CLOSE_LINGER = Duration.ofSeconds(8);
     private static final int STREAM_NOT_FOUND = 10059;
+    /** Stream and subject of each destination published to, by name (a String's hash is cached, a record's is not). */
+    private static final BoundedMemo<String, Route> TOPIC_ROUTES = new BoundedMemo<>(4_096, name -> Route.of(Destination.topic(name)));
+    private static final BoundedMemo<String, Route> QUEUE_ROUTES = new BoundedMemo<>(4_096, name -> Route.of(Destination.queue(name)));
     private static final int STREAM_NAME_IN_USE = 10058;
     private static final int CONSUMER_NOT_FOUND = 10014;
 
@@ -237,7 +241,8 @@ final class NatsTransport implements Transport {
         if (!destination.ephemeral()) {
             throw new IllegalArgumentException(destination + " is durable; only ephemeral destinations are removed");
         }
-        String stream = NatsNames.stream(destination);
+        Route route = (destination.isQueue() ? QUEUE_ROUTES : TOPIC_ROUTES).get(destination.name());
+        String stream = route.stream();
         knownStreams.remove(stream);
         try {
             management.deleteStream(stream);
@@ -263,7 +268,8 @@ final class NatsTransport implements Transport {
         String messageId = NatsHeaders.messageId(envelope);
         Headers headers = NatsHeaders.toHeaders(envelope, settings.envelope(),
                 envelope.deliverAt() == null && messageId.equals(NatsHeaders.encodeValue(envelope.id())));
-        String stream = NatsNames.stream(destination);
+        Route route = (destination.isQueue() ? QUEUE_ROUTES : TOPIC_ROUTES).get(destination.name());
+        String stream = route.stream();
         PublishOptions publishOptions = PublishOptions.builder()
                 .messageId(messageId)
                 .expectedStream(stream)
@@ -272,8 +278,8 @@ final class NatsTransport implements Transport {
         CompletableFuture<PublishAck> acked;
         try {
             acked = envelope.deliverAt() != null
-                    ? delays.send(envelope, headers, NatsNames.subject(destination), stream)
-                    : jetStream.publishAsync(NatsNames.subject(destination), headers, envelope.payload(), publishOptions);
+                    ? delays.send(envelope, headers, route.subject(), stream)
+                    : jetStream.publishAsync(route.subject(), headers, envelope.payload(), publishOptions);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(publishFailure(envelope, stream, e));
         }
@@ -436,7 +442,8 @@ final class NatsTransport implements Transport {
 
     /** Creates the stream of {@code destination} unless it exists; checks an existing one matches. */
     private void ensureStream(Destination destination) {
-        String stream = NatsNames.stream(destination);
+        Route route = (destination.isQueue() ? QUEUE_ROUTES : TOPIC_ROUTES).get(destination.name());
+        String stream = route.stream();
         if (knownStreams.contains(stream)) {
             return;
         }
@@ -592,6 +599,13 @@ final class NatsTransport implements Transport {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             log.debug("Error while closing NATS connection", e);
+        }
+    }
+
+    /** Where {@link #send} publishes a destination's messages. */
+    private record Route(String stream, String subject) {
+        static Route of(Destination destination) {
+            return new Route(NatsNames.stream(destination), NatsNames.subject(destination));
         }
     }
 }

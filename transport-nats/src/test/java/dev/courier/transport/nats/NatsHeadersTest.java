@@ -114,6 +114,37 @@ class NatsHeadersTest {
     }
 
     @Test
+    void timesAreWrittenAsInstantWritesThem() {
+        java.util.Random random = new java.util.Random(21);
+        List<Instant> instants = new java.util.ArrayList<>(List.of(Instant.EPOCH, Instant.ofEpochMilli(1),
+                Instant.parse("2024-02-29T23:59:59.999Z"), Instant.parse("9999-12-31T23:59:59.999Z"),
+                Instant.parse("1969-12-31T23:59:59.999Z"), Instant.parse("+10000-01-01T00:00:00Z"),
+                Instant.ofEpochSecond(1_700_000_000L, 1), Instant.ofEpochSecond(1_700_000_000L, 123_456_000)));
+        for (int i = 0; i < 10_000; i++) {
+            instants.add(Instant.ofEpochMilli(random.nextLong(253_402_300_800_000L)));
+        }
+        for (Instant instant : instants) {
+            assertEquals(instant.toString(), NatsHeaders.rfc3339(instant));
+        }
+    }
+
+    @Test
+    void theConstantHeadersOfOneMessageDoNotLeakIntoTheNext() {
+        Destination topic = Destination.topic("orders");
+        Instant now = Instant.ofEpochMilli(1_700_000_000_000L);
+        Headers first = NatsHeaders.toHeaders(new Envelope("a", topic, null, Map.of("x", "1"), new byte[0], "text/plain", now));
+        first.put("ce-type", "changed");
+        first.put("Nats-Msg-Id", "a");
+        Headers second = NatsHeaders.toHeaders(new Envelope("b", topic, null, Map.of(), new byte[0], "text/plain", now));
+        assertEquals("orders", second.getFirst("ce-type"));
+        assertEquals("b", second.getFirst("ce-id"));
+        assertEquals("text/plain", second.getFirst("content-type"));
+        assertNull(second.getFirst("x"));
+        assertNull(second.getFirst("Nats-Msg-Id"));
+        assertEquals(6, second.size());
+    }
+
+    @Test
     void headerBlocksJnatsRefusesAreRepairedIntoCouriersEncodedForms() {
         byte[] block = "NATS/1.0\r\nx-city: Zürich\r\nnäme: v\r\nbare\r\nok: fine\r\n\r\n".getBytes(StandardCharsets.UTF_8);
         assertFalse(NatsHeaderRepair.Parser.readable(block));
@@ -131,29 +162,56 @@ class NatsHeadersTest {
         String good = "NATS/1.0\r\na: b\r\n\r\n";
         String bad = "NATS/1.0\r\nx-city: Zürich\r\n\r\n";
         int badLength = bad.getBytes(StandardCharsets.UTF_8).length;
+        String longBody = "y".repeat(150); // longer than the smaller buffers below
         String stream = "INFO {\"max_payload\":1048576}\r\nPING\r\n"
                 + "MSG s 1 5\r\nhello\r\n"
+                + "MSG s 1 150\r\n" + longBody + "\r\nHMSG s 1 0 3\r\nabc\r\n"
                 + "HMSG s 1 r " + good.length() + " " + (good.length() + 2) + "\r\n" + good + "hi\r\n"
                 + "HMSG s 1 " + badLength + " " + (badLength + 3) + "\r\n" + bad + "x\r\n\r\n"
                 + "+OK\r\n";
         byte[] input = stream.getBytes(StandardCharsets.UTF_8);
-        NatsHeaderRepair.Parser parser = new NatsHeaderRepair.Parser();
-        ByteArrayOutputStream output = new ByteArrayOutputStream();
-        byte[] chunk = new byte[7];
-        for (int i = 0; i < input.length; i++) { // one byte at a time: every split point
-            parser.accept(input, i, 1);
-            int n;
-            while ((n = parser.drainTo(chunk, 0, chunk.length)) > 0) {
-                output.write(chunk, 0, n);
-            }
-        }
-        String out = output.toString(StandardCharsets.UTF_8);
         String repairedBlock = "NATS/1.0\r\nx-city: " + NatsHeaders.encodeValue("Zürich") + "\r\n\r\n";
         String expected = "INFO {\"max_payload\":1048576}\r\nPING\r\n"
                 + "MSG s 1 5\r\nhello\r\n"
+                + "MSG s 1 150\r\n" + longBody + "\r\nHMSG s 1 0 3\r\nabc\r\n"
                 + "HMSG s 1 r " + good.length() + " " + (good.length() + 2) + "\r\n" + good + "hi\r\n"
                 + "HMSG s 1 " + repairedBlock.length() + " " + (repairedBlock.length() + 3) + "\r\n" + repairedBlock
                 + "x\r\n\r\n+OK\r\n";
-        assertEquals(expected, out);
+        // every split point of the server's reads, and callers' buffers from tiny to jnats-sized
+        for (int chunk : new int[] {1, 2, 3, 5, 7, 13, 64, input.length}) {
+            for (int buffer : new int[] {7, 16, 64, 4096}) {
+                assertEquals(expected, passThroughParser(input, chunk, buffer), "reads of " + chunk + " into " + buffer);
+            }
+        }
+    }
+
+    /**
+     * What a {@link NatsHeaderRepair.Parser} hands a reader with a {@code buffer}-byte array when
+     * the server's bytes arrive {@code chunk} at a time. Asking for more after the last byte fails
+     * unless all of it was handed out: a complete message must never wait for the next read.
+     */
+    private static String passThroughParser(byte[] input, int chunk, int buffer) {
+        NatsHeaderRepair.Parser parser = new NatsHeaderRepair.Parser();
+        ByteArrayOutputStream output = new ByteArrayOutputStream();
+        int[] position = {0};
+        NatsHeaderRepair.Source source = (dst, off, len) -> {
+            if (position[0] == input.length) {
+                return -1;
+            }
+            int n = Math.min(Math.min(chunk, len), input.length - position[0]);
+            System.arraycopy(input, position[0], dst, off, n);
+            position[0] += n;
+            return n;
+        };
+        byte[] dst = new byte[buffer];
+        try {
+            int n;
+            while ((n = parser.read(dst, 0, dst.length, source)) > 0) {
+                output.write(dst, 0, n);
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return output.toString(StandardCharsets.UTF_8);
     }
 }
