@@ -75,6 +75,7 @@ class HandlerErrorTest {
         bus.publish(OutgoingMessage.of("orders", "next").withKey("k"));
 
         await(() -> handled.contains("next"), WAIT, "the key's next message");
+        await(() -> deadLetters.size() == 1, WAIT, "the dead letter"); // read from its queue by another subscription
         assertEquals(StackOverflowError.class.getName(), deadLetters.get(0).headers().get(DeadLetterHeaders.ERROR_CLASS));
     }
 
