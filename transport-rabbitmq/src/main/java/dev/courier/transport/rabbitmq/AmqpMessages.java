@@ -119,6 +119,11 @@ final class AmqpMessages {
             || name.equals(LONG_ID) || name.equals(LONG_CONTENT_TYPE) || addedByBroker(name)
             || name.equalsIgnoreCase("CC") || name.equalsIgnoreCase("BCC"));
 
+    /** The headers of the usual message in each form, in the order CompactProperties writes them. */
+    private static final String[] MINIMAL_NAMES = {MILLIS};
+    private static final String[] MINIMAL_TYPED_NAMES = {MILLIS, TYPE};
+    private static final String[] CLOUD_EVENTS_NAMES = {MILLIS, CE_ID, CE_SOURCE, CE_TYPE, CE_SPECVERSION};
+
     private static final int SHORT_STRING_MAX_BYTES = 255;
     private static final int PERSISTENT = 2;
 
@@ -138,15 +143,37 @@ final class AmqpMessages {
      * {@code message-id} property in the minimal form.
      */
     static AMQP.BasicProperties properties(Envelope envelope, EnvelopeForm form) {
+        long millis = envelope.timestamp().toEpochMilli();
+        Short publishMillis = MILLIS_VALUES[(int) Math.floorMod(millis, 1000L)];
+        String id = envelope.id();
+        String contentType = envelope.contentType();
+        if (envelope.headers().isEmpty() && envelope.key() == null && fitsShortString(contentType)
+                && (form == EnvelopeForm.CLOUDEVENTS || fitsShortString(id))) {
+            // the usual message: Courier's headers only, encoded in one go (CompactProperties)
+            String[] names;
+            Object[] values;
+            if (form == EnvelopeForm.MINIMAL) {
+                names = envelope.type() == null ? MINIMAL_NAMES : MINIMAL_TYPED_NAMES;
+                values = envelope.type() == null ? new Object[] {publishMillis} : new Object[] {publishMillis, envelope.type()};
+                contentType = contentType.equals(UNKNOWN_CONTENT_TYPE) ? null : contentType;
+            } else {
+                names = CLOUD_EVENTS_NAMES;
+                values = new Object[] {publishMillis, id, CloudEvents.source(envelope.destination()),
+                        envelope.type() != null ? envelope.type() : envelope.destination().name(), CloudEvents.SPEC_VERSION};
+                id = null;
+            }
+            Map<String, Object> headers = values.length == 1 ? Map.of(names[0], values[0])
+                    : values.length == 2 ? Map.of(names[0], values[0], names[1], values[1])
+                    : Map.of(names[0], values[0], names[1], values[1], names[2], values[2], names[3], values[3], names[4], values[4]);
+            return CompactProperties.of(contentType, id, new Date(Math.floorDiv(millis, 1000L) * 1000L), PERSISTENT,
+                    names, values, headers);
+        }
         Map<String, Object> headers = new HashMap<>(envelope.headers().size() + 6);
         envelope.headers().forEach((name, value) -> headers.put(ESCAPE.toWire(name), value));
         if (envelope.key() != null) {
             headers.put(KEY, envelope.key());
         }
-        long millis = envelope.timestamp().toEpochMilli();
-        headers.put(MILLIS, MILLIS_VALUES[(int) Math.floorMod(millis, 1000L)]);
-        String id = envelope.id();
-        String contentType = envelope.contentType();
+        headers.put(MILLIS, publishMillis);
         if (form == EnvelopeForm.MINIMAL) {
             if (envelope.type() != null) {
                 headers.put(TYPE, envelope.type());
@@ -170,6 +197,10 @@ final class AmqpMessages {
             headers.put(LONG_CONTENT_TYPE, contentType);
             contentType = null;
         }
+        return properties(id, contentType, millis, headers);
+    }
+
+    private static AMQP.BasicProperties properties(String id, String contentType, long millis, Map<String, Object> headers) {
         return new AMQP.BasicProperties.Builder()
                 .messageId(id)
                 .contentType(contentType)
