@@ -20,7 +20,6 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.Date;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -120,6 +119,11 @@ final class AmqpMessages {
             || name.equals(LONG_ID) || name.equals(LONG_CONTENT_TYPE) || addedByBroker(name)
             || name.equalsIgnoreCase("CC") || name.equalsIgnoreCase("BCC"));
 
+    /** The headers of the usual message in each form, in the order CompactProperties writes them. */
+    private static final String[] MINIMAL_NAMES = {MILLIS};
+    private static final String[] MINIMAL_TYPED_NAMES = {MILLIS, TYPE};
+    private static final String[] CLOUD_EVENTS_NAMES = {MILLIS, CE_ID, CE_SOURCE, CE_TYPE, CE_SPECVERSION};
+
     private static final int SHORT_STRING_MAX_BYTES = 255;
     private static final int PERSISTENT = 2;
 
@@ -139,15 +143,37 @@ final class AmqpMessages {
      * {@code message-id} property in the minimal form.
      */
     static AMQP.BasicProperties properties(Envelope envelope, EnvelopeForm form) {
+        long millis = envelope.timestamp().toEpochMilli();
+        Short publishMillis = MILLIS_VALUES[(int) Math.floorMod(millis, 1000L)];
+        String id = envelope.id();
+        String contentType = envelope.contentType();
+        if (envelope.headers().isEmpty() && envelope.key() == null && fitsShortString(contentType)
+                && (form == EnvelopeForm.CLOUDEVENTS || fitsShortString(id))) {
+            // the usual message: Courier's headers only, encoded in one go (CompactProperties)
+            String[] names;
+            Object[] values;
+            if (form == EnvelopeForm.MINIMAL) {
+                names = envelope.type() == null ? MINIMAL_NAMES : MINIMAL_TYPED_NAMES;
+                values = envelope.type() == null ? new Object[] {publishMillis} : new Object[] {publishMillis, envelope.type()};
+                contentType = contentType.equals(UNKNOWN_CONTENT_TYPE) ? null : contentType;
+            } else {
+                names = CLOUD_EVENTS_NAMES;
+                values = new Object[] {publishMillis, id, CloudEvents.source(envelope.destination()),
+                        envelope.type() != null ? envelope.type() : envelope.destination().name(), CloudEvents.SPEC_VERSION};
+                id = null;
+            }
+            Map<String, Object> headers = values.length == 1 ? Map.of(names[0], values[0])
+                    : values.length == 2 ? Map.of(names[0], values[0], names[1], values[1])
+                    : Map.of(names[0], values[0], names[1], values[1], names[2], values[2], names[3], values[3], names[4], values[4]);
+            return CompactProperties.of(contentType, id, new Date(Math.floorDiv(millis, 1000L) * 1000L), PERSISTENT,
+                    names, values, headers);
+        }
         Map<String, Object> headers = new HashMap<>(envelope.headers().size() + 6);
         envelope.headers().forEach((name, value) -> headers.put(ESCAPE.toWire(name), value));
         if (envelope.key() != null) {
             headers.put(KEY, envelope.key());
         }
-        long millis = envelope.timestamp().toEpochMilli();
-        headers.put(MILLIS, MILLIS_VALUES[(int) Math.floorMod(millis, 1000L)]);
-        String id = envelope.id();
-        String contentType = envelope.contentType();
+        headers.put(MILLIS, publishMillis);
         if (form == EnvelopeForm.MINIMAL) {
             if (envelope.type() != null) {
                 headers.put(TYPE, envelope.type());
@@ -171,6 +197,10 @@ final class AmqpMessages {
             headers.put(LONG_CONTENT_TYPE, contentType);
             contentType = null;
         }
+        return properties(id, contentType, millis, headers);
+    }
+
+    private static AMQP.BasicProperties properties(String id, String contentType, long millis, Map<String, Object> headers) {
         return new AMQP.BasicProperties.Builder()
                 .messageId(id)
                 .contentType(contentType)
@@ -206,8 +236,9 @@ final class AmqpMessages {
         Map<String, Object> table = properties.getHeaders() == null ? Map.of() : properties.getHeaders();
         boolean delayed = DelayLevels.delayedOnly(table); // its dead-letter history is the delay's hops
         Map<String, String> headers = new HashMap<>(table.size());
-        Map<String, Object> underscored = new HashMap<>();
-        Map<String, Object> coloned = new HashMap<>();
+        // attribute name -> text, by prefix; made for the first attribute under each
+        Map<String, String> underscored = null;
+        Map<String, String> coloned = null;
         String key = null;
         Instant timestamp = null;
         Instant arrival = null;
@@ -223,13 +254,22 @@ final class AmqpMessages {
                 case TIMESTAMP -> timestamp = value instanceof Number millis ? Instant.ofEpochMilli(millis.longValue()) : null;
                 case LONG_ID -> id = text(value);
                 case LONG_CONTENT_TYPE -> contentType = text(value);
-                case TYPE -> type = text(value).isEmpty() ? null : text(value);
+                case TYPE -> {
+                    String text = text(value);
+                    type = text.isEmpty() ? null : text;
+                }
                 case MILLIS -> publishMillis = value instanceof Number n && n.intValue() >= 0 && n.intValue() < 1000 ? n.intValue() : null;
                 default -> {
                     if (name.startsWith(CLOUD_EVENTS_PREFIX)) {
-                        underscored.put(name.substring(CLOUD_EVENTS_PREFIX.length()), value);
+                        if (underscored == null) {
+                            underscored = new HashMap<>(8);
+                        }
+                        underscored.put(name.substring(CLOUD_EVENTS_PREFIX.length()), text(value));
                     } else if (name.startsWith(CLOUD_EVENTS_COLON_PREFIX)) {
-                        coloned.put(name.substring(CLOUD_EVENTS_COLON_PREFIX.length()), value);
+                        if (coloned == null) {
+                            coloned = new HashMap<>(8);
+                        }
+                        coloned.put(name.substring(CLOUD_EVENTS_COLON_PREFIX.length()), text(value));
                     } else if (!(quorum && name.equals(DELIVERY_COUNT))
                             && !(delayed && addedByBroker(name) && !name.equals(DELIVERY_COUNT))) {
                         if (name.equals(TIMESTAMP_IN_MS)) {
@@ -241,41 +281,43 @@ final class AmqpMessages {
             }
         }
         // the attributes under one prefix make the event; the other prefix's headers stay plain headers
-        String prefix = !underscored.isEmpty() || coloned.isEmpty() ? CLOUD_EVENTS_PREFIX : CLOUD_EVENTS_COLON_PREFIX;
-        Map<String, Object> attributes = prefix.equals(CLOUD_EVENTS_PREFIX) ? underscored : coloned;
-        Map<String, Object> other = prefix.equals(CLOUD_EVENTS_PREFIX) ? coloned : underscored;
-        String otherPrefix = prefix.equals(CLOUD_EVENTS_PREFIX) ? CLOUD_EVENTS_COLON_PREFIX : CLOUD_EVENTS_PREFIX;
-        other.forEach((name, value) -> headers.put(otherPrefix + name, text(value)));
-        if (!attributes.isEmpty()) {
-            Map<String, String> texts = new HashMap<>(attributes.size());
-            attributes.forEach((name, value) -> texts.put(name, text(value)));
+        boolean underscoredWin = underscored != null || coloned == null;
+        String prefix = underscoredWin ? CLOUD_EVENTS_PREFIX : CLOUD_EVENTS_COLON_PREFIX;
+        Map<String, String> texts = underscoredWin ? underscored : coloned;
+        Map<String, String> other = underscoredWin ? coloned : underscored;
+        if (other != null) {
+            String otherPrefix = underscoredWin ? CLOUD_EVENTS_COLON_PREFIX : CLOUD_EVENTS_PREFIX;
+            for (Map.Entry<String, String> attribute : other.entrySet()) {
+                headers.put(otherPrefix + attribute.getKey(), attribute.getValue());
+            }
+        }
+        if (texts != null) {
             CloudEvents.Received event = CloudEvents.read(texts::get).orElse(null);
-            Set<String> used = new HashSet<>();
+            boolean idUsed = false;
+            boolean timeUsed = false;
+            boolean contentTypeUsed = false;
             if (event != null) {
                 type = type != null ? type : Envelope.receivedType(event.type(), source);
                 id = id != null ? id : event.id();
                 timestamp = timestamp != null || event.time() == null ? timestamp : event.time();
                 contentType = contentType != null || event.dataContentType() == null ? contentType : event.dataContentType();
                 // an attribute the message's own field equals is that field, not a header
-                if (id.equals(event.id())) {
-                    used.add(CloudEvents.ID);
-                }
-                if (timestamp != null && timestamp.equals(event.time())) {
-                    used.add(CloudEvents.TIME);
-                }
-                if (contentType != null && contentType.equals(event.dataContentType())) {
-                    used.add(CloudEvents.DATACONTENTTYPE);
-                }
+                idUsed = id.equals(event.id());
+                timeUsed = timestamp != null && timestamp.equals(event.time());
+                contentTypeUsed = contentType != null && contentType.equals(event.dataContentType());
             }
             String eventSource = texts.get(CloudEvents.SOURCE);
             boolean fromCourier = eventSource != null && eventSource.startsWith(COURIER_SOURCE);
             // what did not become the message's own fields stays visible, but for the attributes
             // Courier writes on each of its messages
-            texts.forEach((name, value) -> {
-                if (!used.contains(name) && !(fromCourier && WRITTEN.contains(name))) {
-                    headers.put(prefix + name, value);
+            for (Map.Entry<String, String> attribute : texts.entrySet()) {
+                String name = attribute.getKey();
+                boolean used = idUsed && name.equals(CloudEvents.ID) || timeUsed && name.equals(CloudEvents.TIME)
+                        || contentTypeUsed && name.equals(CloudEvents.DATACONTENTTYPE);
+                if (!used && !(fromCourier && WRITTEN.contains(name))) {
+                    headers.put(prefix + name, attribute.getValue());
                 }
-            });
+            }
         }
         if (timestamp == null && publishMillis != null && properties.getTimestamp() != null) {
             // Courier's own publish time: seconds in the property, milliseconds beside it

@@ -298,7 +298,7 @@ final class RabbitMqTransport implements Transport {
         RabbitMqConsumer[] self = new RabbitMqConsumer[1];
         RabbitMqConsumer consumer;
         try {
-            consumer = RabbitMqConsumer.start(link, queue, spec, sink, settings, () -> consumers.remove(self[0]));
+            consumer = RabbitMqConsumer.start(link, queue, spec, sink, settings, timers, () -> consumers.remove(self[0]));
         } catch (IOException | RuntimeException e) {
             String refusal = AmqpLink.Failures.refusal(e);
             throw new ConnectionException("could not consume " + spec + " from queue " + queue + " on RabbitMQ at "
