@@ -96,7 +96,9 @@ class CapabilitiesEnforcementTest {
 
     @Test
     void core_keeps_a_delivery_alive_past_the_brokers_ack_deadline_while_its_handler_runs() throws Exception {
-        long deadlineMillis = 200;
+        // long enough that a loaded machine's scheduling delay stays well under the two thirds of
+        // a deadline between a renewal and the deadline it renews (200 ms failed at load 20)
+        long deadlineMillis = 600;
         try (MessageBus bus = MessageBus.connect("memory://" + broker + "?ackDeadlineMs=" + deadlineMillis)) {
             WorkQueue<String> jobs = bus.workQueue("slow", String.class);
             AtomicInteger deliveries = new AtomicInteger();
@@ -108,8 +110,8 @@ class CapabilitiesEnforcementTest {
                     again.countDown();
                     return;
                 }
-                // hold the message for five deadlines, or until the broker hands it out again
-                redeliveredWhileRunning[0] = again.await(5 * deadlineMillis, TimeUnit.MILLISECONDS);
+                // hold the message for three deadlines, or until the broker hands it out again
+                redeliveredWhileRunning[0] = again.await(3 * deadlineMillis, TimeUnit.MILLISECONDS);
                 done.countDown();
             }, ConsumerOptions.concurrency(2));
 
