@@ -47,10 +47,14 @@ import org.slf4j.LoggerFactory;
  * delivery is settled, when a request expires, and when subscriptions are restored after a
  * reconnect, so consuming resumes by itself after a server restart.
  *
- * <p>Stopping ends pulling at once but keeps the subscription until the open pull requests are
- * filled or expired (at most {@link #MAX_LINGER}, in the background), so no message the server is
- * sending gets dropped on this side, which would leave it unacknowledged for a whole ack wait.
- * Messages arriving after the stop are given back with a short delay, for another member.
+ * <p>Stopping ends pulling and unsubscribes at once, with jnats' drain: the server stops sending
+ * to this consumer's open pull requests once it has the unsubscribe (it drops a request whose
+ * reply subject lost its interest before sending to it), and what it sent before arrives ahead of
+ * the drain's PONG. Those late messages are given back (NAK) only after the unsubscribe, so they
+ * go at once to another member rather than back to a pull request of this one. JetStream has no
+ * way to cancel a pull request, so one window stays, inside the server, and was there before this
+ * too: a message the server assigned to an open request of this consumer just before it applied
+ * the unsubscribe is dropped, and redelivered after the ack wait.
  *
  * <p>While a delivery is held, the server is told it is in progress every third of the ack wait, so
  * a slow handler does not cause a redelivery. Thread safe: settling happens on core's threads,
@@ -64,10 +68,6 @@ final class NatsConsumer implements Consumer {
     static final Duration PULL_EXPIRY = Duration.ofSeconds(5);
     /** Extra time before a pull request is taken as expired on this side. */
     private static final Duration PULL_GRACE = Duration.ofSeconds(1);
-    /** The longest a stopped consumer keeps its subscription for pull requests still open on the server. */
-    static final Duration MAX_LINGER = Duration.ofSeconds(2);
-    /** Delay of the NAK for a message that arrives after stopFetching, so it goes to another member. */
-    private static final Duration LATE_NAK_DELAY = Duration.ofSeconds(1);
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration RETRY_PULL = Duration.ofSeconds(1);
     /** The pull status of a consumer deleted while pulls were waiting ("409 Consumer Deleted"). */
@@ -94,9 +94,16 @@ final class NatsConsumer implements Consumer {
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private final AtomicBoolean unsubscribed = new AtomicBoolean();
+    /**
+     * Set once the server has applied the unsubscribe (or the subscription is lost anyway): from then
+     * on, a message given back cannot come back to this consumer. Written holding {@link #lock}.
+     */
+    private volatile boolean serverStopped;
+    /** Messages that arrived after the stop and before {@link #serverStopped}. Guarded by {@link #lock}. */
+    private final List<Message> lateArrivals = new ArrayList<>();
+    private final AtomicBoolean unsettledGivenBack = new AtomicBoolean();
     /** Completed once the subscription is gone from the server and what was on its way is handled. */
     private final CompletableFuture<Void> gone = new CompletableFuture<>();
-    private volatile long stoppedAt;
 
     private volatile Dispatcher dispatcher;
     private volatile JetStreamSubscription subscription;
@@ -132,53 +139,33 @@ final class NatsConsumer implements Consumer {
     }
 
     /**
-     * Stops pulling. The subscription stays until the pull requests still open on the server are
-     * filled or expired (at most {@link #MAX_LINGER}), since the server may be sending on one of them
-     * at this very moment: unsubscribing then would drop that message on the client while the server
-     * waits out the ack wait before redelivering it. Whatever arrives meanwhile is given back.
+     * Stops pulling and unsubscribes (off the caller's thread, as draining waits a round trip).
+     * Deliveries already handed out can still be settled: acknowledgements need the connection only.
      */
     @Override
     public void stopFetching() {
         if (!fetching.compareAndSet(true, false)) {
             return;
         }
-        stoppedAt = System.nanoTime();
-        unsubscribeWhenQuiet();
-    }
-
-    /** Unsubscribes once no pull request may bring more messages, or schedules another look. */
-    private void unsubscribeWhenQuiet() {
-        if (unsubscribed.get()) {
-            return;
-        }
-        long now = System.nanoTime();
-        long latestDeadline = now;
-        synchronized (lock) {
-            pruneFinishedPulls(now);
-            for (Pull p : pulls) {
-                latestDeadline = Math.max(latestDeadline, p.deadline);
-            }
-        }
-        long lingerEnd = stoppedAt + MAX_LINGER.toNanos();
-        if (latestDeadline - now <= 0 || now - lingerEnd >= 0) {
-            unsubscribe();
-            return;
-        }
-        long delay = Math.min(latestDeadline, lingerEnd) - now;
         try {
-            timers.schedule(this::unsubscribeWhenQuiet, delay, TimeUnit.NANOSECONDS);
+            timers.execute(this::unsubscribe);
         } catch (RejectedExecutionException transportClosed) {
             unsubscribe();
         }
     }
 
-    /** Unsubscribes on the server, then hands what is already on its way to onMessage, which gives it back. */
+    /**
+     * Drains the subscription: unsubscribes on the server and waits for its PONG, so whatever the
+     * server sent before has arrived; then gives back what arrived late and, once closed, what is
+     * unsettled. {@link #gone} completes when the dispatcher has handled the rest.
+     */
     private void unsubscribe() {
         if (!unsubscribed.compareAndSet(false, true)) {
             return;
         }
         Dispatcher current = dispatcher;
         if (current == null) {
+            serverStopped();
             gone.complete(null);
             return;
         }
@@ -186,27 +173,71 @@ final class NatsConsumer implements Consumer {
             // Draining needs the server; while it is away, what it sent is lost anyway and comes
             // back after the ack wait.
             closeDispatcher(current);
+            serverStopped();
             gone.complete(null);
             return;
         }
+        CompletableFuture<Boolean> drained;
         try {
-            current.drain(DRAIN_TIMEOUT).whenComplete((drained, failed) -> gone.complete(null));
+            drained = current.drain(DRAIN_TIMEOUT); // returns once the server answered the flush after the UNSUB
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            closeDispatcher(current);
-            gone.complete(null);
+            drained = null;
         } catch (RuntimeException e) {
             log.debug("Could not drain the subscription of {}; closing it", spec, e);
-            closeDispatcher(current);
-            gone.complete(null);
+            drained = null;
         }
+        if (drained == null) {
+            closeDispatcher(current);
+        }
+        serverStopped();
+        if (drained == null) {
+            gone.complete(null);
+        } else {
+            drained.whenComplete((done, failed) -> gone.complete(null));
+        }
+    }
+
+    /** The server sends nothing more to this consumer: give back what arrived late, and what is held once closed. */
+    private void serverStopped() {
+        List<Message> late;
+        synchronized (lock) {
+            serverStopped = true;
+            late = new ArrayList<>(lateArrivals);
+            lateArrivals.clear();
+        }
+        late.forEach(this::giveBack);
+        giveBackUnsettled();
+    }
+
+    /**
+     * Once closed and unsubscribed (whichever comes last), gives back the deliveries not settled, so
+     * none of them goes straight back to a pull request of this consumer still open on the server.
+     */
+    private void giveBackUnsettled() {
+        if (!closed.get() || !serverStopped || !unsettledGivenBack.compareAndSet(false, true)) {
+            return;
+        }
+        List<NatsDelivery> left;
+        synchronized (lock) {
+            left = new ArrayList<>(unsettled);
+        }
+        for (NatsDelivery delivery : left) {
+            try {
+                delivery.reject();
+            } catch (RuntimeException e) {
+                log.debug("Could not give back {}; the server redelivers it after {}", delivery, ackWait, e);
+            }
+        }
+        log.debug("Closed consumer of {}; {} unsettled message(s) given back", spec, left.size());
     }
 
     /**
      * Completes once this consumer's subscription is gone: after {@link #stopFetching()}, within
-     * about {@link #MAX_LINGER} plus a round trip, or at once if it never subscribed. The transport
-     * waits for it before closing the connection, so a message the server sends to a pull request
-     * still open is given back rather than lost with the connection (and held for a whole ack wait).
+     * about a round trip, or at once if it never subscribed. By then the deliveries left unsettled
+     * at {@link #close()} and the messages that arrived after the stop are given back; the transport
+     * waits for it before closing the connection, so those NAKs are not lost with the connection
+     * (which would hold the messages for a whole ack wait).
      */
     CompletableFuture<Void> gone() {
         return gone;
@@ -249,23 +280,12 @@ final class NatsConsumer implements Consumer {
         if (!closed.compareAndSet(false, true)) {
             return;
         }
-        stopFetching(); // the subscription goes away by itself shortly
         ScheduledFuture<?> refresh = refresher;
         if (refresh != null) {
             refresh.cancel(false);
         }
-        List<NatsDelivery> left;
-        synchronized (lock) {
-            left = new ArrayList<>(unsettled);
-        }
-        for (NatsDelivery delivery : left) {
-            try {
-                delivery.reject();
-            } catch (RuntimeException e) {
-                log.debug("Could not give back {}; the server redelivers it after {}", delivery, ackWait, e);
-            }
-        }
-        log.debug("Closed consumer of {}; {} unsettled message(s) given back", spec, left.size());
+        stopFetching(); // unsubscribes, then gives back what is unsettled
+        giveBackUnsettled(); // here when unsubscribed already
     }
 
     /** Subscriptions were restored after a reconnect: requests made before are lost, so pull again. */
@@ -346,16 +366,17 @@ final class NatsConsumer implements Consumer {
             envelope = NatsHeaders.withoutHeaders(message, spec.source());
         }
         NatsDelivery delivery;
-        boolean stopped;
-        boolean allPullsDone;
         synchronized (lock) {
             Pull oldest = pulls.peekFirst();
             if (oldest != null && --oldest.remaining <= 0) {
                 pulls.pollFirst();
             }
-            stopped = !fetching.get();
-            allPullsDone = pulls.isEmpty();
-            if (envelope == null || stopped || unsettled.size() >= maxInFlight) {
+            if (!fetching.get() && !serverStopped) {
+                // given back once the server has the unsubscribe, or it could come back here
+                lateArrivals.add(message);
+                return;
+            }
+            if (envelope == null || !fetching.get() || unsettled.size() >= maxInFlight) {
                 delivery = null;
             } else {
                 delivery = new NatsDelivery(message, envelope);
@@ -363,10 +384,7 @@ final class NatsConsumer implements Consumer {
             }
         }
         if (delivery == null) {
-            giveBack(message, stopped);
-            if (stopped && allPullsDone) {
-                unsubscribeSoon();
-            }
+            giveBack(message);
             if (envelope == null) {
                 pull(); // the message took a place in a pull without taking one among the unsettled
             }
@@ -375,26 +393,10 @@ final class NatsConsumer implements Consumer {
         sink.deliver(delivery);
     }
 
-    /** Unsubscribes off the dispatcher thread: draining waits for it. */
-    private void unsubscribeSoon() {
+    /** Gives back a message this consumer will not hand over, for redelivery at once. */
+    private void giveBack(Message message) {
         try {
-            timers.execute(this::unsubscribeWhenQuiet);
-        } catch (RejectedExecutionException transportClosed) {
-            // the connection closes, and the subscription with it
-        }
-    }
-
-    /**
-     * Gives back a message this consumer will not hand over: after stopFetching with a delay, so it
-     * does not come straight back to a pull request of this consumer still open on the server.
-     */
-    private void giveBack(Message message, boolean stopped) {
-        try {
-            if (stopped) {
-                message.nakWithDelay(LATE_NAK_DELAY);
-            } else {
-                message.nak();
-            }
+            message.nak();
         } catch (RuntimeException e) {
             log.debug("Could not give back message {} of {}; the server redelivers it after {}", sequence(message), spec,
                     ackWait, e);

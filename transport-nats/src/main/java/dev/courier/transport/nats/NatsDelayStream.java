@@ -6,6 +6,7 @@ import dev.courier.spi.Envelope;
 import dev.courier.spi.FailureStreak;
 import io.nats.client.Connection;
 import io.nats.client.ConsumeOptions;
+import io.nats.client.Dispatcher;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
@@ -26,7 +27,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,12 +91,9 @@ final class NatsDelayStream implements AutoCloseable {
      * consumer). Beyond it, later messages wait in the stream until earlier ones left: late, never lost.
      */
     static final int MAX_HELD = 1_000_000;
-    /**
-     * How long one pull request stays open. Short, so that after a reconnect the forwarder pulls
-     * again soon, and so that closing (which waits for the open request to end) is quick.
-     */
+    /** How long one pull request stays open. Short, so that after a reconnect the forwarder pulls again soon. */
     private static final Duration PULL_EXPIRY = Duration.ofSeconds(1);
-    /** The longest {@link #close} waits for the last pull request to end. */
+    /** The longest {@link #close} waits for the forwarder's subscription to drain. */
     private static final Duration CLOSE_WAIT = Duration.ofSeconds(2);
     private static final int STREAM_NOT_FOUND = 10059;
     private static final int STREAM_NAME_IN_USE = 10058;
@@ -108,6 +108,8 @@ final class NatsDelayStream implements AutoCloseable {
     /** Set once the stream and consumer exist (by this transport or seen to exist). */
     private volatile boolean declared;
     private volatile MessageConsumer forwarder;
+    /** The forwarder's own dispatcher, drained on close. */
+    private volatile Dispatcher forwarding;
     private volatile boolean closed;
 
     NatsDelayStream(NatsSettings settings, Connection connection, JetStream jetStream, JetStreamManagement management) {
@@ -167,9 +169,16 @@ final class NatsDelayStream implements AutoCloseable {
                     return;
                 }
                 declared = true;
-                forwarder = connection.getStreamContext(STREAM).getConsumerContext(CONSUMER)
-                        .consume(ConsumeOptions.builder().batchSize(BATCH).expiresIn(PULL_EXPIRY.toMillis()).build(),
-                                this::onMessage);
+                Dispatcher own = connection.createDispatcher();
+                try {
+                    forwarder = connection.getStreamContext(STREAM).getConsumerContext(CONSUMER)
+                            .consume(ConsumeOptions.builder().batchSize(BATCH).expiresIn(PULL_EXPIRY.toMillis()).build(),
+                                    own, this::onMessage);
+                } catch (IOException | JetStreamApiException | RuntimeException e) {
+                    connection.closeDispatcher(own);
+                    throw e;
+                }
+                forwarding = own;
                 log.info("Forwarding delayed messages from stream {} on NATS at {}", STREAM, settings.address());
             } catch (JetStreamApiException e) {
                 throw new ConnectionException("NATS at " + settings.address() + " refused the delay stream " + STREAM
@@ -320,31 +329,47 @@ final class NatsDelayStream implements AutoCloseable {
     }
 
     /**
-     * Waits (at most {@link #CLOSE_WAIT}) until the last pull request ended, so the server sends no
-     * message to a forwarder that is gone (which would wait out the ack wait before going to
-     * another), then unsubscribes. Messages still being forwarded are forwarded again by any
-     * forwarder after the ack wait, de-duplicated by their message id.
+     * Drains the forwarder's subscription (at most {@link #CLOSE_WAIT}): unsubscribes on the server,
+     * so it sends nothing more to the pull request still open, and handles as usual what it sent
+     * before. Waiting for that request to end instead cost up to its expiry. As for any NATS
+     * subscription, a message the server assigned to the open request just before it applied the
+     * unsubscribe is redelivered after the ack wait. Messages still being forwarded are forwarded
+     * again by any forwarder after the ack wait, de-duplicated by their message id.
      */
     @Override
     public void close() {
         stopFetching();
         MessageConsumer running;
+        Dispatcher own;
         synchronized (lock) {
             running = forwarder;
+            own = forwarding;
             forwarder = null;
+            forwarding = null;
         }
         if (running == null) {
             return;
         }
-        long deadline = System.nanoTime() + CLOSE_WAIT.toNanos();
-        while (!running.isFinished() && System.nanoTime() - deadline < 0) {
-            // jnats gives no event when the last pull request ends; look again shortly
-            LockSupport.parkNanos(20_000_000);
+        if (own != null && connection.getStatus() == Connection.Status.CONNECTED) {
+            try {
+                own.drain(CLOSE_WAIT).get(CLOSE_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (ExecutionException | TimeoutException | RuntimeException e) {
+                log.debug("Could not drain the delay forwarder on NATS at {}", settings.address(), e);
+            }
         }
         try {
             running.close();
         } catch (Exception e) {
             log.debug("Error while closing the delay forwarder on NATS at {}", settings.address(), e);
+        }
+        if (own != null && own.isActive()) {
+            try {
+                connection.closeDispatcher(own);
+            } catch (RuntimeException e) {
+                log.debug("Could not close the delay forwarder's dispatcher on NATS at {}", settings.address(), e);
+            }
         }
     }
 }

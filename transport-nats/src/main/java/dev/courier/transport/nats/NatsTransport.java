@@ -90,7 +90,7 @@ final class NatsTransport implements Transport {
     /** How often a connected connection is pinged, and how long the answer may take. */
     static final Duration LIVENESS_PERIOD = Duration.ofSeconds(5);
     static final Duration LIVENESS_TIMEOUT = Duration.ofSeconds(5);
-    /** The longest close waits for consumers to finish their linger (2 s) and drain. */
+    /** The longest close waits for consumers to drain (a round trip each, bounded by their own drain timeout). */
     private static final Duration CLOSE_LINGER = Duration.ofSeconds(8);
     private static final int STREAM_NOT_FOUND = 10059;
     /** Stream and subject of each destination published to, by name (a String's hash is cached, a record's is not). */
@@ -413,10 +413,10 @@ final class NatsTransport implements Transport {
     }
 
     /**
-     * Waits (at most {@link #CLOSE_LINGER}) until every consumer's subscription is gone: each may
-     * still receive, on a pull request open on the server, a message given back moments ago, and
-     * gives it back again; closing the connection first would lose it until the ack wait ends.
-     * All consumers linger at the same time, so this is bounded whatever their number.
+     * Waits (at most {@link #CLOSE_LINGER}) until every consumer's subscription is gone: each drains
+     * (unsubscribes, then handles what the server sent before) and gives back what arrived late and
+     * what is unsettled; closing the connection first would lose those NAKs, and hold the messages
+     * until the ack wait ends. Each drain costs a round trip (one after another, on the timer thread).
      */
     private void awaitGone(List<NatsConsumer> open) {
         if (open.isEmpty()) {
