@@ -21,24 +21,26 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
- * Not a test: measures, on the NATS server of the tests, how long closing a transport with one
+ * A measurement, not a specification: on the NATS server of the tests, measures how long closing a transport with one
  * subscription takes (idle, and just after messages), how many pull requests an idle subscription
  * makes per second, and whether closing one member of a queue while messages flow leaves any of
  * them for the ack wait (the other member then gets the last ones only after it). Prints the
- * figures. Run with
- * {@code java -cp <test-classpath> dev.courier.transport.nats.NatsCloseTime [rounds]}.
+ * figures and asserts nothing. Run with {@code -Dcourier.measure=true} (rounds:
+ * {@code -Dcourier.measure.rounds}, default 5):
+ * {@code ./mvnw -B -pl transport-nats -am verify -Dtest=NatsCloseTimeTest -Dcourier.measure=true -Dsurefire.failIfNoSpecifiedTests=false}.
  */
-final class NatsCloseTime {
+@EnabledIfSystemProperty(named = "courier.measure", matches = "true")
+class NatsCloseTimeTest {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
 
-    private NatsCloseTime() {
-    }
-
-    public static void main(String[] args) throws Exception {
-        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+    @Test
+    void measure_close_time_idle_pulls_and_stranding() throws Exception {
+        int rounds = Integer.getInteger("courier.measure.rounds", 5);
         String prefix = NatsTestBroker.uniquePrefix();
         try {
             closeTimes(prefix, rounds);
