@@ -26,6 +26,7 @@ import java.util.stream.Stream;
  */
 final class MemoryQueue {
 
+    private static final int DRAIN_BATCH = 64;
     private static final Comparator<Entry> BY_SEQUENCE = Comparator.comparingLong(Entry::sequence);
 
     private final Object lock = new Object();
@@ -38,6 +39,12 @@ final class MemoryQueue {
     private final PriorityQueue<Entry> givenBack = new PriorityQueue<>(BY_SEQUENCE);
     private final List<MemoryConsumer> consumers = new ArrayList<>();
     private final AtomicInteger drainRequests = new AtomicInteger();
+    /**
+     * The deliveries one pass of {@link #drain()} took under the lock, to hand to sinks outside it:
+     * one lock hold per {@value #DRAIN_BATCH} deliveries rather than per delivery (the lock is the
+     * one the sending and the settling threads contend for). Used by the one thread draining.
+     */
+    private final MemoryDelivery[] batch = new MemoryDelivery[DRAIN_BATCH];
     private final MemoryBroker broker;
     private long nextSequence;
     private int roundRobin;
@@ -128,24 +135,32 @@ final class MemoryQueue {
         }
         int missed = 1;
         do {
-            while (true) {
-                MemoryDelivery delivery;
+            int taken;
+            do {
+                taken = 0;
                 synchronized (lock) {
-                    MemoryConsumer consumer = noneReadyLocked() || !broker.isUp() ? null : nextWithRoom();
-                    if (consumer == null) {
-                        break;
+                    while (taken < DRAIN_BATCH && !noneReadyLocked() && broker.isUp()) {
+                        MemoryConsumer consumer = nextWithRoom();
+                        if (consumer == null) {
+                            break;
+                        }
+                        Entry entry = pollReadyLocked();
+                        entry.deliveries++;
+                        MemoryDelivery delivery = new MemoryDelivery(entry, consumer, entry.deliveries);
+                        consumer.holdLocked(delivery);
+                        batch[taken++] = delivery;
                     }
-                    Entry entry = pollReadyLocked();
-                    entry.deliveries++;
-                    delivery = new MemoryDelivery(entry, consumer, entry.deliveries);
-                    consumer.holdLocked(delivery);
                 }
-                if (delivery.consumer.ackDeadline != null) {
-                    delivery.touched = System.nanoTime();
-                    watch(delivery, delivery.consumer.ackDeadline.toNanos());
+                for (int i = 0; i < taken; i++) {
+                    MemoryDelivery delivery = batch[i];
+                    batch[i] = null;
+                    if (delivery.consumer.ackDeadline != null) {
+                        delivery.touched = System.nanoTime();
+                        watch(delivery, delivery.consumer.ackDeadline.toNanos());
+                    }
+                    delivery.consumer.sink.deliver(delivery);
                 }
-                delivery.consumer.sink.deliver(delivery);
-            }
+            } while (taken == DRAIN_BATCH);
             missed = drainRequests.addAndGet(-missed);
         } while (missed != 0);
     }
