@@ -121,6 +121,8 @@ final class KafkaGroupConsumer implements Consumer {
     // Owned by the poll thread.
     private final Map<TopicPartition, PartitionLedger> ledgers = new HashMap<>();
     private final ArrayDeque<ConsumerRecord<byte[], byte[]>> fetched = new ArrayDeque<>();
+    /** The header values the poll thread read last, which the next record usually repeats. */
+    private final KafkaRecords.RecentValues recentValues = new KafkaRecords.RecentValues();
     /** The partition of the last record handed out: a poll's records come partition by partition. */
     private TopicPartition lastPartition;
     private int inFlight;
@@ -417,7 +419,7 @@ final class KafkaGroupConsumer implements Consumer {
             }
             int count = ledger.nextDeliveryCount(record.offset());
             KafkaDelivery delivery = new KafkaDelivery(partition, record.offset(),
-                    KafkaRecords.toEnvelope(record, spec.source()), count);
+                    KafkaRecords.toEnvelope(record, spec.source(), recentValues), count);
             ledger.handOut(record.offset(), delivery, count);
             inFlight++;
             try {

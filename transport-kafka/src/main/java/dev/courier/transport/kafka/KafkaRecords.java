@@ -12,10 +12,10 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Function;
-import java.util.function.IntFunction;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeader;
 
 /**
@@ -89,46 +89,100 @@ final class KafkaRecords {
 
     /** The record for {@code envelope} in {@code form}, sent to {@code topic} (and {@code partition}, when not null). */
     static ProducerRecord<byte[], byte[]> toRecord(Envelope envelope, String topic, Integer partition, EnvelopeForm form) {
-        return toRecord(envelope, topic, form, bytes -> partition);
+        return toRecord(envelope, topic, form, partition, null);
     }
 
     /**
      * The record for {@code envelope} in {@code form}, sent to {@code topic} and the partition
-     * {@code partitionOfSize} gives for the record's {@link #wireSize} ({@code null}: the producer's choice).
+     * {@code partitionBySize} gives for the record's {@link #wireSize} ({@code null}: the producer's choice).
      */
     static ProducerRecord<byte[], byte[]> toRecord(Envelope envelope, String topic, EnvelopeForm form,
-                                                  IntFunction<Integer> partitionOfSize) {
+                                                  PartitionBySize partitionBySize) {
+        return toRecord(envelope, topic, form, null, partitionBySize);
+    }
+
+    /**
+     * Chooses the partition of a record from its topic and {@link #wireSize}; {@code null} is the
+     * producer's choice. One per transport: it is asked for every unkeyed record.
+     */
+    @FunctionalInterface
+    interface PartitionBySize {
+        Integer partition(String topic, int wireSize);
+    }
+
+    private static ProducerRecord<byte[], byte[]> toRecord(Envelope envelope, String topic, EnvelopeForm form,
+                                                           Integer partition, PartitionBySize partitionBySize) {
         byte[] key = envelope.key() == null ? null : utf8(envelope.key());
-        Map<String, String> userHeaders = envelope.headers();
-        Header[] headers = new Header[(form == EnvelopeForm.MINIMAL ? 3 : 5) + userHeaders.size()];
-        int count = 0;
+        boolean minimal = form == EnvelopeForm.MINIMAL;
         // Each field travels once: the record timestamp is the publish time, the record key the key.
         // On small messages headers cost more than payloads, so constant values (spec version, the
         // source and type of a topic, common content types) are encoded once, not per message.
-        if (form == EnvelopeForm.MINIMAL) {
-            headers[count++] = new RecordHeader(ID, utf8(envelope.id()));
-            if (envelope.type() != null) {
-                headers[count++] = new RecordHeader(TYPE, TEXTS.get(envelope.type()));
-            }
-            if (!envelope.contentType().equals(EnvelopeForm.DEFAULT_CONTENT_TYPE)) {
-                headers[count++] = new RecordHeader(CLOUDEVENTS_CONTENT_TYPE, TEXTS.get(envelope.contentType()));
-            }
+        // The values are held here, not in headers, until the size has chosen the partition: the
+        // record's own header list is the only one made.
+        byte[] id = utf8(envelope.id());
+        byte[] source = null;
+        byte[] type;
+        byte[] specVersion = null;
+        byte[] contentType;
+        if (minimal) {
+            type = envelope.type() == null ? null : TEXTS.get(envelope.type());
+            contentType = envelope.contentType().equals(EnvelopeForm.DEFAULT_CONTENT_TYPE) ? null
+                    : TEXTS.get(envelope.contentType());
         } else {
-            headers[count++] = new RecordHeader(CE_ID, utf8(envelope.id()));
-            headers[count++] = new RecordHeader(CE_SOURCE, TEXTS.get(CloudEvents.source(envelope.destination())));
-            headers[count++] = new RecordHeader(CE_TYPE,
-                    TEXTS.get(envelope.type() != null ? envelope.type() : envelope.destination().name()));
-            headers[count++] = new RecordHeader(CE_SPECVERSION, SPEC_VERSION);
-            headers[count++] = new RecordHeader(CLOUDEVENTS_CONTENT_TYPE, TEXTS.get(envelope.contentType()));
+            source = TEXTS.get(CloudEvents.source(envelope.destination()));
+            type = TEXTS.get(envelope.type() != null ? envelope.type() : envelope.destination().name());
+            specVersion = SPEC_VERSION;
+            contentType = TEXTS.get(envelope.contentType());
         }
-        for (Map.Entry<String, String> header : userHeaders.entrySet()) {
-            headers[count++] = new RecordHeader(ESCAPE.toWire(header.getKey()), utf8(header.getValue()));
+        String idName = minimal ? ID : CE_ID;
+        String typeName = minimal ? TYPE : CE_TYPE;
+        Map<String, String> userHeaders = envelope.headers();
+        if (partitionBySize != null) {
+            int count = userHeaders.size();
+            int headerBytes = 0;
+            for (Map.Entry<String, String> header : userHeaders.entrySet()) {
+                headerBytes += lengthAndBytes(utf8Length(ESCAPE.toWire(header.getKey())))
+                        + lengthAndBytes(utf8Length(header.getValue()));
+            }
+            // the reserved names are ASCII: one byte a char
+            headerBytes += lengthAndBytes(idName.length()) + lengthAndBytes(id.length);
+            count++;
+            if (source != null) {
+                headerBytes += lengthAndBytes(CE_SOURCE.length()) + lengthAndBytes(source.length);
+                count++;
+            }
+            if (type != null) {
+                headerBytes += lengthAndBytes(typeName.length()) + lengthAndBytes(type.length);
+                count++;
+            }
+            if (specVersion != null) {
+                headerBytes += lengthAndBytes(CE_SPECVERSION.length()) + lengthAndBytes(specVersion.length);
+                count++;
+            }
+            if (contentType != null) {
+                headerBytes += lengthAndBytes(CLOUDEVENTS_CONTENT_TYPE.length()) + lengthAndBytes(contentType.length);
+                count++;
+            }
+            partition = partitionBySize.partition(topic, wireSize(key, envelope.payload(), count, headerBytes));
         }
-        Integer partition = partitionOfSize.apply(wireSize(key, envelope.payload(), headers, count));
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, partition,
                 envelope.timestamp().toEpochMilli(), key, envelope.payload());
-        for (int i = 0; i < count; i++) {
-            record.headers().add(headers[i]);
+        Headers headers = record.headers();
+        headers.add(new RecordHeader(idName, id));
+        if (source != null) {
+            headers.add(new RecordHeader(CE_SOURCE, source));
+        }
+        if (type != null) {
+            headers.add(new RecordHeader(typeName, type));
+        }
+        if (specVersion != null) {
+            headers.add(new RecordHeader(CE_SPECVERSION, specVersion));
+        }
+        if (contentType != null) {
+            headers.add(new RecordHeader(CLOUDEVENTS_CONTENT_TYPE, contentType));
+        }
+        for (Map.Entry<String, String> header : userHeaders.entrySet()) {
+            headers.add(new RecordHeader(ESCAPE.toWire(header.getKey()), utf8(header.getValue())));
         }
         return record;
     }
@@ -137,17 +191,13 @@ final class KafkaRecords {
      * The bytes the producer counts for a record of these fields as the first of its batch (record
      * format v2, uncompressed: the length, attributes, timestamp and offset deltas, key, value and
      * headers, each length a zigzag varint), so runs of unkeyed records can end where the
-     * producer's batch is full ({@link UnkeyedPartitions}). The {@code n}-th record of a batch
-     * takes {@code varintSize(n) - 1} more bytes for its offset delta.
+     * producer's batch is full ({@link UnkeyedPartitions}). {@code headerBytes} is what the
+     * {@code headers} headers take, each name and value with its length. The {@code n}-th record of
+     * a batch takes {@code varintSize(n) - 1} more bytes for its offset delta.
      */
-    static int wireSize(byte[] key, byte[] value, Header[] headers, int count) {
+    static int wireSize(byte[] key, byte[] value, int headers, int headerBytes) {
         int body = 1 + 1 + 1 + lengthAndBytes(key == null ? -1 : key.length) + lengthAndBytes(value == null ? -1 : value.length)
-                + varintSize(count);
-        for (int i = 0; i < count; i++) {
-            body += lengthAndBytes(utf8Length(headers[i].key()));
-            byte[] headerValue = headers[i].value();
-            body += lengthAndBytes(headerValue == null ? -1 : headerValue.length);
-        }
+                + varintSize(headers) + headerBytes;
         return varintSize(body) + body;
     }
 
@@ -167,7 +217,8 @@ final class KafkaRecords {
         return length < 0 ? 1 : varintSize(length) + length;
     }
 
-    private static int utf8Length(String text) {
+    /** The length of {@code text} in UTF-8, as {@code text.getBytes(UTF_8)} encodes it, without encoding it. */
+    static int utf8Length(String text) {
         int length = text.length();
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
@@ -177,9 +228,9 @@ final class KafkaRecords {
                 } else if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
                     length += 2; // the pair's two chars become four bytes
                     i++;
-                } else {
+                } else if (!Character.isSurrogate(c)) {
                     length += 2;
-                }
+                } // a lone surrogate becomes '?', one byte
             }
         }
         return length;
@@ -196,6 +247,14 @@ final class KafkaRecords {
 
     /** The envelope carried by {@code record}, received from {@code source}. Never throws on odd records. */
     static Envelope toEnvelope(ConsumerRecord<byte[], byte[]> record, Destination source) {
+        return toEnvelope(record, source, null);
+    }
+
+    /**
+     * The envelope carried by {@code record}, received from {@code source}, its repeated header
+     * values read through {@code recent} (a reader's own, {@code null} for none). Never throws on odd records.
+     */
+    static Envelope toEnvelope(ConsumerRecord<byte[], byte[]> record, Destination source, RecentValues recent) {
         String id = null;
         String contentType = null;
         Instant timestamp = null;
@@ -215,10 +274,10 @@ final class KafkaRecords {
             switch (name) {
                 case ID -> id = text(bytes); // the minimal form, and Courier 0.1 before the CloudEvents mapping
                 case TYPE -> {
-                    String value = constant(bytes);
+                    String value = constant(recent, RecentValues.TYPE, bytes);
                     type = value.isEmpty() ? null : value;
                 }
-                case CONTENT_TYPE, CLOUDEVENTS_CONTENT_TYPE -> contentType = constant(bytes);
+                case CONTENT_TYPE, CLOUDEVENTS_CONTENT_TYPE -> contentType = constant(recent, RecentValues.CONTENT_TYPE, bytes);
                 case TIMESTAMP -> timestamp = millis(text(bytes));
                 case CE_ID -> {
                     cloudEvent = true;
@@ -226,15 +285,15 @@ final class KafkaRecords {
                 }
                 case CE_SOURCE -> {
                     cloudEvent = true;
-                    ceSource = constant(bytes);
+                    ceSource = constant(recent, RecentValues.SOURCE, bytes);
                 }
                 case CE_TYPE -> {
                     cloudEvent = true;
-                    ceType = constant(bytes);
+                    ceType = constant(recent, RecentValues.TYPE, bytes);
                 }
                 case CE_SPECVERSION -> {
                     cloudEvent = true;
-                    ceSpecVersion = constant(bytes);
+                    ceSpecVersion = constant(recent, RecentValues.SPEC_VERSION, bytes);
                 }
                 default -> {
                     if (name.startsWith(CLOUDEVENTS_PREFIX)) {
@@ -320,6 +379,41 @@ final class KafkaRecords {
      */
     private static String constant(byte[] bytes) {
         return bytes == null || bytes.length > MAX_CONSTANT_BYTES ? text(bytes) : CONSTANTS.get(new Utf8(bytes));
+    }
+
+    /** {@link #constant(byte[])}, first compared with the value of the same header that {@code recent} read last. */
+    private static String constant(RecentValues recent, int header, byte[] bytes) {
+        return recent == null || bytes == null ? constant(bytes) : recent.text(header, bytes);
+    }
+
+    /**
+     * The text of the header values that repeat (source, type, spec version, content type) as one
+     * reader last decoded them, by header. The records of a topic usually carry the same values one
+     * after another, so a value equal to the last one of its header is one comparison of bytes,
+     * without hashing or a lookup in {@link #CONSTANTS} shared by every thread, and allocates
+     * nothing. One per reading thread (a consumer's poll loop): not thread safe. It keeps the last
+     * record's value arrays, which nothing modifies (as {@link #CONSTANTS} keeps the first).
+     */
+    static final class RecentValues {
+
+        static final int SOURCE = 0;
+        static final int TYPE = 1;
+        static final int SPEC_VERSION = 2;
+        static final int CONTENT_TYPE = 3;
+
+        private final byte[][] values = new byte[4][];
+        private final String[] texts = new String[4];
+
+        private String text(int header, byte[] bytes) {
+            byte[] last = values[header];
+            if (last != null && Arrays.equals(last, bytes)) {
+                return texts[header];
+            }
+            String text = constant(bytes);
+            values[header] = bytes;
+            texts[header] = text;
+            return text;
+        }
     }
 
     /** Header value bytes compared by content, as the key of {@link #CONSTANTS}. */

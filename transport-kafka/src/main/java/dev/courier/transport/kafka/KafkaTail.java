@@ -55,9 +55,10 @@ final class KafkaTail implements Consumer {
                 consumer.seekToEnd(partitions);
                 partitions.forEach(partition -> consumer.position(partition, START_TIMEOUT));
                 started.complete(null);
+                KafkaRecords.RecentValues recent = new KafkaRecords.RecentValues();
                 while (self[0] == null || self[0].running.get()) {
                     for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                        sink.deliver(new SettleOnceDelivery(KafkaRecords.toEnvelope(record, topic), 1) {
+                        sink.deliver(new SettleOnceDelivery(KafkaRecords.toEnvelope(record, topic, recent), 1) {
                             @Override
                             protected void settle(boolean ack) {
                                 // no group: nothing to commit

@@ -28,7 +28,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.IntFunction;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
@@ -68,15 +67,14 @@ final class KafkaTransport implements Transport {
     private static final Duration PROBE_INTERVAL = Duration.ofSeconds(2);
     private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
 
-    /** Records with a key go to the key's partition, which the producer computes. */
-    private static final IntFunction<Integer> KEYED = bytes -> null;
-
     private final KafkaSettings settings;
     private final Admin admin;
     private final KafkaProducer<byte[], byte[]> producer;
     private final Capabilities capabilities;
     private final Map<String, Integer> partitionCounts = new ConcurrentHashMap<>();
     private final UnkeyedPartitions unkeyed;
+    /** The partition of the next unkeyed record of a topic, by its size: one object for every record. */
+    private final KafkaRecords.PartitionBySize unkeyedRuns;
     private final AtomicInteger consumerNumbers = new AtomicInteger();
     private final Set<KafkaGroupConsumer> consumers = ConcurrentHashMap.newKeySet();
     private final KafkaDelayForwarder delays;
@@ -92,6 +90,7 @@ final class KafkaTransport implements Transport {
         this.admin = admin;
         this.producer = producer;
         this.unkeyed = UnkeyedPartitions.forProducer(settings.producerConfig());
+        this.unkeyedRuns = (topic, bytes) -> unkeyed.next(topic, partitionCounts.get(topic), bytes);
         // headers count toward the record's size, checked with the payload; no limit of their own
         this.capabilities = new Capabilities(settings.maxMessageBytes())
                 .withFeatures(Capabilities.Feature.EPHEMERAL_DESTINATIONS)
@@ -319,7 +318,7 @@ final class KafkaTransport implements Transport {
         } catch (IllegalArgumentException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return produce(envelope, KafkaRecords.toRecord(envelope, topic, settings.envelope(), partitionOfSize(envelope, topic)));
+        return produce(envelope, KafkaRecords.toRecord(envelope, topic, settings.envelope(), partitionBySize(envelope)));
     }
 
     /**
@@ -343,15 +342,18 @@ final class KafkaTransport implements Transport {
         List<CompletionStage<Void>> stages = new ArrayList<>(envelopes.size());
         for (Envelope envelope : envelopes) {
             stages.add(envelope.destination().equals(destination)
-                    ? produce(envelope, KafkaRecords.toRecord(envelope, topic, settings.envelope(), partitionOfSize(envelope, topic)))
+                    ? produce(envelope, KafkaRecords.toRecord(envelope, topic, settings.envelope(), partitionBySize(envelope)))
                     : send(envelope));
         }
         return stages;
     }
 
-    /** The partition of {@code envelope}'s record by its size: the run's for an unkeyed one, else the producer's choice. */
-    private IntFunction<Integer> partitionOfSize(Envelope envelope, String topic) {
-        return envelope.key() == null ? bytes -> unkeyed.next(topic, partitionCounts.get(topic), bytes) : KEYED;
+    /**
+     * The partition of {@code envelope}'s record by its size: the run's for an unkeyed one; a keyed
+     * one ({@code null}) goes to its key's partition, which the producer computes.
+     */
+    private KafkaRecords.PartitionBySize partitionBySize(Envelope envelope) {
+        return envelope.key() == null ? unkeyedRuns : null;
     }
 
     /**

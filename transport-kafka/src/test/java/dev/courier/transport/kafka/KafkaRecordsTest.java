@@ -6,13 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
+import dev.courier.spi.EnvelopeForm;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.record.internal.DefaultRecord;
 import org.apache.kafka.common.record.TimestampType;
 import org.junit.jupiter.api.Test;
 
@@ -140,5 +143,47 @@ class KafkaRecordsTest {
         assertEquals("\ufffd\ufffd", envelope.type());
         assertEquals(Instant.ofEpochMilli(99), envelope.timestamp());
         assertEquals(Map.of("odd", "\ufffd"), envelope.headers());
+    }
+
+    @Test
+    void the_size_that_chooses_an_unkeyed_partition_is_the_size_the_producer_counts_for_the_record() {
+        Map<String, String> headers = Map.of("tenant", "acme", "grüße", "世界 👋", "ce_id", "escaped", "lone", "a\ud800b",
+                "empty", "");
+        for (EnvelopeForm form : EnvelopeForm.values()) {
+            for (Envelope envelope : List.of(
+                    new Envelope("id-1", Destination.topic("t"), null, headers, new byte[300], "application/json",
+                            Instant.ofEpochMilli(1_700_000_000_123L), "orders.created"),
+                    new Envelope("id-2", Destination.topic("t"), "ключ", Map.of(), new byte[0],
+                            EnvelopeForm.DEFAULT_CONTENT_TYPE, Instant.ofEpochMilli(1_700_000_000_123L)))) {
+                int[] given = new int[1];
+                ProducerRecord<byte[], byte[]> record = KafkaRecords.toRecord(envelope, "t", form, (topic, bytes) -> {
+                    given[0] = bytes;
+                    return 2;
+                });
+
+                assertEquals(2, record.partition());
+                assertEquals(DefaultRecord.sizeInBytes(0, 0, record.key() == null ? -1 : record.key().length,
+                        record.value().length, record.headers().toArray()), given[0], form + " " + envelope.id());
+            }
+        }
+    }
+
+    @Test
+    void records_read_one_after_another_keep_their_own_values_when_the_repeated_ones_change() {
+        KafkaRecords.RecentValues recent = new KafkaRecords.RecentValues();
+        String[][] values = {{"/courier/topic/a", "a.created", "application/json"},
+            {"/courier/topic/a", "a.created", "application/json"}, {"/courier/topic/b", "b.created", "text/plain"},
+            {"/courier/topic/a", "a.created", "application/json"}, {"/courier/topic/ab", "a.createdx", "text/plain;x=1"}};
+        for (int i = 0; i < values.length; i++) {
+            ConsumerRecord<byte[], byte[]> record = foreign(new String[] {"ce_id", "c-" + i},
+                    new String[] {"ce_source", values[i][0]}, new String[] {"ce_type", values[i][1]},
+                    new String[] {"ce_specversion", "1.0"}, new String[] {"content-type", values[i][2]});
+
+            Envelope read = KafkaRecords.toEnvelope(record, Destination.topic("t"), recent);
+
+            assertEquals(KafkaRecords.toEnvelope(record, Destination.topic("t")), read);
+            assertEquals(values[i][1], read.type());
+            assertEquals(values[i][2], read.contentType());
+        }
     }
 }

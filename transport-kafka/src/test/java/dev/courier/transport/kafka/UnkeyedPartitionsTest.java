@@ -99,7 +99,7 @@ class UnkeyedPartitionsTest {
                     "application/octet-stream", Instant.ofEpochMilli(1_700_000_000_000L + i / 10));
             Integer[] chosen = new Integer[1];
             ProducerRecord<byte[], byte[]> record = KafkaRecords.toRecord(envelope, "orders", form,
-                    bytes -> chosen[0] = runs.next("orders", 3, bytes));
+                    (topic, bytes) -> chosen[0] = runs.next(topic, 3, bytes));
             Header[] headers = record.headers().toArray();
             if (first == null) {
                 first = chosen[0];
@@ -108,7 +108,7 @@ class UnkeyedPartitionsTest {
             if (!batch.hasRoomFor(record.timestamp(), record.key(), record.value(), headers)) {
                 assertTrue(i > 1, "the batch holds " + i + " records");
                 Integer[] next = new Integer[1];
-                KafkaRecords.toRecord(envelope, "orders", form, bytes -> next[0] = runs.next("orders", 3, bytes));
+                KafkaRecords.toRecord(envelope, "orders", form, (topic, bytes) -> next[0] = runs.next(topic, 3, bytes));
                 assertNotEquals(first, next[0], "the record after the one that did not fit");
                 return;
             }

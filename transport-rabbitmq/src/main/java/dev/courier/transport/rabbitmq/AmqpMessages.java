@@ -235,8 +235,15 @@ final class AmqpMessages {
                              byte[] body, boolean quorum) {
         Map<String, Object> table = properties.getHeaders() == null ? Map.of() : properties.getHeaders();
         boolean delayed = DelayLevels.delayedOnly(table); // its dead-letter history is the delay's hops
-        Map<String, String> headers = new HashMap<>(table.size());
-        // attribute name -> text, by prefix; made for the first attribute under each
+        // made for the first header that stays one: a message of Courier's with no user headers has none
+        Map<String, String> headers = null;
+        // The attributes Courier writes under cloudEvents_ kept in locals; any other attribute under
+        // either prefix in a map by prefix (attribute name -> text), made for the first one that comes.
+        boolean ceSeen = false;
+        String ceId = null;
+        String ceSource = null;
+        String ceType = null;
+        String ceSpecVersion = null;
         Map<String, String> underscored = null;
         Map<String, String> coloned = null;
         String key = null;
@@ -259,6 +266,22 @@ final class AmqpMessages {
                     type = text.isEmpty() ? null : text;
                 }
                 case MILLIS -> publishMillis = value instanceof Number n && n.intValue() >= 0 && n.intValue() < 1000 ? n.intValue() : null;
+                case CE_ID -> {
+                    ceSeen = true;
+                    ceId = text(value);
+                }
+                case CE_SOURCE -> {
+                    ceSeen = true;
+                    ceSource = text(value, CloudEvents.source(source));
+                }
+                case CE_TYPE -> {
+                    ceSeen = true;
+                    ceType = text(value, source.name());
+                }
+                case CE_SPECVERSION -> {
+                    ceSeen = true;
+                    ceSpecVersion = text(value, CloudEvents.SPEC_VERSION);
+                }
                 default -> {
                     if (name.startsWith(CLOUD_EVENTS_PREFIX)) {
                         if (underscored == null) {
@@ -275,47 +298,72 @@ final class AmqpMessages {
                         if (name.equals(TIMESTAMP_IN_MS)) {
                             arrival = epochMillis(value);
                         }
+                        if (headers == null) {
+                            headers = new HashMap<>(table.size());
+                        }
                         headers.put(HeaderEscape.fromWire(name), text(value));
                     }
                 }
             }
         }
-        // the attributes under one prefix make the event; the other prefix's headers stay plain headers
-        boolean underscoredWin = underscored != null || coloned == null;
-        String prefix = underscoredWin ? CLOUD_EVENTS_PREFIX : CLOUD_EVENTS_COLON_PREFIX;
-        Map<String, String> texts = underscoredWin ? underscored : coloned;
-        Map<String, String> other = underscoredWin ? coloned : underscored;
-        if (other != null) {
-            String otherPrefix = underscoredWin ? CLOUD_EVENTS_COLON_PREFIX : CLOUD_EVENTS_PREFIX;
-            for (Map.Entry<String, String> attribute : other.entrySet()) {
-                headers.put(otherPrefix + attribute.getKey(), attribute.getValue());
+        boolean fromCourier = ceSource != null && ceSource.startsWith(COURIER_SOURCE);
+        if (ceSeen && fromCourier && underscored == null && coloned == null) {
+            // Courier's own attributes alone, as on every message Courier writes: the id and type,
+            // as the general case below reads them, and nothing left over as a header
+            if (ceId != null && !ceId.isEmpty() && ceSpecVersion != null) {
+                type = type != null ? type : Envelope.receivedType(ceType, source);
+                id = id != null ? id : ceId;
             }
-        }
-        if (texts != null) {
-            CloudEvents.Received event = CloudEvents.read(texts::get).orElse(null);
-            boolean idUsed = false;
-            boolean timeUsed = false;
-            boolean contentTypeUsed = false;
-            if (event != null) {
-                type = type != null ? type : Envelope.receivedType(event.type(), source);
-                id = id != null ? id : event.id();
-                timestamp = timestamp != null || event.time() == null ? timestamp : event.time();
-                contentType = contentType != null || event.dataContentType() == null ? contentType : event.dataContentType();
-                // an attribute the message's own field equals is that field, not a header
-                idUsed = id.equals(event.id());
-                timeUsed = timestamp != null && timestamp.equals(event.time());
-                contentTypeUsed = contentType != null && contentType.equals(event.dataContentType());
+        } else if (ceSeen || underscored != null || coloned != null) {
+            if (ceSeen) {
+                if (underscored == null) {
+                    underscored = new HashMap<>(8);
+                }
+                putIfPresent(underscored, CloudEvents.ID, ceId);
+                putIfPresent(underscored, CloudEvents.SOURCE, ceSource);
+                putIfPresent(underscored, CloudEvents.TYPE, ceType);
+                putIfPresent(underscored, CloudEvents.SPECVERSION, ceSpecVersion);
             }
-            String eventSource = texts.get(CloudEvents.SOURCE);
-            boolean fromCourier = eventSource != null && eventSource.startsWith(COURIER_SOURCE);
-            // what did not become the message's own fields stays visible, but for the attributes
-            // Courier writes on each of its messages
-            for (Map.Entry<String, String> attribute : texts.entrySet()) {
-                String name = attribute.getKey();
-                boolean used = idUsed && name.equals(CloudEvents.ID) || timeUsed && name.equals(CloudEvents.TIME)
-                        || contentTypeUsed && name.equals(CloudEvents.DATACONTENTTYPE);
-                if (!used && !(fromCourier && WRITTEN.contains(name))) {
-                    headers.put(prefix + name, attribute.getValue());
+            if (headers == null) {
+                headers = new HashMap<>(table.size());
+            }
+            // the attributes under one prefix make the event; the other prefix's headers stay plain headers
+            boolean underscoredWin = underscored != null || coloned == null;
+            String prefix = underscoredWin ? CLOUD_EVENTS_PREFIX : CLOUD_EVENTS_COLON_PREFIX;
+            Map<String, String> texts = underscoredWin ? underscored : coloned;
+            Map<String, String> other = underscoredWin ? coloned : underscored;
+            if (other != null) {
+                String otherPrefix = underscoredWin ? CLOUD_EVENTS_COLON_PREFIX : CLOUD_EVENTS_PREFIX;
+                for (Map.Entry<String, String> attribute : other.entrySet()) {
+                    headers.put(otherPrefix + attribute.getKey(), attribute.getValue());
+                }
+            }
+            if (texts != null) {
+                CloudEvents.Received event = CloudEvents.read(texts::get).orElse(null);
+                boolean idUsed = false;
+                boolean timeUsed = false;
+                boolean contentTypeUsed = false;
+                if (event != null) {
+                    type = type != null ? type : Envelope.receivedType(event.type(), source);
+                    id = id != null ? id : event.id();
+                    timestamp = timestamp != null || event.time() == null ? timestamp : event.time();
+                    contentType = contentType != null || event.dataContentType() == null ? contentType : event.dataContentType();
+                    // an attribute the message's own field equals is that field, not a header
+                    idUsed = id.equals(event.id());
+                    timeUsed = timestamp != null && timestamp.equals(event.time());
+                    contentTypeUsed = contentType != null && contentType.equals(event.dataContentType());
+                }
+                String eventSource = texts.get(CloudEvents.SOURCE);
+                boolean eventFromCourier = eventSource != null && eventSource.startsWith(COURIER_SOURCE);
+                // what did not become the message's own fields stays visible, but for the attributes
+                // Courier writes on each of its messages
+                for (Map.Entry<String, String> attribute : texts.entrySet()) {
+                    String name = attribute.getKey();
+                    boolean used = idUsed && name.equals(CloudEvents.ID) || timeUsed && name.equals(CloudEvents.TIME)
+                            || contentTypeUsed && name.equals(CloudEvents.DATACONTENTTYPE);
+                    if (!used && !(eventFromCourier && WRITTEN.contains(name))) {
+                        headers.put(prefix + name, attribute.getValue());
+                    }
                 }
             }
         }
@@ -335,8 +383,14 @@ final class AmqpMessages {
         if (id == null || id.isEmpty()) {
             id = derivedId(exchange, routingKey, properties, body);
         }
-        return new Envelope(id, source, key, headers, body, contentType != null ? contentType : UNKNOWN_CONTENT_TYPE,
-                timestamp.truncatedTo(ChronoUnit.MILLIS), type);
+        return new Envelope(id, source, key, headers == null ? Map.of() : headers, body,
+                contentType != null ? contentType : UNKNOWN_CONTENT_TYPE, timestamp.truncatedTo(ChronoUnit.MILLIS), type);
+    }
+
+    private static void putIfPresent(Map<String, String> attributes, String name, String text) {
+        if (text != null) {
+            attributes.put(name, text);
+        }
     }
 
     /**
@@ -429,6 +483,27 @@ final class AmqpMessages {
     private static boolean fitsShortString(String value) {
         return value.length() * 3 <= SHORT_STRING_MAX_BYTES
                 || value.getBytes(StandardCharsets.UTF_8).length <= SHORT_STRING_MAX_BYTES;
+    }
+
+    /**
+     * {@link #text(Object)}, as {@code expected} itself when the value is that ASCII text: the
+     * attributes every message to a destination repeats (its source, its type, the spec version)
+     * are then read without decoding them, compared in place.
+     */
+    private static String text(Object value, String expected) {
+        if (value instanceof LongString longString) {
+            byte[] bytes = longString.getBytes();
+            if (bytes.length == expected.length()) {
+                int i = 0;
+                while (i < bytes.length && bytes[i] >= 0 && bytes[i] == expected.charAt(i)) {
+                    i++;
+                }
+                if (i == bytes.length) {
+                    return expected;
+                }
+            }
+        }
+        return text(value);
     }
 
     /**

@@ -2,9 +2,16 @@ package dev.courier.transport.rabbitmq;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.impl.LongStringHelper;
+import dev.courier.spi.Destination;
+import dev.courier.spi.Envelope;
+import dev.courier.spi.EnvelopeForm;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -12,7 +19,7 @@ import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
 
-/** The id of a message published without one, without a broker. */
+/** The mapping of envelopes to AMQP properties and back, and the id of a message published without one, without a broker. */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class AmqpMessagesTest {
 
@@ -59,5 +66,51 @@ class AmqpMessagesTest {
         assertEquals(false, properties.getHeaders().containsKey("CC"), "RabbitMQ would route a CC header to other queues");
         assertEquals(passedOn.headers(), back.headers());
         assertEquals(null, back.key());
+    }
+
+    /** The properties as the client hands them to a consumer: every text header a long string. */
+    private static AMQP.BasicProperties received(AMQP.BasicProperties sent) {
+        Map<String, Object> table = new HashMap<>();
+        sent.getHeaders().forEach((name, value) -> table.put(name, value instanceof String text ? LongStringHelper.asLongString(text) : value));
+        return sent.builder().headers(table).build();
+    }
+
+    @Test
+    void every_envelope_reads_back_as_sent_from_the_long_strings_the_client_hands_over() {
+        Instant at = Instant.ofEpochMilli(1_700_000_000_123L);
+        for (EnvelopeForm form : EnvelopeForm.values()) {
+            for (Envelope sent : List.of(
+                    new Envelope("id-1", Destination.topic("orders"), null, Map.of(), BODY, "application/json", at),
+                    new Envelope("id-2", Destination.topic("orders"), null, Map.of(), BODY, "application/json", at, "order.placed"),
+                    new Envelope("id-3", Destination.topic("grüße"), "k", Map.of("region", "eu", "cloudEvents_note", "user's"),
+                            BODY, "application/octet-stream", at, "größe"),
+                    new Envelope("id-4", Destination.queue("jobs"), null, Map.of(), BODY, "text/plain", at, "jobs.run"))) {
+                AMQP.BasicProperties properties = received(AmqpMessages.properties(sent, form));
+
+                assertEquals(sent, AmqpMessages.envelope(sent.destination(), "", "orders", properties, BODY, false), form + " " + sent.id());
+                // read from elsewhere than it was sent to (a queue bound to the topic, a dead-letter queue)
+                // (without a type, the CloudEvents form carries the destination's name, a type read elsewhere)
+                Destination queue = Destination.queue("orders.audit");
+                String typeThere = sent.type() != null || form == EnvelopeForm.MINIMAL ? sent.type() : sent.destination().name();
+                assertEquals(sent.withDestination(queue).withType(typeThere),
+                        AmqpMessages.envelope(queue, "", "orders", properties, BODY, false), form + " " + sent.id() + " from " + queue);
+            }
+        }
+    }
+
+    @Test
+    void an_attribute_courier_does_not_write_stays_a_header_beside_courier_s_own() {
+        Map<String, Object> table = new HashMap<>();
+        table.put("cloudEvents_id", LongStringHelper.asLongString("evt-1"));
+        table.put("cloudEvents_source", LongStringHelper.asLongString("/courier/orders"));
+        table.put("cloudEvents_type", LongStringHelper.asLongString("orders"));
+        table.put("cloudEvents_specversion", LongStringHelper.asLongString("1.0"));
+        table.put("cloudEvents_subject", LongStringHelper.asLongString("order-7"));
+
+        Envelope read = AmqpMessages.envelope(Destination.topic("orders"), "", "orders", withHeaders(table), BODY, false);
+
+        assertEquals("evt-1", read.id());
+        assertNull(read.type()); // the destination's own name is no type
+        assertEquals(Map.of("cloudEvents_subject", "order-7"), read.headers());
     }
 }
