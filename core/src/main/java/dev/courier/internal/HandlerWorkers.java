@@ -16,8 +16,8 @@ import java.util.function.Consumer;
  * Runs a subscription's handler tasks on an executor, at most {@code limit} at once, the others
  * waiting in order. Tasks are handed over in batches: at most {@code limit} workers are given to
  * the executor, each running waiting tasks one after another (up to {@link #BATCH} before it gives
- * its thread back) until none waits, so a busy subscription costs one executor hand-off per batch,
- * not one per message. The executor is the user's ({@code ConsumerOptions.withExecutor}), never shut
+ * its thread back) until none waits (after a {@linkplain #SPIN_NANOS short wait} at the end of a
+ * long run), so a busy subscription costs one executor hand-off per batch, not one per message. The executor is the user's ({@code ConsumerOptions.withExecutor}), never shut
  * down here, or a pool of the subscription's own whose threads end after an idle keep-alive.
  * Closing is in the shape of an {@code ExecutorService}: {@link #shutdown()} lets no waiting task
  * start, {@link #awaitTermination} waits for the started ones, {@link #interruptRunning()}
