@@ -21,11 +21,13 @@ import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
-import software.amazon.awssdk.core.retry.RetryMode;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
+import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.services.sns.SnsAsyncClient;
 import software.amazon.awssdk.services.sns.model.PublishBatchRequestEntry;
 import software.amazon.awssdk.services.sns.model.PublishBatchResponse;
@@ -103,6 +105,21 @@ final class AwsTransport implements Transport {
      * each lane has one call running at a time, so one key's messages reach SNS or SQS in publish order.
      */
     private static final int SEND_LANES = 32;
+    /**
+     * Attempts of one API call in all, the first included, for errors the SDK deems transient (an
+     * I/O error such as a connection reset or a connect timeout, a 5xx, throttling); never longer
+     * than the API timeout in all. The SDK's standard mode makes 3.
+     */
+    static final int MAX_ATTEMPTS = 6;
+    /**
+     * Waits between attempts: 200 ms doubling to 10 s, each between half and all of that (half
+     * jitter), so the retries of a burst of failed calls spread out but always wait: 0.1-0.2 s
+     * before the second attempt, 1.6-3.2 s before the sixth, 6.2 s at most in all.
+     */
+    static final BackoffStrategy BACKOFF = BackoffStrategy.exponentialDelayHalfJitter(Duration.ofMillis(200),
+            Duration.ofSeconds(10));
+    /** HTTP connections to the endpoint at most: calls beyond wait for one, within the API timeout. */
+    static final int MAX_CONNECTIONS = 256;
 
     private final AwsSettings settings;
     private final SdkAsyncHttpClient http;
@@ -165,14 +182,17 @@ final class AwsTransport implements Transport {
                 : StaticCredentialsProvider.create(settings.sessionToken() == null
                 ? AwsBasicCredentials.create(settings.accessKeyId(), settings.secretAccessKey())
                 : AwsSessionCredentials.create(settings.accessKeyId(), settings.secretAccessKey(), settings.sessionToken()));
+        // A call waiting for a connection is bounded by the API timeout, not by the pool's 10 s of its
+        // own, which under a burst failed calls queued behind the 256 running before they started.
         SdkAsyncHttpClient http = NettyNioAsyncHttpClient.builder()
-                .maxConcurrency(256)
+                .maxConcurrency(MAX_CONNECTIONS)
+                .connectionAcquisitionTimeout(settings.apiTimeout())
                 .connectionTimeout(Duration.ofSeconds(5))
                 .readTimeout(settings.waitTime().plus(settings.apiTimeout()))
                 .build();
         ClientOverrideConfiguration override = ClientOverrideConfiguration.builder()
                 .apiCallTimeout(settings.apiTimeout())
-                .retryStrategy(RetryMode.STANDARD)
+                .retryStrategy(retryStrategy())
                 .build();
         Region region = Region.of(settings.region());
         var snsBuilder = SnsAsyncClient.builder().region(region).credentialsProvider(credentials).httpClient(http)
@@ -195,6 +215,23 @@ final class AwsTransport implements Transport {
         }
         log.info("Connected to SNS and SQS at {} ({})", settings.address(), settings);
         return transport;
+    }
+
+    /**
+     * The SDK's standard retry strategy (what it retries: I/O errors, 5xx, throttling) with
+     * {@link #MAX_ATTEMPTS} and {@link #BACKOFF}, and without its circuit breaker. That breaker
+     * (a quota of 500 per client, 5 taken per retry, given back on success) stops retrying once
+     * about 100 calls are failing at once: a burst of connection resets then failed every call after
+     * one or two attempts, however short the burst. Courier bounds the calls it makes at once
+     * (send lanes, batch calls per queue, the delay queue's puts), so retries cannot snowball past
+     * those bounds, and the API timeout still ends each call.
+     */
+    static RetryStrategy retryStrategy() {
+        return AwsRetryStrategy.standardRetryStrategy().toBuilder()
+                .maxAttempts(MAX_ATTEMPTS)
+                .backoffStrategy(BACKOFF)
+                .circuitBreakerEnabled(false)
+                .build();
     }
 
     @Override
