@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Logs what jnats reports about one connection through SLF4J (jnats' own default goes to
  * {@code java.util.logging}), and tells the transport when subscriptions are restored after a
- * reconnect so consumers can pull again at once. Called on jnats' threads; thread safe.
+ * reconnect, and what the server answers to pull requests (such as an expired request), so
+ * consumers can pull again at once. Called on jnats' threads; thread safe.
  */
 final class NatsConnectionEvents implements ConnectionListener, ErrorListener {
 
@@ -27,6 +28,7 @@ final class NatsConnectionEvents implements ConnectionListener, ErrorListener {
     private final UnaryOperator<String> scrub;
     private volatile Runnable onResubscribed = () -> { };
     private volatile BiConsumer<JetStreamSubscription, Status> onPullError = (subscription, status) -> { };
+    private volatile BiConsumer<JetStreamSubscription, Status> onPullWarning = (subscription, status) -> { };
     private volatile Exception lastException;
 
     /**
@@ -46,6 +48,11 @@ final class NatsConnectionEvents implements ConnectionListener, ErrorListener {
     /** What to run when the server answers a pull with an error status (such as a deleted consumer). */
     void onPullError(BiConsumer<JetStreamSubscription, Status> action) {
         this.onPullError = action;
+    }
+
+    /** What to run when the server answers a pull with a warning status (such as {@code 408} for an expired request). */
+    void onPullWarning(BiConsumer<JetStreamSubscription, Status> action) {
+        this.onPullWarning = action;
     }
 
     /** The last exception jnats reported, or {@code null}: after a failed connect, why it failed (such as TLS). */
@@ -101,6 +108,7 @@ final class NatsConnectionEvents implements ConnectionListener, ErrorListener {
     @Override
     public void pullStatusWarning(Connection connection, JetStreamSubscription subscription, Status status) {
         log.debug("Pull status on {}: {}", describe(subscription), status);
+        onPullWarning.accept(subscription, status);
     }
 
     @Override

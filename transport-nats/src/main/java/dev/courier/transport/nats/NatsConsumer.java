@@ -43,9 +43,14 @@ import org.slf4j.LoggerFactory;
  * <p>Flow control: pull requests ask for at most {@code maxInFlight} minus the deliveries not yet
  * settled minus what earlier requests may still bring, so the sink never holds more than
  * {@code maxInFlight}; a message arriving beyond that (after a reconnect, say) is given back at
- * once. A request expires on the server after {@link #PULL_EXPIRY}; the next one is made when a
- * delivery is settled, when a request expires, and when subscriptions are restored after a
- * reconnect, so consuming resumes by itself after a server restart.
+ * once. The next request is made when a delivery is settled, when subscriptions are restored after
+ * a reconnect (so consuming resumes by itself after a server restart), and when a request expires.
+ * A request waits on the server for {@link PullTiming#expiry()}; the server's answer to an expired
+ * one ({@code 408 Request Timeout}) frees its room at once and the next request follows, so an
+ * idle consumer always has a request open and a message published while it idles is delivered at
+ * once (waiting for the expiry plus a margin left it without one about a second in six). A request
+ * whose expiry the server never reports (the answer was lost) is taken as expired
+ * {@link PullTiming#grace()} after that.
  *
  * <p>Stopping ends pulling and unsubscribes at once, with jnats' drain: the server stops sending
  * to this consumer's open pull requests once it has the unsubscribe (it drops a request whose
@@ -64,14 +69,12 @@ final class NatsConsumer implements Consumer {
 
     private static final Logger log = LoggerFactory.getLogger(NatsConsumer.class);
 
-    /** How long one pull request waits on the server for messages. */
-    static final Duration PULL_EXPIRY = Duration.ofSeconds(5);
-    /** Extra time before a pull request is taken as expired on this side. */
-    private static final Duration PULL_GRACE = Duration.ofSeconds(1);
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(5);
     private static final Duration RETRY_PULL = Duration.ofSeconds(1);
     /** The pull status of a consumer deleted while pulls were waiting ("409 Consumer Deleted"). */
     private static final int CONFLICT = 409;
+    /** The pull status of a request that expired ("408 Request Timeout"). */
+    private static final int REQUEST_TIMEOUT = 408;
 
     private final ConsumerSpec spec;
     private final DeliverySink sink;
@@ -80,6 +83,7 @@ final class NatsConsumer implements Consumer {
     private final int maxInFlight;
     private final int pullThreshold;
     private final Duration ackWait;
+    private final PullTiming timing;
     private final Connection connection;
     private final JetStream jetStream;
     private final ScheduledExecutorService timers;
@@ -112,7 +116,7 @@ final class NatsConsumer implements Consumer {
     private volatile ScheduledFuture<?> refresher;
 
     NatsConsumer(ConsumerSpec spec, DeliverySink sink, String stream, String durable, int maxInFlight, Duration ackWait,
-                 Connection connection, JetStream jetStream, ScheduledExecutorService timers,
+                 PullTiming timing, Connection connection, JetStream jetStream, ScheduledExecutorService timers,
                  Supplier<ConnectionState> connectionState) {
         this.spec = spec;
         this.sink = sink;
@@ -121,6 +125,7 @@ final class NatsConsumer implements Consumer {
         this.maxInFlight = maxInFlight;
         this.pullThreshold = Math.max(1, maxInFlight / 4);
         this.ackWait = ackWait;
+        this.timing = timing;
         this.connection = connection;
         this.jetStream = jetStream;
         this.timers = timers;
@@ -275,6 +280,33 @@ final class NatsConsumer implements Consumer {
         log.error("{}: {}", spec, failure);
     }
 
+    /**
+     * The server answered a pull of {@code reported} with a warning. On {@code 408 Request Timeout}
+     * a request expired: frees its room and pulls again at once. The answer does not say which
+     * request; the server expires them in the order it got them, all after the same expiry, and a
+     * filled one gets no answer, so it is the oldest one still counted, provided it is old enough
+     * to have expired. Otherwise the answer is to a request no longer counted (one made before a
+     * reconnect, say) and changes nothing, so answers never renew a request before its expiry.
+     * jnats reports the answer on another thread than the messages: messages for the next request
+     * that arrive in between are counted against the expired one, which only leaves room unused
+     * until the next one ends too, unless they fill it and the next one, made within those few
+     * milliseconds, is itself about to expire; then what comes beyond {@code maxInFlight} is given
+     * back, as after a reconnect.
+     */
+    void pullWarning(JetStreamSubscription reported, Status status) {
+        if (reported != subscription || status.getCode() != REQUEST_TIMEOUT || !fetching.get()) {
+            return;
+        }
+        synchronized (lock) {
+            Pull oldest = pulls.peekFirst();
+            if (oldest == null || System.nanoTime() - oldest.made < timing.expiry().toNanos()) {
+                return;
+            }
+            pulls.pollFirst();
+        }
+        pull();
+    }
+
     @Override
     public void close() {
         if (!closed.compareAndSet(false, true)) {
@@ -313,13 +345,13 @@ final class NatsConsumer implements Consumer {
             if (free <= 0 || (outstanding > 0 && free < pullThreshold)) {
                 return;
             }
-            request = new Pull(free, now + PULL_EXPIRY.toNanos() + PULL_GRACE.toNanos());
+            request = new Pull(free, now);
             pulls.add(request);
         }
         JetStreamSubscription current = subscription;
         try {
-            current.pull(PullRequestOptions.builder(request.size).expiresIn(PULL_EXPIRY).build());
-            schedule(PULL_EXPIRY.plus(PULL_GRACE));
+            current.pull(PullRequestOptions.builder(request.size).expiresIn(timing.expiry()).build());
+            schedule(timing.expiry().plus(timing.grace()));
         } catch (RuntimeException e) {
             synchronized (lock) {
                 pulls.remove(request);
@@ -331,11 +363,12 @@ final class NatsConsumer implements Consumer {
         }
     }
 
-    /** Forgets pull requests that are filled or expired. Called holding the lock. */
+    /** Forgets pull requests that are filled, or expired even if the server's answer was lost. Called holding the lock. */
     private void pruneFinishedPulls(long now) {
+        long lifetime = timing.expiry().toNanos() + timing.grace().toNanos();
         for (Iterator<Pull> it = pulls.iterator(); it.hasNext(); ) {
             Pull p = it.next();
-            if (p.remaining <= 0 || now - p.deadline >= 0) {
+            if (p.remaining <= 0 || now - p.made >= lifetime) {
                 it.remove();
             }
         }
@@ -450,16 +483,26 @@ final class NatsConsumer implements Consumer {
         return "NatsConsumer[" + spec + ", stream " + stream + ", consumer " + durable + "]";
     }
 
+    /**
+     * How long a pull request waits on the server, and how much longer before this side takes it as
+     * expired when the server's answer saying so never came. Tests shorten the one and lengthen the other.
+     */
+    record PullTiming(Duration expiry, Duration grace) {
+        /** 5 s: an idle consumer makes one request per 5 s. */
+        static final PullTiming DEFAULT = new PullTiming(Duration.ofSeconds(5), Duration.ofSeconds(1));
+    }
+
     /** One outstanding pull request. Guarded by the consumer's lock. */
     private static final class Pull {
         final int size;
-        final long deadline;
+        /** When it was made ({@link System#nanoTime()}); the server got it later, so it expires after {@code made + expiry}. */
+        final long made;
         int remaining;
 
-        Pull(int size, long deadline) {
+        Pull(int size, long made) {
             this.size = size;
             this.remaining = size;
-            this.deadline = deadline;
+            this.made = made;
         }
     }
 

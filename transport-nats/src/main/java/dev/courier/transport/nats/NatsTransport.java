@@ -115,6 +115,8 @@ final class NatsTransport implements Transport {
     private final ScheduledExecutorService watch;
     /** Why a connection that says it is connected is not usable, or {@code null}. */
     private volatile String unanswered;
+    /** How consumers made from now on pull; only tests change it. */
+    private volatile NatsConsumer.PullTiming pullTiming = NatsConsumer.PullTiming.DEFAULT;
 
     private NatsTransport(NatsSettings settings, Connection connection, NatsConnectionEvents events) throws IOException {
         this.settings = settings;
@@ -139,6 +141,7 @@ final class NatsTransport implements Transport {
                 TimeUnit.MILLISECONDS);
         events.onResubscribed(() -> consumers.forEach(NatsConsumer::resubscribed));
         events.onPullError((subscription, status) -> consumers.forEach(c -> c.pullFailed(subscription, status)));
+        events.onPullWarning((subscription, status) -> consumers.forEach(c -> c.pullWarning(subscription, status)));
     }
 
     /**
@@ -307,7 +310,7 @@ final class NatsTransport implements Transport {
         long serverBound = info.getConsumerConfiguration().getMaxAckPending();
         int maxInFlight = serverBound > 0 ? (int) Math.min(spec.maxInFlight(), serverBound) : spec.maxInFlight();
         NatsConsumer consumer = new NatsConsumer(spec, sink, NatsNames.stream(spec.source()), info.getName(),
-                maxInFlight, settings.ackWait(), connection, jetStream, timers, this::state);
+                maxInFlight, settings.ackWait(), pullTiming, connection, jetStream, timers, this::state);
         consumers.add(consumer);
         consumer.gone().whenComplete((done, failed) -> consumers.remove(consumer));
         try {
@@ -318,6 +321,11 @@ final class NatsTransport implements Transport {
                     + ": " + settings.scrub(e.getMessage()), e);
         }
         return consumer;
+    }
+
+    /** Makes the consumers created from now on pull with {@code timing}: for tests, which shorten pull requests. */
+    void pullTiming(NatsConsumer.PullTiming timing) {
+        this.pullTiming = Objects.requireNonNull(timing, "timing");
     }
 
     @Override
