@@ -99,7 +99,7 @@ class NatsPullRenewalTest {
     }
 
     @Test
-    void anIdleConsumerPullsAgainEachTimeItsRequestExpires() throws Exception {
+    void an_idle_consumer_pulls_again_each_time_its_request_expires() throws Exception {
         Destination queue = Destination.queue(prefix + ".idle");
         declareAndWatchPulls(queue);
         transport.consume(new ConsumerSpec(queue, null, 8), new RecordingSink(true));
@@ -110,7 +110,7 @@ class NatsPullRenewalTest {
     }
 
     @Test
-    void aMessagePublishedAfterTheConsumerIdledPastAnExpiryIsDelivered() throws Exception {
+    void a_message_published_after_the_consumer_idled_past_an_expiry_is_delivered() throws Exception {
         Destination queue = Destination.queue(prefix + ".late");
         declareAndWatchPulls(queue);
         RecordingSink sink = new RecordingSink(true);
@@ -123,7 +123,7 @@ class NatsPullRenewalTest {
     }
 
     @Test
-    void renewalsWhileDeliveriesAreHeldAskOnlyForTheRoomLeft() throws Exception {
+    void renewals_while_deliveries_are_held_ask_only_for_the_room_left() throws Exception {
         Destination queue = Destination.queue(prefix + ".held");
         declareAndWatchPulls(queue);
         for (int i = 0; i < 3; i++) {
