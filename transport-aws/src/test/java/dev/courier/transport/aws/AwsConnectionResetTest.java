@@ -10,6 +10,7 @@ import dev.courier.api.MessageBus;
 import dev.courier.api.PublishException;
 import dev.courier.api.PublishReceipt;
 import dev.courier.api.WorkQueue;
+import dev.courier.testkit.CuttableProxy;
 import dev.courier.testkit.Inbox;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.core.exception.SdkClientException;
 
 /**
- * Connections the endpoint resets (a {@link ResettingProxy} in front of moto_server, as moto did
+ * Connections the endpoint resets (a {@link CuttableProxy} in front of moto_server, as moto did
  * under load in CI): publishes are retried with backoff, a burst of resets across many calls at
  * once does not use up the retries, and a publish that meets resets on every attempt fails with a
  * {@link PublishException} naming the destination and the cause after {@link AwsTransport#MAX_ATTEMPTS}
@@ -43,8 +44,8 @@ class AwsConnectionResetTest {
     @Test
     void a_publish_whose_first_attempts_are_reset_is_retried_and_handled_once() throws Exception {
         String queue = MotoServer.uniquePrefix() + "-reset-once";
-        try (ResettingProxy proxy = new ResettingProxy(MotoServer.port());
-             MessageBus publisher = MessageBus.connect(proxy.url(""), OPTIONS);
+        try (CuttableProxy proxy = new CuttableProxy("127.0.0.1", MotoServer.port());
+             MessageBus publisher = MessageBus.connect(MotoServer.urlThrough(proxy.port()), OPTIONS);
              MessageBus worker = MessageBus.connect(MotoServer.url(), OPTIONS)) {
             WorkQueue<String> jobs = publisher.workQueue(queue, String.class);
             Inbox<String> inbox = new Inbox<>();
@@ -70,8 +71,8 @@ class AwsConnectionResetTest {
     @Test
     void a_burst_of_resets_across_many_calls_at_once_fails_no_publish() throws Exception {
         String prefix = MotoServer.uniquePrefix();
-        try (ResettingProxy proxy = new ResettingProxy(MotoServer.port());
-             MessageBus publisher = MessageBus.connect(proxy.url(""), OPTIONS)) {
+        try (CuttableProxy proxy = new CuttableProxy("127.0.0.1", MotoServer.port());
+             MessageBus publisher = MessageBus.connect(MotoServer.urlThrough(proxy.port()), OPTIONS)) {
             List<WorkQueue<String>> queues = new ArrayList<>();
             for (int q = 0; q < 4; q++) {
                 queues.add(publisher.workQueue(prefix + "-burst" + q, String.class));
@@ -103,12 +104,12 @@ class AwsConnectionResetTest {
     void a_publish_reset_on_every_attempt_fails_with_publish_exception_naming_the_cause_after_bounded_attempts()
             throws Exception {
         String queue = MotoServer.uniquePrefix() + "-reset-always";
-        try (ResettingProxy proxy = new ResettingProxy(MotoServer.port());
-             MessageBus publisher = MessageBus.connect(proxy.url(""), OPTIONS)) {
+        try (CuttableProxy proxy = new CuttableProxy("127.0.0.1", MotoServer.port());
+             MessageBus publisher = MessageBus.connect(MotoServer.urlThrough(proxy.port()), OPTIONS)) {
             WorkQueue<String> jobs = publisher.workQueue(queue, String.class);
             int before = proxy.connections();
 
-            proxy.resetAll(true);
+            proxy.resetNext(Integer.MAX_VALUE);
             ExecutionException failure = assertThrows(ExecutionException.class,
                     () -> jobs.submit("job").toCompletableFuture().get(60, TimeUnit.SECONDS));
 

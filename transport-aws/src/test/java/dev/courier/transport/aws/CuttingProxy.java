@@ -36,7 +36,7 @@ final class CuttingProxy implements RestartableBroker, AutoCloseable {
 
     @Override
     public String url() {
-        return "aws://" + MotoServer.REGION + "?endpoint=http://127.0.0.1:" + proxy.port() + "&waitTime=0s";
+        return MotoServer.urlThrough(proxy.port());
     }
 
     @Override

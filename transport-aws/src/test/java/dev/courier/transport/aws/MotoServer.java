@@ -165,6 +165,11 @@ public final class MotoServer {
         return url("");
     }
 
+    /** The URL of the emulator reached through a proxy on the loopback {@code port}. */
+    static String urlThrough(int port) {
+        return "aws://" + REGION + "?endpoint=http://127.0.0.1:" + port + "&waitTime=0s";
+    }
+
     /** A prefix no other run uses, legal in every Courier name. */
     static String uniquePrefix() {
         return "aw" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
