@@ -16,8 +16,8 @@ import java.util.function.Consumer;
  * Runs a subscription's handler tasks on an executor, at most {@code limit} at once, the others
  * waiting in order. Tasks are handed over in batches: at most {@code limit} workers are given to
  * the executor, each running waiting tasks one after another (up to {@link #BATCH} before it gives
- * its thread back) until none waits (after a {@linkplain #SPIN_NANOS short wait} at the end of a
- * long run), so a busy subscription costs one executor hand-off per batch, not one per message. The executor is the user's ({@code ConsumerOptions.withExecutor}), never shut
+ * its thread back) until none waits, so a busy subscription costs one executor hand-off per batch,
+ * not one per message. The executor is the user's ({@code ConsumerOptions.withExecutor}), never shut
  * down here, or a pool of the subscription's own whose threads end after an idle keep-alive.
  * Closing is in the shape of an {@code ExecutorService}: {@link #shutdown()} lets no waiting task
  * start, {@link #awaitTermination} waits for the started ones, {@link #interruptRunning()}
@@ -27,30 +27,15 @@ final class HandlerWorkers {
 
     /** Tasks a worker runs at most before it gives its thread back to the executor (and is handed over again). */
     static final int BATCH = 256;
-    /**
-     * How long a worker that ran out of tasks, after a run of at least {@link #SPIN_AFTER}, waits
-     * for the next one before it gives its thread back: parking and waking a thread costs the waker
-     * a system call and the task a wake-up of tens of microseconds, and a stream about as fast as
-     * its handler would pay that every few messages (JFR counted a park per 100 messages of a
-     * memory:// stream). A short run means tasks arrive slower than they are handled: no spinning,
-     * so a broker sharing the machine loses no CPU to it. Only on threads of our own pool (a user's
-     * executor may run the worker on the delivering thread itself) and with more than one
-     * processor (else the spinning holds up the sender).
-     */
-    static final long SPIN_NANOS = 20_000;
-    static final int SPIN_AFTER = 16;
 
     private final Executor executor;
     /** The pool of our own, or {@code null} when the executor is the user's. */
     private final ThreadPoolExecutor own;
     private final int limit;
     private final Consumer<Runnable> refused;
-    private final boolean spins;
 
     private final Object lock = new Object();
     private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
-    /** Whether {@link #waiting} holds a task: what a spinning worker watches, written only when that changes. */
-    private volatile boolean anyWaiting;
     /**
      * Threads running one of our tasks now. Identity sets: adding to one allocates nothing (a
      * {@code HashSet} allocated a node each time a worker started, which at low load is once per
@@ -80,7 +65,6 @@ final class HandlerWorkers {
             this.own.allowCoreThreadTimeOut(true);
             this.executor = own;
         }
-        this.spins = own != null && Runtime.getRuntime().availableProcessors() > 1;
     }
 
     /** Runs {@code task} once fewer than {@code limit} tasks run; after {@link #shutdown()} it throws. */
@@ -90,9 +74,6 @@ final class HandlerWorkers {
                 throw new RejectedExecutionException("closing");
             }
             waiting.add(task);
-            if (!anyWaiting) {
-                anyWaiting = true;
-            }
             if (started >= limit) {
                 return; // a running worker takes it
             }
@@ -117,16 +98,12 @@ final class HandlerWorkers {
         }
     }
 
-    /**
-     * One worker: runs waiting tasks in order until none waits (after a {@linkplain #SPIN_NANOS short
-     * wait} for one), or {@link #BATCH} ran and it hands itself over again.
-     */
+    /** One worker: runs waiting tasks in order until none waits, or {@link #BATCH} ran and it hands itself over again. */
     private void work() {
         Thread thread = Thread.currentThread();
         boolean again = false;
-        boolean spun = false; // since the last task ran
         try {
-            for (int ran = 0; ; ) {
+            for (int ran = 0; ; ran++) {
                 Runnable next;
                 synchronized (lock) {
                     if (ran == 0) {
@@ -136,30 +113,19 @@ final class HandlerWorkers {
                         Thread.interrupted(); // the next task, or the executor's thread, goes on without our interrupt
                     }
                     next = shutdown ? null : waiting.poll();
-                    if (waiting.isEmpty() && anyWaiting) {
-                        anyWaiting = false;
-                    }
-                    if (next == null && (spun || shutdown || !spins || ran < SPIN_AFTER)) {
+                    if (next == null) {
                         running.remove(thread);
                         started--;
                         lock.notifyAll();
                         return;
                     }
-                    if (next != null && ran == BATCH) {
+                    if (ran == BATCH) {
                         waiting.addFirst(next);
-                        anyWaiting = true;
                         running.remove(thread);
                         again = true;
                         break;
                     }
                 }
-                if (next == null) {
-                    awaitTask();
-                    spun = true;
-                    continue;
-                }
-                spun = false;
-                ran++;
                 next.run();
             }
         } catch (RuntimeException | Error e) {
@@ -181,14 +147,6 @@ final class HandlerWorkers {
         }
         if (again) {
             handOver(); // still counted in started: the same worker, on a thread the executor picks
-        }
-    }
-
-    /** Spins at most {@link #SPIN_NANOS} while no task waits (outside the lock). */
-    private void awaitTask() {
-        long deadline = System.nanoTime() + SPIN_NANOS;
-        while (!anyWaiting && System.nanoTime() - deadline < 0) {
-            Thread.onSpinWait();
         }
     }
 

@@ -105,25 +105,6 @@ class HandlerWorkersTest {
         assertEquals(List.of(task), refused);
     }
 
-    @Test
-    void a_worker_of_its_own_pool_that_ran_a_long_run_finishes_once_no_task_comes() throws Exception {
-        HandlerWorkers workers = new HandlerWorkers(null, 1, "test-own", Duration.ofSeconds(5), refused -> { });
-        CountDownLatch gate = new CountDownLatch(1);
-        AtomicInteger ran = new AtomicInteger();
-        workers.execute(() -> awaitQuietly(gate));
-        for (int i = 0; i < HandlerWorkers.SPIN_AFTER * 2; i++) {
-            workers.execute(ran::incrementAndGet);
-        }
-        gate.countDown();
-
-        assertTrue(workers.awaitTermination(WAIT.toNanos()), "the worker gave its thread back");
-        assertEquals(HandlerWorkers.SPIN_AFTER * 2, ran.get());
-        CountDownLatch later = new CountDownLatch(1);
-        workers.execute(later::countDown);
-        assertTrue(later.await(WAIT.toSeconds(), TimeUnit.SECONDS), "a task after the run still runs");
-        workers.shutdown();
-    }
-
     private static void awaitQuietly(CountDownLatch latch) {
         try {
             latch.await();
