@@ -16,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One group's (or one work queue's) messages: ready ones in publish order, and those delivered to
@@ -26,6 +28,7 @@ import java.util.stream.Stream;
  */
 final class MemoryQueue {
 
+    private static final Logger log = LoggerFactory.getLogger(MemoryQueue.class);
     private static final int DRAIN_BATCH = 64;
     private static final Comparator<Entry> BY_SEQUENCE = Comparator.comparingLong(Entry::sequence);
 
@@ -158,11 +161,26 @@ final class MemoryQueue {
                         delivery.touched = System.nanoTime();
                         watch(delivery, delivery.consumer.ackDeadline.toNanos());
                     }
-                    delivery.consumer.sink.deliver(delivery);
+                    handOut(delivery);
                 }
             } while (taken == DRAIN_BATCH);
             missed = drainRequests.addAndGet(-missed);
         } while (missed != 0);
+    }
+
+    /**
+     * Gives {@code delivery} to its consumer's sink. A sink that throws keeps the delivery (its
+     * ack deadline or its consumer's close gives it back) but must not end this drain: the rest
+     * of the batch, and every later message of the queue, would stay undelivered.
+     */
+    private static void handOut(MemoryDelivery delivery) {
+        try {
+            delivery.consumer.sink.deliver(delivery);
+        } catch (RuntimeException e) {
+            log.error("The consumer of {} threw taking message {} (delivery {}); it stays with that consumer until "
+                    + "its ack deadline or close", delivery.envelope().destination(), delivery.envelope().id(),
+                    delivery.deliveryCount(), e);
+        }
     }
 
     private MemoryConsumer nextWithRoom() {
