@@ -288,15 +288,17 @@ final class RealSubscription implements Subscription, DeliverySink {
         }
         task.settleFailures++;
         Duration delay = settleRetryDelay(task.settleFailures);
-        cannotSettleReason = DeadLetterStep.oneLine(reason);
-        cannotSettle.add(task);
+        String oneLine = DeadLetterStep.oneLine(reason);
         log.warn("Could not {} message {} on {} (failure {}); trying again in {} ms: {}",
                 task.resend != null ? "dead-letter" : "settle", message.id(), describe(), task.settleFailures,
-                delay.toMillis(), cannotSettleReason);
+                delay.toMillis(), oneLine);
         log.debug("Failure settling message {}", message.id(), reason);
         if (listener != null) {
             listener.deadLetterFailed(route, message, reason);
         }
+        // health shows it only once the listeners know: who sees the one has heard of the other
+        cannotSettleReason = oneLine;
+        cannotSettle.add(task);
         runAgain(task, delay);
     }
 
