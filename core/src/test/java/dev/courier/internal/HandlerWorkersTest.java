@@ -58,6 +58,14 @@ class HandlerWorkersTest {
         }
     }
 
+    /** A task that holds its worker until {@code gate} opens, then counts itself in {@code ran}. */
+    private static void executeHeld(HandlerWorkers workers, CountDownLatch gate, AtomicInteger ran) {
+        workers.execute(() -> {
+            awaitQuietly(gate);
+            ran.incrementAndGet();
+        });
+    }
+
     @Test
     void tasks_given_together_reach_the_executor_in_one_hand_over_in_their_order() {
         HandlerWorkers workers = countingWorkers(1);
@@ -80,10 +88,7 @@ class HandlerWorkersTest {
         HandlerWorkers workers = countingWorkers(2);
         CountDownLatch gate = new CountDownLatch(1);
         AtomicInteger done = new AtomicInteger();
-        workers.execute(() -> {
-            awaitQuietly(gate);
-            done.incrementAndGet();
-        });
+        executeHeld(workers, gate, done);
         workers.executeAll(List.of(done::incrementAndGet, done::incrementAndGet, done::incrementAndGet));
         assertEquals(2, handedOver.get(), "one more worker for the one free slot");
         gate.countDown();
@@ -95,10 +100,7 @@ class HandlerWorkersTest {
         HandlerWorkers workers = countingWorkers(1);
         CountDownLatch gate = new CountDownLatch(1);
         AtomicInteger ran = new AtomicInteger();
-        workers.execute(() -> {
-            awaitQuietly(gate);
-            ran.incrementAndGet();
-        });
+        executeHeld(workers, gate, ran);
         for (int i = 1; i < HandlerWorkers.BATCH + 10; i++) {
             workers.execute(ran::incrementAndGet);
         }
