@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -80,6 +81,31 @@ final class HandlerWorkers {
             started++;
         }
         handOver();
+    }
+
+    /**
+     * Runs {@code tasks} in their order, as {@link #execute} each would, with one hand-over per free
+     * worker slot for all of them rather than one per task whenever the workers ran out of tasks.
+     */
+    void executeAll(List<? extends Runnable> tasks) {
+        if (tasks.isEmpty()) {
+            return;
+        }
+        int handOvers;
+        synchronized (lock) {
+            if (shutdown) {
+                throw new RejectedExecutionException("closing");
+            }
+            waiting.addAll(tasks);
+            handOvers = Math.min(limit - started, tasks.size());
+            if (handOvers <= 0) {
+                return; // running workers take them
+            }
+            started += handOvers;
+        }
+        for (int i = 0; i < handOvers; i++) {
+            handOver();
+        }
     }
 
     /** Gives a worker (counted in {@code started} already) to the executor. */

@@ -729,6 +729,15 @@ public final class RealMessageBus implements MessageBus {
                 }
 
                 @Override
+                public void deliverAll(List<? extends Delivery> deliveries) {
+                    List<Delivery> renamed = new ArrayList<>(deliveries.size());
+                    for (Delivery delivery : deliveries) {
+                        renamed.add(new RenamedDelivery(delivery, spec.source()));
+                    }
+                    subscription.deliverAll(renamed);
+                }
+
+                @Override
                 public void backlogChanged(int partition, long records) {
                     subscription.backlogChanged(partition, records);
                 }

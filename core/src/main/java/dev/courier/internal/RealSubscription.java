@@ -17,7 +17,9 @@ import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Envelope;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -178,6 +180,31 @@ final class RealSubscription implements Subscription, DeliverySink {
 
     @Override
     public void deliver(Delivery delivery) {
+        Task task = accept(delivery);
+        if (task != null) {
+            start(task);
+        }
+    }
+
+    /** Every delivery as {@link #deliver} would take it, the tasks due to run handed to the workers in one go. */
+    @Override
+    public void deliverAll(List<? extends Delivery> deliveries) {
+        List<Task> due = new ArrayList<>(deliveries.size());
+        for (Delivery delivery : deliveries) {
+            Task task = accept(delivery);
+            if (task != null) {
+                due.add(task);
+            }
+        }
+        try {
+            workers.executeAll(due);
+        } catch (RejectedExecutionException closingAlready) {
+            // close() rejects every unsettled delivery
+        }
+    }
+
+    /** Takes {@code delivery} in: the task to run now, or null (acked as another group's, closing, or queued behind its key). */
+    private Task accept(Delivery delivery) {
         if (addressedToAnotherGroup(delivery.envelope())) {
             try {
                 delivery.ack();
@@ -185,7 +212,7 @@ final class RealSubscription implements Subscription, DeliverySink {
                 log.warn("Could not ack message {} on {}, addressed to another group; the broker will redeliver it: {}",
                         delivery.envelope().id(), describe(), DeadLetterStep.oneLine(e));
             }
-            return;
+            return null;
         }
         Task task = new Task(delivery);
         unsettled.add(task);
@@ -194,7 +221,7 @@ final class RealSubscription implements Subscription, DeliverySink {
             listener.inFlightChanged(route, unsettled.size());
         }
         if (closing) {
-            return; // rejected by close()
+            return null; // rejected by close()
         }
         if (task.key != null) {
             synchronized (lanes) {
@@ -205,12 +232,12 @@ final class RealSubscription implements Subscription, DeliverySink {
                         lanes.put(task.key, lane);
                     }
                     lane.add(task);
-                    return;
+                    return null;
                 }
                 lanes.put(task.key, noneQueued);
             }
         }
-        start(task);
+        return task;
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.courier.spi;
 
+import java.util.List;
+
 /**
  * Where a transport hands the deliveries it receives. Implemented by core: it never blocks and
  * never calls back into the transport on the calling thread. A transport calls it from one thread
@@ -10,6 +12,19 @@ public interface DeliverySink {
 
     /** Takes ownership of {@code delivery}; core will ack or reject it exactly once. */
     void deliver(Delivery delivery);
+
+    /**
+     * Takes ownership of {@code deliveries}, in their order, as {@link #deliver} one after another
+     * would. A transport that receives records in batches (a Kafka poll) hands each batch here, so
+     * core passes it to the handler threads in one go: handing over records one by one woke a
+     * handler thread for nearly every record, and the records of a batch waited for each other's
+     * wake-ups. The list is not kept; the caller may reuse it. The default delivers one by one.
+     */
+    default void deliverAll(List<? extends Delivery> deliveries) {
+        for (Delivery delivery : deliveries) {
+            deliver(delivery);
+        }
+    }
 
     /**
      * Optional: how many records of {@code partition} this consumer has not handled yet (the

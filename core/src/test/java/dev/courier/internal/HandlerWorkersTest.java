@@ -58,15 +58,49 @@ class HandlerWorkersTest {
         }
     }
 
+    /** A task that holds its worker until {@code gate} opens, then counts itself in {@code ran}. */
+    private static void executeHeld(HandlerWorkers workers, CountDownLatch gate, AtomicInteger ran) {
+        workers.execute(() -> {
+            awaitQuietly(gate);
+            ran.incrementAndGet();
+        });
+    }
+
+    @Test
+    void tasks_given_together_reach_the_executor_in_one_hand_over_in_their_order() {
+        HandlerWorkers workers = countingWorkers(1);
+        List<Integer> ran = new CopyOnWriteArrayList<>();
+        List<Runnable> tasks = new java.util.ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            int n = i;
+            tasks.add(() -> ran.add(n));
+        }
+        workers.executeAll(tasks);
+        await(() -> ran.size() == 100, WAIT, "every task ran");
+        assertEquals(1, handedOver.get());
+        for (int i = 0; i < 100; i++) {
+            assertEquals(i, ran.get(i), "tasks run in the order given");
+        }
+    }
+
+    @Test
+    void tasks_given_together_start_at_most_the_free_workers() throws Exception {
+        HandlerWorkers workers = countingWorkers(2);
+        CountDownLatch gate = new CountDownLatch(1);
+        AtomicInteger done = new AtomicInteger();
+        executeHeld(workers, gate, done);
+        workers.executeAll(List.of(done::incrementAndGet, done::incrementAndGet, done::incrementAndGet));
+        assertEquals(2, handedOver.get(), "one more worker for the one free slot");
+        gate.countDown();
+        await(() -> done.get() == 4, WAIT, "every task ran");
+    }
+
     @Test
     void a_worker_gives_its_thread_back_after_a_batch_and_is_handed_over_again() {
         HandlerWorkers workers = countingWorkers(1);
         CountDownLatch gate = new CountDownLatch(1);
         AtomicInteger ran = new AtomicInteger();
-        workers.execute(() -> {
-            awaitQuietly(gate);
-            ran.incrementAndGet();
-        });
+        executeHeld(workers, gate, ran);
         for (int i = 1; i < HandlerWorkers.BATCH + 10; i++) {
             workers.execute(ran::incrementAndGet);
         }

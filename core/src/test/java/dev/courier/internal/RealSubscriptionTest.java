@@ -113,6 +113,28 @@ class RealSubscriptionTest {
     }
 
     @Test
+    void deliveries_given_together_keep_per_key_order_and_the_concurrency() {
+        subscribe(ConsumerOptions.concurrency(2), recording());
+        List<FakeDelivery> batch = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            FakeDelivery delivery = new FakeDelivery(new Envelope("m" + i + "-id", Destination.topic("orders"),
+                    i < 3 ? "a" : "k" + i, Map.of(), ("m" + i).getBytes(), "text/plain", Instant.now()));
+            deliveries.add(delivery);
+            batch.add(delivery);
+        }
+        subscription.deliverAll(batch);
+
+        await(() -> running.get() == 2, WAIT, "two handlers running");
+        assertEquals(java.util.Set.of("m0", "m3"), java.util.Set.copyOf(started),
+                "the key's next message waits; the others wait for a handler thread");
+        release.countDown();
+        await(() -> finished.size() == 6, WAIT, "every message");
+        assertEquals(2, mostRunning.get());
+        assertEquals(List.of("m0", "m1", "m2"), finished.stream().filter(m -> m.compareTo("m3") < 0).toList());
+        await(() -> batch.stream().allMatch(d -> d.acks.get() == 1), WAIT, "every message acked once");
+    }
+
+    @Test
     void messages_with_other_keys_run_at_once_up_to_the_concurrency() {
         subscribe(ConsumerOptions.concurrency(3), recording());
 

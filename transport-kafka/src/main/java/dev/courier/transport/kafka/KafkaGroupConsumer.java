@@ -12,6 +12,7 @@ import dev.courier.spi.NamedThreadFactory;
 import dev.courier.spi.Envelope;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -121,6 +122,8 @@ final class KafkaGroupConsumer implements Consumer {
     // Owned by the poll thread.
     private final Map<TopicPartition, PartitionLedger> ledgers = new HashMap<>();
     private final ArrayDeque<ConsumerRecord<byte[], byte[]>> fetched = new ArrayDeque<>();
+    /** The deliveries {@link #dispatch} hands out in one call; empty between calls. */
+    private final ArrayList<KafkaDelivery> handing = new ArrayList<>();
     /** The header values the poll thread read last, which the next record usually repeats. */
     private final KafkaRecords.RecentValues recentValues = new KafkaRecords.RecentValues();
     /** The partition of the last record handed out: a poll's records come partition by partition. */
@@ -408,6 +411,12 @@ final class KafkaGroupConsumer implements Consumer {
         }
     }
 
+    /**
+     * Hands the fetched records out, as many as the in-flight bound allows, in one
+     * {@link DeliverySink#deliverAll} call: a poll's records arrive together, and handed over one
+     * by one each waited for the wake-up of a handler thread the one before had let go idle (#21:
+     * the added latency grew with the records per poll, so with the rate).
+     */
     private void dispatch() {
         while (fetching && !closing && inFlight < spec.maxInFlight() && !fetched.isEmpty()) {
             ConsumerRecord<byte[], byte[]> record = fetched.poll();
@@ -422,13 +431,19 @@ final class KafkaGroupConsumer implements Consumer {
                     KafkaRecords.toEnvelope(record, spec.source(), recentValues), count);
             ledger.handOut(record.offset(), delivery, count);
             inFlight++;
-            try {
-                sink.deliver(delivery);
-            } catch (RuntimeException e) {
-                log.error("Delivery sink of group '{}' failed on message {}; it will be fetched again",
-                        groupId, delivery.envelope().id(), e);
-                delivery.reject();
-            }
+            handing.add(delivery);
+        }
+        if (handing.isEmpty()) {
+            return;
+        }
+        try {
+            sink.deliverAll(handing);
+        } catch (RuntimeException e) {
+            log.error("Delivery sink of group '{}' failed on {} message(s) from {}; they will be fetched again",
+                    groupId, handing.size(), handing.get(0).envelope().id(), e);
+            handing.forEach(KafkaDelivery::reject); // settled ones stay settled
+        } finally {
+            handing.clear();
         }
     }
 

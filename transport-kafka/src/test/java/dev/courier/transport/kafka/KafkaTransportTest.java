@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -209,6 +210,31 @@ class KafkaTransportTest {
     }
 
     @Test
+    void the_records_of_one_poll_reach_the_sink_in_one_call() {
+        Transport transport = onePartition();
+        Destination topic = Destination.topic(prefix + ".together");
+        transport.declare(topic);
+        send(transport, topic, "a", "b", "c", "d", "e"); // in the log before the group's first fetch
+        List<Integer> calls = new CopyOnWriteArrayList<>();
+        RecordingSink sink = new RecordingSink() {
+            @Override
+            public void deliverAll(List<? extends Delivery> deliveries) {
+                calls.add(deliveries.size());
+                super.deliverAll(deliveries);
+            }
+        };
+        consume(transport, topic, "g", 10, sink);
+
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            texts.add(text(sink.next()));
+        }
+        assertEquals(List.of("a", "b", "c", "d", "e"), texts);
+        assertEquals(5, calls.stream().mapToInt(Integer::intValue).sum(), "every record through deliverAll: " + calls);
+        assertTrue(calls.stream().anyMatch(size -> size > 1), "records fetched together, handed over together: " + calls);
+    }
+
+    @Test
     void stop_fetching_stops_new_deliveries() {
         Transport transport = onePartition();
         Destination topic = Destination.topic(prefix + ".stop");
@@ -323,7 +349,7 @@ class KafkaTransportTest {
     }
 
     /** Collects deliveries; waits for them with a timeout. */
-    private static final class RecordingSink implements DeliverySink {
+    private static class RecordingSink implements DeliverySink {
         final BlockingQueue<Delivery> queue = new LinkedBlockingQueue<>();
 
         @Override
