@@ -34,11 +34,16 @@ class AwsConformanceTest extends ConformanceSuite {
         MotoServer.require();
     }
 
-    /** FIFO order holds per key on SQS; a short visibility timeout brings back what a crash held. */
+    /**
+     * FIFO order holds per key on SQS; a short visibility timeout brings back what the cut held: a
+     * receive whose answer the cut lost, and a message whose delete it refused, come back after it
+     * (30 s by default) rather than never. The scenario allows duplicates and checks only that no
+     * confirmed message is lost.
+     */
     @Override
     protected RestartableBroker restartableBroker() {
         if (proxy == null) {
-            proxy = CuttingProxy.inFrontOfMotoOrNull();
+            proxy = CuttingProxy.inFrontOfMotoOrNull("visibilityTimeout=5s");
         }
         return proxy;
     }
