@@ -29,6 +29,18 @@ class AwsConformanceTest extends ConformanceSuite {
         return MotoServer.busOptions(super.busOptions());
     }
 
+    /**
+     * On moto, 75 s rather than 30 s for expected deliveries (the load scenario waits twice that
+     * after its last publish): under a loaded CI machine the twenty publishers' 10 000 messages had
+     * 7 180 and 9 660 of them handled when 60 s had passed, all handled later. Every wait the
+     * suite bounds with it ends as soon as what it waits for has arrived; the assertions are
+     * unchanged.
+     */
+    @Override
+    protected java.time.Duration timeout() {
+        return MotoServer.REAL_AWS ? super.timeout() : java.time.Duration.ofSeconds(75);
+    }
+
     @Override
     protected void beforeEachTest() {
         MotoServer.require();
