@@ -25,6 +25,7 @@ import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
 import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.retries.api.RetryStrategy;
@@ -120,9 +121,13 @@ final class AwsTransport implements Transport {
             Duration.ofSeconds(10));
     /** HTTP connections to the endpoint at most: calls beyond wait for one, within the API timeout. */
     static final int MAX_CONNECTIONS = 256;
+    /** How long the HTTP client's threads may take to end after close. */
+    private static final Duration EVENT_LOOPS_SHUTDOWN = Duration.ofSeconds(5);
 
     private final AwsSettings settings;
     private final SdkAsyncHttpClient http;
+    /** The HTTP client's threads, this transport's own ({@link #closeClients}). */
+    private final SdkEventLoopGroup eventLoops;
     private final SnsAsyncClient sns;
     private final SqsAsyncClient sqs;
     private final Capabilities capabilities;
@@ -145,9 +150,10 @@ final class AwsTransport implements Transport {
     /** Messages due later, held in a standard SQS queue until due. */
     private final AwsDelayQueue delays;
 
-    private AwsTransport(AwsSettings settings, SdkAsyncHttpClient http, SnsAsyncClient sns, SqsAsyncClient sqs,
-                         int maxHopSeconds) {
+    private AwsTransport(AwsSettings settings, SdkEventLoopGroup eventLoops, SdkAsyncHttpClient http, SnsAsyncClient sns,
+                         SqsAsyncClient sqs, int maxHopSeconds) {
         this.settings = settings;
+        this.eventLoops = eventLoops;
         this.http = http;
         this.sns = sns;
         this.sqs = sqs;
@@ -184,7 +190,11 @@ final class AwsTransport implements Transport {
                 : AwsSessionCredentials.create(settings.accessKeyId(), settings.secretAccessKey(), settings.sessionToken()));
         // A call waiting for a connection is bounded by the API timeout, not by the pool's 10 s of its
         // own, which under a burst failed calls queued behind the 256 running before they started.
+        // The event loops are the transport's own: the SDK's shared ones, shut down by the client,
+        // kept every close of the last client waiting out a 2 s quiet period.
+        SdkEventLoopGroup eventLoops = SdkEventLoopGroup.builder().build();
         SdkAsyncHttpClient http = NettyNioAsyncHttpClient.builder()
+                .eventLoopGroup(eventLoops)
                 .maxConcurrency(MAX_CONNECTIONS)
                 .connectionAcquisitionTimeout(settings.apiTimeout())
                 .connectionTimeout(Duration.ofSeconds(5))
@@ -205,7 +215,7 @@ final class AwsTransport implements Transport {
         }
         SnsAsyncClient sns = snsBuilder.build();
         SqsAsyncClient sqs = sqsBuilder.build();
-        AwsTransport transport = new AwsTransport(settings, http, sns, sqs, maxHopSeconds);
+        AwsTransport transport = new AwsTransport(settings, eventLoops, http, sns, sqs, maxHopSeconds);
         try {
             transport.await(sqs.listQueues(r -> r.maxResults(1)), "list queues");
         } catch (RuntimeException e) {
@@ -745,10 +755,16 @@ final class AwsTransport implements Transport {
         log.info("Closed the AWS transport for {}", settings.address());
     }
 
+    /**
+     * Closes the clients, then ends the event loops without a quiet period (the SDK's own close
+     * waits out 2 s of one): every call has ended or been given up by then, so nothing can arrive
+     * for them to run. Their threads are daemons and end on their own, so close does not wait.
+     */
     private void closeClients() {
         sns.close();
         sqs.close();
         http.close();
+        eventLoops.eventLoopGroup().shutdownGracefully(0, EVENT_LOOPS_SHUTDOWN.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Waits for a control-plane call (declaring, subscribing), at most the API timeout and a bit. */

@@ -29,16 +29,33 @@ class AwsConformanceTest extends ConformanceSuite {
         return MotoServer.busOptions(super.busOptions());
     }
 
+    /**
+     * On moto, 75 s rather than 30 s for expected deliveries (the load scenario waits twice that
+     * after its last publish): under a loaded CI machine the twenty publishers' 10 000 messages had
+     * 7 180 and 9 660 of them handled when 60 s had passed, all handled later. Every wait the
+     * suite bounds with it ends as soon as what it waits for has arrived; the assertions are
+     * unchanged.
+     */
+    @Override
+    protected java.time.Duration timeout() {
+        return MotoServer.REAL_AWS ? super.timeout() : java.time.Duration.ofSeconds(75);
+    }
+
     @Override
     protected void beforeEachTest() {
         MotoServer.require();
     }
 
-    /** FIFO order holds per key on SQS; a short visibility timeout brings back what a crash held. */
+    /**
+     * FIFO order holds per key on SQS; a short visibility timeout brings back what the cut held: a
+     * receive whose answer the cut lost, and a message whose delete it refused, come back after it
+     * (30 s by default) rather than never. The scenario allows duplicates and checks only that no
+     * confirmed message is lost.
+     */
     @Override
     protected RestartableBroker restartableBroker() {
         if (proxy == null) {
-            proxy = CuttingProxy.inFrontOfMotoOrNull();
+            proxy = CuttingProxy.inFrontOfMotoOrNull("visibilityTimeout=5s");
         }
         return proxy;
     }

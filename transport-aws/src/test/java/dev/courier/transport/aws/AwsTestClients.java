@@ -5,6 +5,9 @@ import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.async.SdkAsyncHttpClient;
+import software.amazon.awssdk.http.nio.netty.NettyNioAsyncHttpClient;
+import software.amazon.awssdk.http.nio.netty.SdkEventLoopGroup;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.sns.SnsAsyncClient;
 import software.amazon.awssdk.services.sqs.SqsAsyncClient;
@@ -12,19 +15,30 @@ import software.amazon.awssdk.services.sqs.model.QueueDoesNotExistException;
 
 import java.net.URI;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 
-/** Plain SDK clients on the tests' emulator (or real AWS), for checks behind the transport's back. */
+/**
+ * Plain SDK clients on the tests' emulator (or real AWS), for checks behind the transport's back.
+ * Their event loops are their own and end without a quiet period at close, as the transport's do:
+ * the SDK's shared ones made close wait 2 s.
+ */
 final class AwsTestClients implements AutoCloseable {
 
     final SnsAsyncClient sns;
     final SqsAsyncClient sqs;
+    private final SdkEventLoopGroup eventLoops;
+    private final SdkAsyncHttpClient http;
 
     AwsTestClients() {
         MotoServer.require();
+        eventLoops = SdkEventLoopGroup.builder().build();
+        http = NettyNioAsyncHttpClient.builder().eventLoopGroup(eventLoops).build();
         AwsCredentialsProvider credentials = MotoServer.REAL_AWS ? DefaultCredentialsProvider.builder().build()
                 : StaticCredentialsProvider.create(AwsBasicCredentials.create("courier-test", "courier-test-key"));
-        var snsBuilder = SnsAsyncClient.builder().region(Region.of(MotoServer.REGION)).credentialsProvider(credentials);
-        var sqsBuilder = SqsAsyncClient.builder().region(Region.of(MotoServer.REGION)).credentialsProvider(credentials);
+        var snsBuilder = SnsAsyncClient.builder().region(Region.of(MotoServer.REGION)).credentialsProvider(credentials)
+                .httpClient(http);
+        var sqsBuilder = SqsAsyncClient.builder().region(Region.of(MotoServer.REGION)).credentialsProvider(credentials)
+                .httpClient(http);
         if (!MotoServer.REAL_AWS) {
             snsBuilder.endpointOverride(URI.create(MotoServer.endpoint()));
             sqsBuilder.endpointOverride(URI.create(MotoServer.endpoint()));
@@ -81,5 +95,7 @@ final class AwsTestClients implements AutoCloseable {
     public void close() {
         sns.close();
         sqs.close();
+        http.close();
+        eventLoops.eventLoopGroup().shutdownGracefully(0, 5, TimeUnit.SECONDS);
     }
 }

@@ -14,9 +14,16 @@ import java.io.IOException;
 final class CuttingProxy implements RestartableBroker, AutoCloseable {
 
     private final CuttableProxy proxy;
+    /** Options {@link #url()} adds ({@code a=b&c=d}), or empty. */
+    private final String options;
 
     CuttingProxy(int target) throws IOException {
+        this(target, "");
+    }
+
+    private CuttingProxy(int target, String options) throws IOException {
         this.proxy = new CuttableProxy("127.0.0.1", target);
+        this.options = options;
     }
 
     /**
@@ -24,11 +31,16 @@ final class CuttingProxy implements RestartableBroker, AutoCloseable {
      * against real AWS, whose network the tests cannot cut.
      */
     static CuttingProxy inFrontOfMotoOrNull() {
+        return inFrontOfMotoOrNull("");
+    }
+
+    /** As {@link #inFrontOfMotoOrNull()}, with {@code options} ({@code a=b&c=d}) in its {@link #url()}. */
+    static CuttingProxy inFrontOfMotoOrNull(String options) {
         if (MotoServer.REAL_AWS) {
             return null;
         }
         try {
-            return new CuttingProxy(MotoServer.port());
+            return new CuttingProxy(MotoServer.port(), options);
         } catch (IOException e) {
             throw new AssertionError("could not start a proxy in front of moto_server", e);
         }
@@ -36,7 +48,7 @@ final class CuttingProxy implements RestartableBroker, AutoCloseable {
 
     @Override
     public String url() {
-        return MotoServer.urlThrough(proxy.port());
+        return MotoServer.urlThrough(proxy.port()) + (options.isEmpty() ? "" : "&" + options);
     }
 
     @Override

@@ -24,6 +24,7 @@
 #    through datetime arithmetic); a receipt-handle check no longer builds a list per message.
 import base64
 import os
+import random
 import sys
 import threading
 import time
@@ -178,7 +179,12 @@ def visible_messages(self):
 
 
 models.Queue.messages = property(visible_messages)
-models.generate_receipt_handle = lambda: base64.urlsafe_b64encode(os.urandom(138)).decode("ascii")
+# A receipt handle of 138 random bytes, as before, from Python's generator rather than os.urandom:
+# urandom lets go of the interpreter lock, and the thread serving the request (which holds the
+# request lock below) then waited for it behind the threads reading other requests, 0.8 ms per
+# received message on average in a profile of the fuzz scenario (6% of the server's time).
+models.generate_receipt_handle = lambda: base64.urlsafe_b64encode(
+    random.getrandbits(138 * 8).to_bytes(138, "big")).decode("ascii")
 
 
 def find(queue, receipt_handle):
@@ -255,6 +261,22 @@ def get_backend_for_host(self, host):
 
 
 DomainDispatcherApplication.get_backend_for_host = get_backend_for_host
+# Every request listed its response class's methods through inspect.getmembers to check that the
+# action exists (5% of the server's time in the same profile); a class's methods do not change.
+import moto.core.responses as core_responses  # noqa: E402
+
+method_names = {}
+original_method_names = core_responses.method_names_from_class
+
+
+def method_names_from_class(clazz):
+    found = method_names.get(clazz)
+    if found is None:
+        found = method_names[clazz] = original_method_names(clazz)
+    return found
+
+
+core_responses.method_names_from_class = method_names_from_class
 request_lock = threading.Lock()
 original_call = DomainDispatcherApplication.__call__
 
