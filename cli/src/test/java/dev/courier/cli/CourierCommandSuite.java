@@ -23,11 +23,13 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -36,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
  * printed and its exit code, and checks the broker.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS) // one reader session for all tests, see waiting()
 abstract class CourierCommandSuite {
 
     /** The payload the scenes publish. */
@@ -50,6 +53,8 @@ abstract class CourierCommandSuite {
 
     protected MessageBus bus;
     protected String topic;
+    /** The session {@link #waiting} reads through: opened once, as a transport is costly to open and close. */
+    private BrokerSession reader;
 
     @BeforeEach
     void connect() {
@@ -60,6 +65,13 @@ abstract class CourierCommandSuite {
     @AfterEach
     void close() {
         bus.close();
+    }
+
+    @AfterAll
+    void closeReader() {
+        if (reader != null) {
+            reader.close();
+        }
     }
 
     /** Runs {@code courier args... --broker url}. */
@@ -92,8 +104,10 @@ abstract class CourierCommandSuite {
 
     /** What waits in {@code queue}, read through the transport as the command does (names mapped to the broker's). */
     protected List<Envelope> waiting(String queue) {
-        try (BrokerSession session = new BrokerSession(Transports.open(url(), Map.of()));
-             QueueBrowser browser = session.browse(queue)) {
+        if (reader == null) {
+            reader = new BrokerSession(Transports.open(url(), Map.of()));
+        }
+        try (QueueBrowser browser = reader.browse(queue)) {
             return browser.messages(100_000);
         }
     }
@@ -324,11 +338,16 @@ abstract class CourierCommandSuite {
 
     @Test
     void every_command_has_help() {
+        // all started at once: each is a JVM of its own, mostly starting up
+        List<CommandRunner.Started> started = new ArrayList<>();
         for (List<String> command : List.<List<String>>of(List.of(), List.of("dlq"), List.of("dlq", "list"), List.of("dlq", "show"),
                 List.of("dlq", "replay"), List.of("dlq", "purge"), List.of("publish"), List.of("tail"), List.of("health"))) {
             List<String> args = new ArrayList<>(command);
             args.add("--help");
-            CommandRunner.Run run = runner().run(args.toArray(String[]::new));
+            started.add(runner().start(args.toArray(String[]::new)));
+        }
+        for (CommandRunner.Started help : started) {
+            CommandRunner.Run run = new CommandRunner.Run(help.waitFor(), help.out(), help.err());
             assertEquals(Courier.OK, run.exitCode(), run.toString());
             assertTrue(run.out().startsWith("Usage: courier"), run.toString());
         }
