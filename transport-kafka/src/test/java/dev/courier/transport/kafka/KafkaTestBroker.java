@@ -146,7 +146,9 @@ public final class KafkaTestBroker implements RestartableBroker {
             Files.createDirectories(tmp);
             Path dir = Files.createTempDirectory(tmp, "courier-kafka-" + name + "-");
             Path target = Path.of("target");
-            Path logFile = (Files.isDirectory(target) ? target : dir).resolve("kafka-broker-" + name + ".log");
+            String fork = System.getProperty("courier.kafka.fork", ""); // set by surefire: one broker per test JVM
+            Path logFile = (Files.isDirectory(target) ? target : dir)
+                    .resolve("kafka-broker-" + name + (fork.isEmpty() ? "" : "-fork" + fork) + ".log");
             int[] ports = freePorts(2);
             KafkaTestBroker broker = new KafkaTestBroker(dir, ports[0], ports[1], logFile);
             broker.start();
