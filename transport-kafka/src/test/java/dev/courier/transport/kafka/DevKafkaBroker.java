@@ -1,7 +1,8 @@
 package dev.courier.transport.kafka;
 
+import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -19,9 +20,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.common.utils.Utils;
 
 /**
  * A single-node Kafka 4 broker (KRaft, broker and controller in one process) for tests and for
@@ -34,7 +39,8 @@ import org.apache.kafka.common.Uuid;
  * <p>Arguments: {@code --dir D} (data, default {@code /tmp/courier-kafka-dev}; formatted on first
  * use, kept across restarts), {@code --port P} (default 9092), {@code --controller-port C} (default
  * 9093; {@code 0} for either picks a free port) and {@code --exit-on-stdin-eof} (stop when the
- * parent process goes away; used by the tests so an aborted test run leaves no broker behind).
+ * parent process goes away; used by the tests so an aborted test run leaves no broker behind; the
+ * parent may also stop and start the broker within the process, see {@link #followStdin}).
  * Settings favour fast tests: replication factor 1, no delay before a new group's first rebalance,
  * short minimum session timeout.
  *
@@ -47,6 +53,12 @@ public final class DevKafkaBroker {
 
     /** Exit code when the ports or the data directory are not usable. */
     static final int CANNOT_START = 2;
+
+    /** The file {@code stop} on stdin creates in the data directory once the broker has shut down. */
+    static final String STOPPED = "broker-stopped";
+
+    /** The broker {@link #followStdin} runs, null while stopped. */
+    private static KafkaRaftServer running;
 
     private DevKafkaBroker() {
     }
@@ -135,26 +147,66 @@ public final class DevKafkaBroker {
         if (!Files.exists(settings.dir().resolve("data").resolve("meta.properties"))) {
             format(properties);
         }
-        if (settings.exitOnStdinEof()) {
-            Thread watchdog = new Thread(() -> {
-                try (InputStream in = System.in) {
-                    while (in.read() >= 0) {
-                        // keep reading until the parent closes the pipe
-                    }
-                } catch (IOException ignored) {
-                    // the parent is gone either way
-                }
-                System.exit(0);
-            }, "parent-watchdog");
-            watchdog.setDaemon(true);
-            watchdog.start();
-        }
         System.out.println("Kafka broker starting on 127.0.0.1:" + settings.port() + " (controller 127.0.0.1:"
                 + settings.controllerPort() + ", data in " + settings.dir() + ")");
         announceWhenReady(settings);
         Runtime.getRuntime().addShutdownHook(new Thread(
                 () -> System.out.println("Kafka broker on 127.0.0.1:" + settings.port() + " stopping"), "dev-broker-stop"));
-        kafka.Kafka.main(new String[] {properties.toString()});
+        if (settings.exitOnStdinEof()) {
+            followStdin(properties, settings.dir());
+        } else {
+            kafka.Kafka.main(new String[] {properties.toString()});
+        }
+    }
+
+    /**
+     * Runs the broker in this JVM as {@code kafka.Kafka} does, and follows the commands of the parent
+     * process on stdin, one a line: {@code stop} shuts the broker down as SIGTERM would (a controlled
+     * shutdown: its sockets close, its logs are flushed) and then creates {@link #STOPPED} in the
+     * data directory; {@code start} starts it again on the same ports and data. A restart thus costs
+     * the broker's own start, not a new JVM's (which is most of it on a busy machine). The end of
+     * stdin (the parent is gone) exits, shutting the broker down.
+     */
+    private static void followStdin(Path properties, Path dir) throws IOException {
+        KafkaConfig config = new KafkaConfig(Utils.loadProps(properties.toString()), false);
+        startBroker(config);
+        Runtime.getRuntime().addShutdownHook(new Thread(DevKafkaBroker::stopBroker, "kafka-shutdown-hook"));
+        BufferedReader commands = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        String command;
+        while ((command = commands.readLine()) != null) {
+            switch (command.trim()) {
+                case "stop" -> {
+                    stopBroker();
+                    Files.writeString(dir.resolve(STOPPED), "");
+                }
+                case "start" -> startBroker(config);
+                default -> System.err.println("unknown command on stdin: " + command);
+            }
+        }
+        System.exit(0);
+    }
+
+    private static synchronized void startBroker(KafkaConfig config) {
+        if (running != null) {
+            return;
+        }
+        try {
+            KafkaRaftServer server = new KafkaRaftServer(config, Time.SYSTEM);
+            server.startup();
+            running = server;
+        } catch (Throwable e) {
+            e.printStackTrace();
+            Runtime.getRuntime().halt(1); // as kafka.Kafka exits when its server does not start
+        }
+    }
+
+    private static synchronized void stopBroker() {
+        if (running == null) {
+            return;
+        }
+        running.shutdown();
+        running.awaitShutdown();
+        running = null;
     }
 
     /** Refuses a directory that is a file, cannot be written, or whose data another broker holds. */

@@ -17,11 +17,14 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +32,8 @@ import org.slf4j.LoggerFactory;
  * The Kafka broker the tests use: a real single-node KRaft broker ({@link DevKafkaBroker}) run as a
  * child process on the test classpath, on free ports picked at start and kept across restarts, so
  * {@link #stop()} and {@link #start()} give the restart scenario a real broker going away and coming
- * back. One broker is started per test JVM ({@link #shared()}) and stopped when the JVM exits; the
+ * back (a clean stop shuts the broker down inside its process and starts a new one there, sparing
+ * a JVM start; a crash kills the process). One broker is started per test JVM ({@link #shared()}) and stopped when the JVM exits; the
  * child also exits by itself when the test JVM dies (it watches its stdin pipe).
  *
  * <p>With the environment variable {@code COURIER_KAFKA_BOOTSTRAP} ({@code host:port[,...]}) the
@@ -42,8 +46,8 @@ public final class KafkaTestBroker implements RestartableBroker {
 
     private static final Logger log = LoggerFactory.getLogger(KafkaTestBroker.class);
     private static final Duration READY_TIMEOUT = Duration.ofSeconds(90);
-    /** How long a deleted topic may linger in the broker's metadata. */
-    private static final Duration METADATA_SETTLES = Duration.ofSeconds(5);
+    /** How long the broker's metadata may take to list a topic just created. */
+    private static final Duration FENCE_TIMEOUT = Duration.ofSeconds(30);
     private static KafkaTestBroker shared;
 
     private final Path dir;
@@ -51,6 +55,8 @@ public final class KafkaTestBroker implements RestartableBroker {
     private final int controllerPort;
     private final Path logFile;
     private Process process;
+    /** Whether the broker in {@link #process} runs (false after a clean {@link #stop()}, which keeps the process). */
+    private boolean serving;
 
     private KafkaTestBroker(Path dir, int port, int controllerPort, Path logFile) {
         this.dir = dir;
@@ -77,26 +83,39 @@ public final class KafkaTestBroker implements RestartableBroker {
         return "kafka://" + servers + "?" + TEST_OPTIONS;
     }
 
-    /** The broker started by this JVM for every test, started on first use. */
     /**
-     * Whether the topic of {@code destination} is listed by the shared broker's admin client, and
-     * still is once a deletion has had time to reach the broker's metadata (up to 5 s): the
-     * {@link dev.courier.testkit.BrokerProbe} of the Kafka suites.
+     * Whether the topic of {@code destination} is listed by the shared broker's admin client once the
+     * broker's metadata holds everything the cluster committed before this call (a deletion that
+     * returned is then no longer listed): the {@link dev.courier.testkit.BrokerProbe} of the Kafka
+     * suites. It creates a fence topic and asks until the listing shows it: a broker applies the
+     * metadata log in order, so a listing with the fence is newer than any earlier deletion, and
+     * the answer needs no fixed wait for the metadata to settle.
      */
     public static boolean exists(Destination destination) throws Exception {
         String topic = KafkaNames.topic(destination);
+        String fence = "courier-probe-fence-" + UUID.randomUUID();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers()))) {
-            long deadline = System.nanoTime() + METADATA_SETTLES.toNanos();
-            while (admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic)) {
-                if (System.nanoTime() > deadline) {
-                    return true;
+            admin.createTopics(List.of(new NewTopic(fence, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            try {
+                long deadline = System.nanoTime() + FENCE_TIMEOUT.toNanos();
+                while (true) {
+                    Set<String> names = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+                    if (names.contains(fence)) {
+                        return names.contains(topic);
+                    }
+                    if (System.nanoTime() > deadline) {
+                        throw new AssertionError("the broker's metadata did not list the fence topic " + fence + " within "
+                                + FENCE_TIMEOUT);
+                    }
+                    Thread.sleep(20); // the poll interval of a wait on the broker's metadata
                 }
-                Thread.sleep(200); // the poll interval of a wait on the broker's metadata
+            } finally {
+                admin.deleteTopics(List.of(fence)).all().get(30, TimeUnit.SECONDS);
             }
-            return false;
         }
     }
 
+    /** The broker started by this JVM for every test, started on first use. */
     public static synchronized KafkaTestBroker shared() {
         if (shared == null) {
             shared = startNew("shared");
@@ -127,7 +146,9 @@ public final class KafkaTestBroker implements RestartableBroker {
             Files.createDirectories(tmp);
             Path dir = Files.createTempDirectory(tmp, "courier-kafka-" + name + "-");
             Path target = Path.of("target");
-            Path logFile = (Files.isDirectory(target) ? target : dir).resolve("kafka-broker-" + name + ".log");
+            String fork = System.getProperty("courier.kafka.fork", ""); // set by surefire: one broker per test JVM
+            Path logFile = (Files.isDirectory(target) ? target : dir)
+                    .resolve("kafka-broker-" + name + (fork.isEmpty() ? "" : "-fork" + fork) + ".log");
             int[] ports = freePorts(2);
             KafkaTestBroker broker = new KafkaTestBroker(dir, ports[0], ports[1], logFile);
             broker.start();
@@ -149,10 +170,17 @@ public final class KafkaTestBroker implements RestartableBroker {
 
     @Override
     public synchronized void start() throws IOException {
+        long started = System.nanoTime();
         if (process != null && process.isAlive()) {
+            if (!serving) {
+                command("start"); // the process is up, its broker was stopped: start it again in place
+                awaitReady();
+                serving = true;
+                log.info("Kafka test broker at {} started again in {} ms", bootstrap(),
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+            }
             return;
         }
-        long started = System.nanoTime();
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xms128m", "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
@@ -166,35 +194,74 @@ public final class KafkaTestBroker implements RestartableBroker {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
         process = builder.start();
         awaitReady();
+        serving = true;
         log.info("Kafka test broker ready at {} in {} ms (data {}, log {})", bootstrap(),
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), dir, logFile.toAbsolutePath());
     }
 
     /**
-     * Stops the broker process: SIGTERM (a clean shutdown, as in a rolling restart), or SIGKILL (a
-     * crash) when the system property {@code courier.kafka.crash} is {@code true}.
+     * Stops the broker: a clean shutdown (as SIGTERM or a rolling restart does: controlled shutdown,
+     * sockets closed, logs flushed) inside its process, which stays up so {@link #start()} need not
+     * start a new JVM; or, when the system property {@code courier.kafka.crash} is {@code true}, a
+     * crash: SIGKILL of the process, whose broker recovers its log on start.
      */
     @Override
     public synchronized void stop() throws InterruptedException {
         if (process == null) {
             return;
         }
-        if (Boolean.getBoolean("courier.kafka.crash")) {
+        if (Boolean.getBoolean("courier.kafka.crash") || !process.isAlive()) {
+            terminate(true);
+            return;
+        }
+        if (serving) {
+            Path stopped = dir.resolve(DevKafkaBroker.STOPPED);
+            try {
+                Files.deleteIfExists(stopped);
+                command("stop");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (!Files.exists(stopped)) {
+                if (!process.isAlive() || System.nanoTime() - deadline > 0) {
+                    terminate(false); // it did not shut down in place: stop the process instead
+                    return;
+                }
+                Thread.sleep(20); // polling a file another process writes: nothing to wait on
+            }
+            serving = false;
+        }
+        log.info("Kafka test broker at {} stopped", bootstrap());
+    }
+
+    /** Ends the broker process: SIGKILL when {@code crash}, else SIGTERM (a clean shutdown). */
+    private void terminate(boolean crash) throws InterruptedException {
+        if (crash) {
             process.destroyForcibly(); // SIGKILL: a crash; the broker recovers its log on start
         } else {
-            process.destroy(); // SIGTERM: the broker shuts down cleanly, as in a rolling restart
+            process.destroy(); // SIGTERM: the broker shuts down cleanly
         }
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             process.waitFor(10, TimeUnit.SECONDS);
         }
         process = null;
-        log.info("Kafka test broker at {} stopped", bootstrap());
+        serving = false;
+        log.info("Kafka test broker at {} stopped ({})", bootstrap(), crash ? "SIGKILL" : "SIGTERM");
     }
 
-    private void destroy() {
+    /** Sends one command line to the broker process ({@link DevKafkaBroker} follows its stdin). */
+    private void command(String line) throws IOException {
+        process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        process.getOutputStream().flush();
+    }
+
+    private synchronized void destroy() {
         try {
-            stop();
+            if (process != null) {
+                terminate(false);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
