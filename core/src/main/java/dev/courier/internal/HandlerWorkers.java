@@ -70,17 +70,7 @@ final class HandlerWorkers {
 
     /** Runs {@code task} once fewer than {@code limit} tasks run; after {@link #shutdown()} it throws. */
     void execute(Runnable task) {
-        synchronized (lock) {
-            if (shutdown) {
-                throw new RejectedExecutionException("closing");
-            }
-            waiting.add(task);
-            if (started >= limit) {
-                return; // a running worker takes it
-            }
-            started++;
-        }
-        handOver();
+        submit(task, null);
     }
 
     /**
@@ -88,16 +78,33 @@ final class HandlerWorkers {
      * worker slot for all of them rather than one per task whenever the workers ran out of tasks.
      */
     void executeAll(List<? extends Runnable> tasks) {
-        if (tasks.isEmpty()) {
-            return;
+        if (!tasks.isEmpty()) {
+            submit(null, tasks);
         }
+    }
+
+    /**
+     * Queues {@code one} task, or else every one of {@code many} in order, and hands a worker to the
+     * executor per free slot, at most one per task queued: one path for one task and for many, and
+     * no list made for one.
+     */
+    private void submit(Runnable one, List<? extends Runnable> many) {
         int handOvers;
         synchronized (lock) {
             if (shutdown) {
                 throw new RejectedExecutionException("closing");
             }
-            waiting.addAll(tasks);
-            handOvers = Math.min(limit - started, tasks.size());
+            int count;
+            if (one != null) {
+                waiting.add(one);
+                count = 1;
+            } else {
+                for (Runnable task : many) {
+                    waiting.add(task);
+                }
+                count = many.size();
+            }
+            handOvers = Math.min(limit - started, count);
             if (handOvers <= 0) {
                 return; // running workers take them
             }

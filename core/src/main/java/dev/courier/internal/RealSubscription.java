@@ -269,7 +269,7 @@ final class RealSubscription implements Subscription, DeliverySink {
         log.warn("The handler executor of {} refused message {}; trying again in {} ms", describe(),
                 task.delivery.envelope().id(), FIRST_SETTLE_RETRY.toMillis());
         try {
-            task.timer = timers.schedule(() -> start(task), FIRST_SETTLE_RETRY.toNanos(), TimeUnit.NANOSECONDS);
+            task.rare().timer = timers.schedule(() -> start(task), FIRST_SETTLE_RETRY.toNanos(), TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException busClosing) {
             // the bus is closing: close() gives the message back
         }
@@ -282,7 +282,7 @@ final class RealSubscription implements Subscription, DeliverySink {
         Message<byte[]> message = message(task);
         Outcome outcome;
         try {
-            Supplier<Outcome> resend = task.resend;
+            Supplier<Outcome> resend = task.resend();
             outcome = resend != null ? resend.get() : pipeline.proceed(message);
         } catch (Throwable failure) {
             outcome = Outcome.failed(failure); // defensive: a pipeline returns its failures
@@ -310,14 +310,15 @@ final class RealSubscription implements Subscription, DeliverySink {
     private void couldNotSettle(Task task, Message<byte[]> message, Throwable failure) {
         Throwable reason = failure;
         if (failure instanceof DeadLetterRefused refused) {
-            task.resend = refused.resend(); // the handler is done with it: only the dead letter is sent again
+            task.rare().resend = refused.resend(); // the handler is done with it: only the dead letter is sent again
             reason = refused.getCause();
         }
-        task.settleFailures++;
-        Duration delay = settleRetryDelay(task.settleFailures);
+        Rare rare = task.rare();
+        rare.settleFailures++;
+        Duration delay = settleRetryDelay(rare.settleFailures);
         String oneLine = DeadLetterStep.oneLine(reason);
         log.warn("Could not {} message {} on {} (failure {}); trying again in {} ms: {}",
-                task.resend != null ? "dead-letter" : "settle", message.id(), describe(), task.settleFailures,
+                rare.resend != null ? "dead-letter" : "settle", message.id(), describe(), rare.settleFailures,
                 delay.toMillis(), oneLine);
         log.debug("Failure settling message {}", message.id(), reason);
         if (listener != null) {
@@ -345,7 +346,7 @@ final class RealSubscription implements Subscription, DeliverySink {
             }
             String prior = envelope.headers().get(Names.PRIOR_ATTEMPTS);
             if (prior != null) {
-                task.priorAttempts = priorAttempts(prior, envelope.id());
+                task.rare().priorAttempts = priorAttempts(prior, envelope.id());
                 Map<String, String> headers = new HashMap<>(envelope.headers());
                 headers.remove(Names.PRIOR_ATTEMPTS);
                 envelope = new Envelope(envelope.id(), envelope.destination(), envelope.key(), headers,
@@ -355,7 +356,7 @@ final class RealSubscription implements Subscription, DeliverySink {
         }
         return new Message<>(envelope.id(), envelope.destination().name(), envelope.key(), envelope.headers(),
                 envelope.payload(), envelope.contentType(), envelope.timestamp(),
-                task.priorAttempts + task.delivery.deliveryCount() - 1 + task.attempt, envelope.type());
+                task.priorAttempts() + task.delivery.deliveryCount() - 1 + task.attempt, envelope.type());
     }
 
     /** The attempts a rescheduled message had before this delivery, as its reserved header says (0 if unreadable). */
@@ -374,7 +375,7 @@ final class RealSubscription implements Subscription, DeliverySink {
             return;
         }
         task.delivery.inProgress();
-        task.timer = timers.schedule(() -> start(task), delay.toNanos(), TimeUnit.NANOSECONDS);
+        task.rare().timer = timers.schedule(() -> start(task), delay.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     private void startNext(Task done) {
@@ -454,7 +455,7 @@ final class RealSubscription implements Subscription, DeliverySink {
             }
         }
         for (Task task : unsettled.snapshot()) {
-            ScheduledFuture<?> timer = task.timer;
+            ScheduledFuture<?> timer = task.timer();
             if (timer != null) {
                 timer.cancel(false);
             }
@@ -528,28 +529,67 @@ final class RealSubscription implements Subscription, DeliverySink {
         return "Subscription[" + describe() + ", inFlight=" + inFlight() + "]";
     }
 
-    /** One delivery on its way through the pipeline; running it runs the pipeline once. */
+    /**
+     * One delivery on its way through the pipeline; running it runs the pipeline once. What only a
+     * message that is retried, rescheduled, refused or cannot be settled needs is in {@link Rare},
+     * made the first time: a task per message is 48 bytes instead of 64.
+     */
     private final class Task extends UnsettledSet.Member<Task> implements Runnable {
         final Delivery delivery;
         final String key;
         volatile int attempt = 1;
-        volatile ScheduledFuture<?> timer;
         /** The envelope as the handler sees it (a structured CloudEvent unwrapped), once read. */
         volatile Envelope received;
-        /** Sends the dead letter again, once sending it failed; the handler is not run again. */
-        volatile Supplier<Outcome> resend;
-        volatile int settleFailures;
-        /** Attempts made on earlier deliveries of a rescheduled message ({@link Names#PRIOR_ATTEMPTS}). */
-        volatile int priorAttempts;
+        private volatile Rare rare;
 
         Task(Delivery delivery) {
             this.delivery = delivery;
             this.key = delivery.envelope().key();
         }
 
+        /** This task's {@link Rare} state, made on first use. */
+        Rare rare() {
+            Rare current = rare;
+            if (current == null) {
+                synchronized (this) {
+                    current = rare;
+                    if (current == null) {
+                        current = new Rare();
+                        rare = current;
+                    }
+                }
+            }
+            return current;
+        }
+
+        ScheduledFuture<?> timer() {
+            Rare current = rare;
+            return current == null ? null : current.timer;
+        }
+
+        Supplier<Outcome> resend() {
+            Rare current = rare;
+            return current == null ? null : current.resend;
+        }
+
+        int priorAttempts() {
+            Rare current = rare;
+            return current == null ? 0 : current.priorAttempts;
+        }
+
         @Override
         public void run() {
             RealSubscription.this.run(this);
         }
+    }
+
+    /** A task's state that most messages never need. */
+    private static final class Rare {
+        volatile ScheduledFuture<?> timer;
+        /** Sends the dead letter again, once sending it failed; the handler is not run again. */
+        volatile Supplier<Outcome> resend;
+        volatile int settleFailures;
+        /** Attempts made on earlier deliveries of a rescheduled message ({@link Names#PRIOR_ATTEMPTS}). */
+        volatile int priorAttempts;
     }
 }

@@ -22,9 +22,12 @@ final class CapturedLogs implements AutoCloseable {
         logger.setLevel(level);
     }
 
-    /** The events captured so far at exactly {@code level}. */
+    /**
+     * The events captured so far at exactly {@code level}. Read holding the appender's monitor, the
+     * one its {@code doAppend} holds while it adds to the list (the list's own is held by no writer).
+     */
     List<ILoggingEvent> at(Level level) {
-        synchronized (appender.list) {
+        synchronized (appender) {
             return appender.list.stream().filter(e -> e.getLevel() == level).toList();
         }
     }

@@ -30,6 +30,8 @@ final class MemoryQueue {
 
     private static final Logger log = LoggerFactory.getLogger(MemoryQueue.class);
     private static final int DRAIN_BATCH = 64;
+    /** What {@link #claimDrainLocked()} returns when another thread drains. */
+    private static final int NOT_DRAINING = -1;
     private static final Comparator<Entry> BY_SEQUENCE = Comparator.comparingLong(Entry::sequence);
 
     private final Object lock = new Object();
@@ -57,16 +59,27 @@ final class MemoryQueue {
     }
 
     void offer(Envelope envelope) {
-        boolean room;
+        int taken;
         synchronized (lock) {
             fresh.add(new Entry(nextSequence++, envelope));
-            room = anyWithRoomLocked();
+            // with every consumer full, the settle that makes room drains (it saw its consumer full):
+            // the sender need not contend for the drain
+            if (!anyWithRoomLocked()) {
+                return;
+            }
+            taken = claimDrainLocked();
         }
-        // with every consumer full, the settle that makes room drains (it saw its consumer full):
-        // the sender need not contend for the drain
-        if (room) {
-            drain();
-        }
+        drainFrom(taken);
+    }
+
+    /**
+     * Becomes the drainer if nobody drains, and then takes the first batch in the lock hold the
+     * caller has already (one hold per message fewer for the sender and the settler, the two
+     * threads contending for the lock). Returns the deliveries taken into {@link #batch}, or
+     * {@link #NOT_DRAINING} when another thread drains: it was asked to go on, as {@link #drain()} does.
+     */
+    private int claimDrainLocked() {
+        return drainRequests.getAndIncrement() == 0 ? takeLocked() : NOT_DRAINING;
     }
 
     private boolean anyWithRoomLocked() {
@@ -136,36 +149,68 @@ final class MemoryQueue {
         if (drainRequests.getAndIncrement() != 0) {
             return;
         }
+        int taken;
+        synchronized (lock) {
+            taken = takeLocked();
+        }
+        drainFrom(taken);
+    }
+
+    /**
+     * Drains as the one drainer, the first {@code taken} deliveries already in {@link #batch}
+     * (nothing when {@code taken} is {@link #NOT_DRAINING}: another thread drains).
+     */
+    private void drainFrom(int taken) {
+        if (taken == NOT_DRAINING) {
+            return;
+        }
         int missed = 1;
-        do {
-            int taken;
-            do {
-                taken = 0;
+        while (true) {
+            handOutBatch(taken);
+            if (taken == DRAIN_BATCH) {
                 synchronized (lock) {
-                    while (taken < DRAIN_BATCH && !noneReadyLocked() && broker.isUp()) {
-                        MemoryConsumer consumer = nextWithRoom();
-                        if (consumer == null) {
-                            break;
-                        }
-                        Entry entry = pollReadyLocked();
-                        entry.deliveries++;
-                        MemoryDelivery delivery = new MemoryDelivery(entry, consumer, entry.deliveries);
-                        consumer.holdLocked(delivery);
-                        batch[taken++] = delivery;
-                    }
+                    taken = takeLocked();
                 }
-                for (int i = 0; i < taken; i++) {
-                    MemoryDelivery delivery = batch[i];
-                    batch[i] = null;
-                    if (delivery.consumer.ackDeadline != null) {
-                        delivery.touched = System.nanoTime();
-                        watch(delivery, delivery.consumer.ackDeadline.toNanos());
-                    }
-                    handOut(delivery);
-                }
-            } while (taken == DRAIN_BATCH);
+                continue;
+            }
             missed = drainRequests.addAndGet(-missed);
-        } while (missed != 0);
+            if (missed == 0) {
+                return;
+            }
+            synchronized (lock) {
+                taken = takeLocked();
+            }
+        }
+    }
+
+    /** Takes up to {@value #DRAIN_BATCH} deliveries into {@link #batch}; call holding the lock, as the drainer. */
+    private int takeLocked() {
+        int taken = 0;
+        while (taken < DRAIN_BATCH && !noneReadyLocked() && broker.isUp()) {
+            MemoryConsumer consumer = nextWithRoom();
+            if (consumer == null) {
+                break;
+            }
+            Entry entry = pollReadyLocked();
+            entry.deliveries++;
+            MemoryDelivery delivery = new MemoryDelivery(entry, consumer, entry.deliveries);
+            consumer.holdLocked(delivery);
+            batch[taken++] = delivery;
+        }
+        return taken;
+    }
+
+    /** Hands the first {@code taken} deliveries of {@link #batch} to their sinks, outside the lock. */
+    private void handOutBatch(int taken) {
+        for (int i = 0; i < taken; i++) {
+            MemoryDelivery delivery = batch[i];
+            batch[i] = null;
+            if (delivery.consumer.ackDeadline != null) {
+                delivery.touched = System.nanoTime();
+                watch(delivery, delivery.consumer.ackDeadline.toNanos());
+            }
+            handOut(delivery);
+        }
     }
 
     /**
@@ -244,22 +289,24 @@ final class MemoryQueue {
      */
     private void settle(MemoryDelivery delivery, boolean redeliver) {
         MemoryConsumer consumer = delivery.consumer;
-        boolean wasFull;
+        int taken;
         synchronized (lock) {
             if (!delivery.held) {
                 return;
             }
-            wasFull = consumer.inFlight >= consumer.maxInFlight;
+            boolean wasFull = consumer.inFlight >= consumer.maxInFlight;
             consumer.releaseLocked(delivery);
             if (redeliver) {
                 givenBack.add(delivery.entry);
             }
+            // a consumer with room left has already been given everything ready: only a full one
+            // that now has room, or a message given back, can start new deliveries
+            if (!wasFull && !redeliver) {
+                return;
+            }
+            taken = claimDrainLocked();
         }
-        // a consumer with room left has already been given everything ready: only a full one
-        // that now has room, or a message given back, can start new deliveries
-        if (wasFull || redeliver) {
-            drain();
-        }
+        drainFrom(taken);
     }
 
     /** A message and how often it was delivered. */

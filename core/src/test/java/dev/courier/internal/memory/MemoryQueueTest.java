@@ -1,19 +1,26 @@
 package dev.courier.internal.memory;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.courier.spi.Consumer;
 import dev.courier.spi.ConsumerSpec;
+import dev.courier.spi.Delivery;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
 import dev.courier.spi.Transport;
 import dev.courier.spi.Transports;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 class MemoryQueueTest {
@@ -45,6 +52,106 @@ class MemoryQueueTest {
             })) {
                 assertEquals("a", taken.poll(5, TimeUnit.SECONDS), "the kept delivery, given back on close");
             }
+        }
+    }
+
+    @Test
+    void a_sink_that_acks_while_taking_gets_every_message_in_order_one_at_a_time() throws Exception {
+        try (Transport transport = Transports.open("memory://sink-acks-inline", Map.of())) {
+            transport.declare(JOBS);
+            for (int i = 0; i < 200; i++) {
+                transport.send(job("m" + i)).toCompletableFuture().get(5, TimeUnit.SECONDS);
+            }
+            List<String> taken = new ArrayList<>();
+            AtomicInteger inFlight = new AtomicInteger();
+            AtomicInteger mostInFlight = new AtomicInteger();
+            try (Consumer consumer = transport.consume(new ConsumerSpec(JOBS, null, 1), delivery -> {
+                mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+                synchronized (taken) {
+                    taken.add(delivery.envelope().id());
+                }
+                inFlight.decrementAndGet();
+                delivery.ack(); // settles while the queue is handing this very delivery over
+            })) {
+                await(() -> size(taken) == 200);
+                List<String> expected = new ArrayList<>();
+                for (int i = 0; i < 200; i++) {
+                    expected.add("m" + i);
+                }
+                synchronized (taken) {
+                    assertEquals(expected, taken);
+                }
+                assertEquals(1, mostInFlight.get());
+            }
+        }
+    }
+
+    @Test
+    void senders_and_a_settling_thread_together_deliver_each_message_once_within_the_in_flight_bound() throws Exception {
+        try (Transport transport = Transports.open("memory://send-and-settle", Map.of())) {
+            transport.declare(JOBS);
+            BlockingQueue<Delivery> handed = new LinkedBlockingQueue<>();
+            AtomicInteger unsettled = new AtomicInteger();
+            AtomicInteger mostUnsettled = new AtomicInteger();
+            Set<String> seen = ConcurrentHashMap.newKeySet();
+            AtomicInteger duplicates = new AtomicInteger();
+            int perSender = 5_000;
+            try (Consumer consumer = transport.consume(new ConsumerSpec(JOBS, null, 4), delivery -> {
+                mostUnsettled.accumulateAndGet(unsettled.incrementAndGet(), Math::max);
+                if (!seen.add(delivery.envelope().id())) {
+                    duplicates.incrementAndGet();
+                }
+                handed.add(delivery);
+            })) {
+                Thread settler = new Thread(() -> {
+                    try {
+                        for (int i = 0; i < 2 * perSender; i++) {
+                            Delivery delivery = handed.poll(10, TimeUnit.SECONDS);
+                            if (delivery == null) {
+                                return;
+                            }
+                            unsettled.decrementAndGet();
+                            delivery.ack();
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                settler.start();
+                Thread[] senders = new Thread[2];
+                for (int s = 0; s < senders.length; s++) {
+                    String prefix = "s" + s + "-";
+                    senders[s] = new Thread(() -> {
+                        for (int i = 0; i < perSender; i++) {
+                            transport.send(job(prefix + i));
+                        }
+                    });
+                    senders[s].start();
+                }
+                for (Thread sender : senders) {
+                    sender.join(30_000);
+                }
+                settler.join(30_000);
+                assertEquals(2 * perSender, seen.size(), "every message delivered");
+                assertEquals(0, duplicates.get(), "none delivered twice");
+                assertTrue(mostUnsettled.get() <= 4, "at most 4 unsettled, was " + mostUnsettled.get());
+            }
+        }
+    }
+
+    private static int size(List<String> list) {
+        synchronized (list) {
+            return list.size();
+        }
+    }
+
+    private static void await(BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within 10 s");
+            }
+            Thread.onSpinWait();
         }
     }
 
