@@ -26,9 +26,10 @@ abstract class BrokerCourierCommandSuite extends CourierCommandSuite {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** Command JVMs sharing class data per broker: the classes of its client are what they load. */
     @Override
     protected CommandRunner runner() {
-        return CommandRunner.subprocess();
+        return CommandRunner.subprocess(url().substring(0, url().indexOf(':')));
     }
 
     /** A URL of this broker's scheme where nothing listens. */
