@@ -11,6 +11,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
@@ -35,7 +36,9 @@ final class ClassDataSharing {
 
     private static final Path DIR = Path.of("target", "cli-commands", Long.toString(ProcessHandle.current().pid()))
             .toAbsolutePath();
+    private static final int DUMP_ATTEMPTS = 2;
     private static final Map<String, State> ARCHIVES = new ConcurrentHashMap<>();
+    private static final Map<String, Integer> ATTEMPTS = new ConcurrentHashMap<>();
     private static String classPath;
 
     private ClassDataSharing() {
@@ -61,56 +64,41 @@ final class ClassDataSharing {
         return classPath;
     }
 
-    /** One command JVM's part in an archive: the flags it runs with, and what to do when it ends. */
-    interface Use {
-        List<String> flags();
-
-        /** Called once the command's JVM has ended; {@code killed} when the test killed it (no archive written). */
-        void ended(boolean killed);
+    /**
+     * One command JVM's part in an archive: the flags it runs with, and what is done once it has
+     * ended ({@code killed}: the test killed it, so it wrote no archive).
+     */
+    record Use(List<String> flags, Consumer<Boolean> whenEnded) {
+        void ended(boolean killed) {
+            whenEnded.accept(killed);
+        }
     }
 
     /**
      * The part of the next command JVM in {@code archive}: the first one dumps it, the ones after
-     * it was written map it, and any started while it is being written run without.
+     * it was written map it, and any started while it is being written run without. A dump that
+     * wrote nothing is tried again by the next command, {@value #DUMP_ATTEMPTS} times at the most.
      */
     static Use use(String archive) {
         Path file = DIR.resolve(archive + ".jsa");
         // cds logging off: a warning (e.g. a class too old to archive) would land on the command's stdout
-        List<String> quiet = List.of("-Xlog:cds=off", "-Xlog:cds+dynamic=off");
+        List<String> flags = new ArrayList<>(List.of("-Xlog:cds=off", "-Xlog:cds+dynamic=off"));
+        // after the last attempt the archive stays DUMPING, and every later command runs without
         State state = ARCHIVES.putIfAbsent(archive, State.DUMPING);
-        if (state == null) {
-            List<String> flags = new ArrayList<>(quiet);
+        if (state == null && ATTEMPTS.merge(archive, 1, Integer::sum) <= DUMP_ATTEMPTS) {
             flags.add("-XX:ArchiveClassesAtExit=" + file);
-            return new Use() {
-                @Override
-                public List<String> flags() {
-                    return flags;
+            return new Use(flags, killed -> {
+                if (!killed && Files.isRegularFile(file)) {
+                    ARCHIVES.put(archive, State.READY);
+                } else {
+                    ARCHIVES.remove(archive);
                 }
-
-                @Override
-                public void ended(boolean killed) {
-                    if (!killed && Files.isRegularFile(file)) {
-                        ARCHIVES.put(archive, State.READY);
-                    } else {
-                        ARCHIVES.remove(archive); // the next command dumps it
-                    }
-                }
-            };
+            });
         }
-        List<String> flags = new ArrayList<>(quiet);
         if (state == State.READY) {
             flags.add("-XX:SharedArchiveFile=" + file);
         }
-        return new Use() {
-            @Override
-            public List<String> flags() {
-                return flags;
-            }
-
-            @Override
-            public void ended(boolean killed) {
-            }
-        };
+        return new Use(flags, killed -> { });
     }
 
     private static Path jar(Path dir, Path jar) throws IOException {

@@ -57,7 +57,10 @@ interface CommandRunner {
         return new Run(code, started.out(), started.err());
     }
 
-    /** {@code java -cp <the test classpath> dev.courier.cli.Courier args...}. */
+    /**
+     * {@code java -cp <the test classpath> dev.courier.cli.Courier args...}, the classpath's
+     * directories packed into jars ({@link ClassDataSharing#classPath()}).
+     */
     static CommandRunner subprocess() {
         return subprocess(null);
     }
