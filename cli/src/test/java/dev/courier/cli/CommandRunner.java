@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -56,17 +57,38 @@ interface CommandRunner {
         return new Run(code, started.out(), started.err());
     }
 
-    /** {@code java -cp <the test classpath> dev.courier.cli.Courier args...}. */
+    /**
+     * {@code java -cp <the test classpath> dev.courier.cli.Courier args...}, the classpath's
+     * directories packed into jars ({@link ClassDataSharing#classPath()}).
+     */
     static CommandRunner subprocess() {
+        return subprocess(null);
+    }
+
+    /**
+     * {@link #subprocess()}, the command JVMs sharing the class data of the first one
+     * ({@link ClassDataSharing}) under the name {@code archive}; null for none.
+     */
+    static CommandRunner subprocess(String archive) {
         return args -> {
+            ClassDataSharing.Use sharing = archive == null ? null : ClassDataSharing.use(archive);
             List<String> command = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-XX:TieredStopAtLevel=1",
+                    "-XX:TieredStopAtLevel=1"));
+            if (sharing != null) {
+                command.addAll(sharing.flags());
+            }
+            command.addAll(List.of(
                     // the logging of the shipped jar, not the tests' (of which the classpath has two)
-                    "-Dlogback.configurationFile=" + Path.of("target/classes/logback.xml").toAbsolutePath(), "-cp", System.getProperty("java.class.path"), Courier.class.getName()));
+                    "-Dlogback.configurationFile=" + Path.of("target/classes/logback.xml").toAbsolutePath(),
+                    "-cp", ClassDataSharing.classPath(), Courier.class.getName()));
             command.addAll(List.of(args));
             try {
                 Process process = new ProcessBuilder(command).start();
+                AtomicBoolean killed = new AtomicBoolean();
+                if (sharing != null) {
+                    process.onExit().thenRun(() -> sharing.ended(killed.get()));
+                }
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
                 ByteArrayOutputStream err = new ByteArrayOutputStream();
                 Thread outPump = pump(process.getInputStream(), out);
@@ -100,6 +122,7 @@ interface CommandRunner {
 
                     @Override
                     public void kill() {
+                        killed.set(true);
                         process.destroyForcibly(); // SIGKILL on Linux
                         try {
                             process.waitFor(TIMEOUT.toSeconds(), TimeUnit.SECONDS);

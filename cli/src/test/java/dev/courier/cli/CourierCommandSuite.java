@@ -1,7 +1,6 @@
 package dev.courier.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.courier.api.ConsumerOptions;
@@ -35,7 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Every {@code courier} command on one broker, run as a user runs it ({@link CommandRunner}): the
  * test sets the scene with a bus (failing groups, dead letters), runs the command, reads what it
- * printed and its exit code, and checks the broker.
+ * printed and its exit code, and checks the broker. What a command refuses before it connects is
+ * checked once per way of running it, in {@link CommandLineSuite}.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS) // one reader session for all tests, see waiting()
@@ -265,14 +265,6 @@ abstract class CourierCommandSuite {
     }
 
     @Test
-    void dlq_replay_needs_ids_or_all() {
-        CommandRunner.Run run = courier("dlq", "replay", topic + ".failing.dlq");
-
-        assertEquals(Courier.USAGE, run.exitCode(), run.toString());
-        assertTrue(run.err().contains("give either --id ID (one or more) or --all"), run.toString());
-    }
-
-    @Test
     void dlq_purge_removes_only_what_is_older_than_asked_then_everything() {
         String dlq = twoDeadLetters();
 
@@ -307,14 +299,6 @@ abstract class CourierCommandSuite {
     }
 
     @Test
-    void publish_refuses_a_payload_that_is_not_json() {
-        CommandRunner.Run run = courier("publish", topic, "--data", "{not json");
-
-        assertEquals(Courier.USAGE, run.exitCode(), run.toString());
-        assertTrue(run.err().contains("the payload is not JSON"), run.toString());
-    }
-
-    @Test
     void tail_prints_messages_as_they_arrive_and_existing_groups_still_get_them() {
         List<Integer> handled = new CopyOnWriteArrayList<>();
         bus.subscribe(topic, "existing", Item.class, message -> handled.add(message.payload().n()));
@@ -334,30 +318,5 @@ abstract class CourierCommandSuite {
 
         assertEquals(Courier.OK, run.exitCode(), run.toString());
         assertTrue(run.out().startsWith("UP"), run.toString());
-    }
-
-    @Test
-    void every_command_has_help() {
-        // all started at once: each is a JVM of its own, mostly starting up
-        List<CommandRunner.Started> started = new ArrayList<>();
-        for (List<String> command : List.<List<String>>of(List.of(), List.of("dlq"), List.of("dlq", "list"), List.of("dlq", "show"),
-                List.of("dlq", "replay"), List.of("dlq", "purge"), List.of("publish"), List.of("tail"), List.of("health"))) {
-            List<String> args = new ArrayList<>(command);
-            args.add("--help");
-            started.add(runner().start(args.toArray(String[]::new)));
-        }
-        for (CommandRunner.Started help : started) {
-            CommandRunner.Run run = new CommandRunner.Run(help.waitFor(), help.out(), help.err());
-            assertEquals(Courier.OK, run.exitCode(), run.toString());
-            assertTrue(run.out().startsWith("Usage: courier"), run.toString());
-        }
-    }
-
-    @Test
-    void a_command_without_a_broker_is_a_usage_error() {
-        CommandRunner.Run run = runner().run("health");
-
-        assertFalse(run.exitCode() == Courier.OK, run.toString());
-        assertTrue(run.err().contains("give --broker URL or set COURIER_URL"), run.toString());
     }
 }
