@@ -6,12 +6,12 @@ import java.time.Duration;
 import java.util.function.BooleanSupplier;
 
 /** Waits for a condition, polling, and fails naming it when it does not hold in time. */
-final class Eventually {
+public final class Eventually {
 
     private Eventually() {
     }
 
-    static void await(BooleanSupplier condition, Duration timeout, String what) {
+    public static void await(BooleanSupplier condition, Duration timeout, String what) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {

@@ -3,6 +3,7 @@ package dev.courier.internal.memory;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.courier.internal.Eventually;
 import dev.courier.spi.Consumer;
 import dev.courier.spi.ConsumerSpec;
 import dev.courier.spi.Delivery;
@@ -10,6 +11,7 @@ import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
 import dev.courier.spi.Transport;
 import dev.courier.spi.Transports;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +22,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 class MemoryQueueTest {
@@ -73,7 +74,7 @@ class MemoryQueueTest {
                 inFlight.decrementAndGet();
                 delivery.ack(); // settles while the queue is handing this very delivery over
             })) {
-                await(() -> size(taken) == 200);
+                Eventually.await(() -> size(taken) == 200, Duration.ofSeconds(10), "200 deliveries taken");
                 List<String> expected = new ArrayList<>();
                 for (int i = 0; i < 200; i++) {
                     expected.add("m" + i);
@@ -142,16 +143,6 @@ class MemoryQueueTest {
     private static int size(List<String> list) {
         synchronized (list) {
             return list.size();
-        }
-    }
-
-    private static void await(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met within 10 s");
-            }
-            Thread.onSpinWait();
         }
     }
 
