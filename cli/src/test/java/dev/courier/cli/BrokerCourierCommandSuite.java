@@ -29,7 +29,7 @@ abstract class BrokerCourierCommandSuite extends CourierCommandSuite {
     /** Command JVMs sharing class data per broker: the classes of its client are what they load. */
     @Override
     protected CommandRunner runner() {
-        return CommandRunner.subprocess(url().substring(0, url().indexOf(':')));
+        return CommandRunner.subprocess(java.net.URI.create(url()).getScheme());
     }
 
     /** A URL of this broker's scheme where nothing listens. */
