@@ -64,9 +64,10 @@ final class MemoryQueue {
         int taken;
         synchronized (lock) {
             fresh.add(new Entry(nextSequence++, envelope));
-            // with every consumer full, the settle that makes room drains (it saw its consumer full):
+            // with every consumer full, the settle that makes room drains (it saw its consumer full),
+            // and a consumer whose handler thread has acks to apply drains when it applies them:
             // the sender need not contend for the drain
-            if (!anyWithRoomLocked()) {
+            if (!anyToDeliverToNowLocked()) {
                 return;
             }
             taken = claimDrainLocked();
@@ -84,10 +85,11 @@ final class MemoryQueue {
         return drainRequests.getAndIncrement() == 0 ? takeLocked() : NOT_DRAINING;
     }
 
-    private boolean anyWithRoomLocked() {
+    /** Whether a consumer has room and no deferred acks to apply, which would drain for it ({@link #applyAcks}). */
+    private boolean anyToDeliverToNowLocked() {
         for (int i = 0; i < consumers.size(); i++) {
             MemoryConsumer consumer = consumers.get(i);
-            if (consumer.fetching && consumer.inFlight < consumer.maxInFlight) {
+            if (consumer.fetching && consumer.inFlight < consumer.maxInFlight && consumer.acked.get() == null) {
                 return true;
             }
         }
@@ -310,7 +312,10 @@ final class MemoryQueue {
         run.defer(consumer);
     }
 
-    /** Applies every ack deferred for {@code consumer} in one lock hold, and drains if that made room. */
+    /**
+     * Applies every ack deferred for {@code consumer} in one lock hold, and drains if that made room
+     * and a message is ready (one a sender left for this drain, seeing the acks waiting, included).
+     */
     private void applyAcks(MemoryConsumer consumer) {
         MemoryDelivery delivery = consumer.acked.getAndSet(null);
         if (delivery == null) {
@@ -318,7 +323,6 @@ final class MemoryQueue {
         }
         int taken;
         synchronized (lock) {
-            boolean wasFull = consumer.inFlight >= consumer.maxInFlight;
             boolean released = false;
             while (delivery != null) {
                 MemoryDelivery next = delivery.nextAcked;
@@ -329,8 +333,7 @@ final class MemoryQueue {
                 }
                 delivery = next;
             }
-            // as in settle: a consumer with room left has already been given everything ready
-            if (!wasFull || !released) {
+            if (!released || noneReadyLocked()) {
                 return;
             }
             taken = claimDrainLocked();
