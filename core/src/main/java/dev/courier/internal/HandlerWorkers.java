@@ -144,14 +144,17 @@ final class HandlerWorkers {
      * One worker: runs waiting tasks in order until none waits, or {@link #BATCH} ran and it hands
      * itself over again. A single worker ({@code limit} 1) takes every waiting task (up to the
      * batch) in one lock hold and runs them without locking again; with more workers each takes one
-     * at a time, so no task waits behind a busy worker while another is free. Work the tasks
-     * deferred ({@link HandlerRun}) is flushed before the worker takes more and before it ends.
+     * at a time, so no task waits behind a busy worker while another is free. A single worker's
+     * tasks run in a {@link HandlerRun}, whose deferred work is flushed before the worker takes more
+     * and before it ends (with more workers, each ack going to the queue at once measured faster:
+     * their runs are one task long).
      */
     private void work() {
         Thread thread = Thread.currentThread();
         boolean again = false;
-        Runnable[] tasks = limit == 1 ? taken : new Runnable[1];
-        HandlerRun outer = HandlerRun.begin();
+        boolean single = limit == 1;
+        Runnable[] tasks = single ? taken : new Runnable[1];
+        HandlerRun outer = single ? HandlerRun.begin() : null;
         try {
             for (int ran = 0; ; ) {
                 int count;
@@ -163,27 +166,22 @@ final class HandlerWorkers {
                         Thread.interrupted(); // the next task, or the executor's thread, goes on without our interrupt
                     }
                     count = shutdown ? 0 : takeLocked(tasks, BATCH - ran);
-                    if (count == 0 && !shutdown && !waiting.isEmpty()) { // BATCH ran
+                    if (count == 0) {
                         running.remove(thread);
-                        again = true;
-                        break;
-                    }
-                }
-                if (count == 0) {
-                    HandlerRun.flushCurrent(); // may hand this worker more (a drain delivering into the room made)
-                    synchronized (lock) {
-                        if (shutdown || waiting.isEmpty()) {
-                            running.remove(thread);
-                            started--;
-                            lock.notifyAll();
-                            return;
+                        if (!shutdown && !waiting.isEmpty()) { // BATCH ran
+                            again = true;
+                            break;
                         }
+                        started--;
+                        lock.notifyAll();
+                        return;
                     }
-                    continue;
                 }
                 ran += count;
                 runTaken(tasks, count);
-                HandlerRun.flushCurrent();
+                if (single) {
+                    HandlerRun.flushCurrent(); // before taking more: it may hand this worker more (a drain filling the room made)
+                }
             }
         } catch (RuntimeException | Error e) {
             synchronized (lock) { // a task threw (a pipeline never does): this worker ends, another takes its place
@@ -202,7 +200,9 @@ final class HandlerWorkers {
             }
             throw e;
         } finally {
-            HandlerRun.end(outer);
+            if (single) {
+                HandlerRun.end(outer);
+            }
         }
         if (again) {
             handOver(); // still counted in started: the same worker, on a thread the executor picks
