@@ -1,10 +1,12 @@
 package dev.courier.internal;
 
+import java.util.Arrays;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The run of handler tasks a worker thread of {@code HandlerWorkers} is in: where work a task
+ * The run of handler tasks the one worker thread of a {@code concurrency} 1 subscription
+ * ({@code HandlerWorkers}) is in: where work a task
  * may leave for later (memory://'s acks, applied to their queue in one lock hold for many
  * messages instead of one per message) is flushed before the worker takes more tasks, and
  * before it ends. A transport asks {@link #current()}; outside a run (another thread, a close)
@@ -40,7 +42,7 @@ public final class HandlerRun {
             }
         }
         if (count == deferred.length) {
-            deferred = java.util.Arrays.copyOf(deferred, count * 2);
+            deferred = Arrays.copyOf(deferred, count * 2);
         }
         deferred[count++] = work;
     }
