@@ -18,7 +18,9 @@ import java.util.function.Consumer;
  * waiting in order. Tasks are handed over in batches: at most {@code limit} workers are given to
  * the executor, each running waiting tasks one after another (up to {@link #BATCH} before it gives
  * its thread back) until none waits, so a busy subscription costs one executor hand-off per batch,
- * not one per message. The executor is the user's ({@code ConsumerOptions.withExecutor}), never shut
+ * not one per message. A single worker ({@code limit} 1) takes all waiting tasks (up to the batch)
+ * in one lock hold, and work its tasks deferred ({@link HandlerRun}) is flushed between takes. The
+ * executor is the user's ({@code ConsumerOptions.withExecutor}), never shut
  * down here, or a pool of the subscription's own whose threads end after an idle keep-alive.
  * Closing is in the shape of an {@code ExecutorService}: {@link #shutdown()} lets no waiting task
  * start, {@link #awaitTermination} waits for the started ones, {@link #interruptRunning()}
@@ -48,7 +50,13 @@ final class HandlerWorkers {
     /** Workers handed to the executor and not finished. */
     private int started;
     private final Runnable worker = this::work;
-    private boolean shutdown;
+    /**
+     * The tasks the one worker of a {@code limit} 1 instance took in one lock hold ({@code null}
+     * with more workers, who take one task at a time into an array of their own).
+     */
+    private final Runnable[] taken;
+    /** Set under the lock; read without it before each task a worker took runs. */
+    private volatile boolean shutdown;
 
     /**
      * @param executor the user's executor, or {@code null} for a pool of {@code limit} threads named {@code name-<n>}
@@ -57,6 +65,7 @@ final class HandlerWorkers {
     HandlerWorkers(Executor executor, int limit, String name, Duration keepAlive, Consumer<Runnable> refused) {
         this.limit = limit;
         this.refused = refused;
+        this.taken = limit == 1 ? new Runnable[BATCH] : null;
         if (executor != null) {
             this.executor = executor;
             this.own = null;
@@ -131,13 +140,24 @@ final class HandlerWorkers {
         }
     }
 
-    /** One worker: runs waiting tasks in order until none waits, or {@link #BATCH} ran and it hands itself over again. */
+    /**
+     * One worker: runs waiting tasks in order until none waits, or {@link #BATCH} ran and it hands
+     * itself over again. A single worker ({@code limit} 1) takes every waiting task (up to the
+     * batch) in one lock hold and runs them without locking again; with more workers each takes one
+     * at a time, so no task waits behind a busy worker while another is free. A single worker's
+     * tasks run in a {@link HandlerRun}, whose deferred work is flushed before the worker takes more
+     * and before it ends (with more workers, each ack going to the queue at once measured faster:
+     * their runs are one task long).
+     */
     private void work() {
         Thread thread = Thread.currentThread();
         boolean again = false;
+        boolean single = limit == 1;
+        Runnable[] tasks = single ? taken : new Runnable[1];
+        HandlerRun outer = single ? HandlerRun.begin() : null;
         try {
-            for (int ran = 0; ; ran++) {
-                Runnable next;
+            for (int ran = 0; ; ) {
+                int count;
                 synchronized (lock) {
                     if (ran == 0) {
                         running.add(thread);
@@ -145,21 +165,23 @@ final class HandlerWorkers {
                     if (interrupted.remove(thread)) {
                         Thread.interrupted(); // the next task, or the executor's thread, goes on without our interrupt
                     }
-                    next = shutdown ? null : waiting.poll();
-                    if (next == null) {
+                    count = shutdown ? 0 : takeLocked(tasks, BATCH - ran);
+                    if (count == 0) {
                         running.remove(thread);
+                        if (!shutdown && !waiting.isEmpty()) { // BATCH ran
+                            again = true;
+                            break;
+                        }
                         started--;
                         lock.notifyAll();
                         return;
                     }
-                    if (ran == BATCH) {
-                        waiting.addFirst(next);
-                        running.remove(thread);
-                        again = true;
-                        break;
-                    }
                 }
-                next.run();
+                ran += count;
+                runTaken(tasks, count);
+                if (single) {
+                    HandlerRun.flushCurrent(); // before taking more: it may hand this worker more (a drain filling the room made)
+                }
             }
         } catch (RuntimeException | Error e) {
             synchronized (lock) { // a task threw (a pipeline never does): this worker ends, another takes its place
@@ -177,9 +199,51 @@ final class HandlerWorkers {
                 handOver();
             }
             throw e;
+        } finally {
+            if (single) {
+                HandlerRun.end(outer);
+            }
         }
         if (again) {
             handOver(); // still counted in started: the same worker, on a thread the executor picks
+        }
+    }
+
+    /** Moves up to {@code max} waiting tasks (at most {@code tasks.length}) into {@code tasks}; holding the lock. */
+    private int takeLocked(Runnable[] tasks, int max) {
+        int count = 0;
+        int most = Math.min(max, tasks.length);
+        Runnable next;
+        while (count < most && (next = waiting.poll()) != null) {
+            tasks[count++] = next;
+        }
+        return count;
+    }
+
+    /**
+     * Runs the first {@code count} of {@code tasks}, none once {@link #shutdown()} was called.
+     * If one throws, the ones after it wait again, first in line.
+     */
+    private void runTaken(Runnable[] tasks, int count) {
+        int i = 0;
+        try {
+            for (; i < count; i++) {
+                Runnable task = tasks[i];
+                tasks[i] = null;
+                if (!shutdown) {
+                    task.run();
+                }
+            }
+        } catch (RuntimeException | Error e) {
+            synchronized (lock) {
+                for (int j = count - 1; j > i; j--) {
+                    if (!shutdown) {
+                        waiting.addFirst(tasks[j]);
+                    }
+                    tasks[j] = null;
+                }
+            }
+            throw e;
         }
     }
 

@@ -110,6 +110,54 @@ class HandlerWorkersTest {
     }
 
     @Test
+    void shutdown_while_a_taken_batch_runs_lets_none_of_the_rest_start() throws Exception {
+        HandlerWorkers workers = countingWorkers(1);
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch gate = new CountDownLatch(1);
+        AtomicInteger rest = new AtomicInteger();
+        List<Runnable> tasks = new java.util.ArrayList<>();
+        tasks.add(() -> {
+            started.countDown();
+            awaitQuietly(gate);
+        });
+        for (int i = 0; i < 10; i++) {
+            tasks.add(rest::incrementAndGet);
+        }
+        workers.executeAll(tasks); // all waiting when the one worker starts: it takes them in one go
+        assertTrue(started.await(10, TimeUnit.SECONDS));
+        workers.shutdown();
+        gate.countDown();
+        assertTrue(workers.awaitTermination(TimeUnit.SECONDS.toNanos(10)));
+        assertEquals(0, rest.get(), "no task taken with the running one started after shutdown");
+    }
+
+    @Test
+    void a_single_worker_flushes_deferred_work_before_it_takes_more_and_runs_what_the_flush_gave_it() {
+        HandlerWorkers workers = countingWorkers(1);
+        List<String> ran = new CopyOnWriteArrayList<>();
+        HandlerRun.Deferred flushOnce = new HandlerRun.Deferred() {
+            private boolean flushed;
+
+            @Override
+            public void flush() {
+                ran.add("flush");
+                if (!flushed) {
+                    flushed = true;
+                    workers.execute(() -> ran.add("given by the flush"));
+                }
+            }
+        };
+        workers.executeAll(List.of(() -> {
+            ran.add("first");
+            HandlerRun.current().defer(flushOnce);
+            HandlerRun.current().defer(flushOnce);
+        }, () -> ran.add("second")));
+        await(() -> ran.size() == 4, WAIT, "both tasks, the flush and the task it gave");
+        assertEquals(List.of("first", "second", "flush", "given by the flush"), ran);
+        assertEquals(1, handedOver.get(), "the same worker ran the task the flush gave it");
+    }
+
+    @Test
     void no_more_tasks_run_at_once_than_the_limit() throws Exception {
         HandlerWorkers workers = countingWorkers(2);
         AtomicInteger running = new AtomicInteger();

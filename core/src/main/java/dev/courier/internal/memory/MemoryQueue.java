@@ -1,5 +1,6 @@
 package dev.courier.internal.memory;
 
+import dev.courier.internal.HandlerRun;
 import dev.courier.spi.Consumer;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Envelope;
@@ -15,6 +16,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -62,9 +64,10 @@ final class MemoryQueue {
         int taken;
         synchronized (lock) {
             fresh.add(new Entry(nextSequence++, envelope));
-            // with every consumer full, the settle that makes room drains (it saw its consumer full):
+            // with every consumer full, the settle that makes room drains (it saw its consumer full),
+            // and a consumer whose handler thread has acks to apply drains when it applies them:
             // the sender need not contend for the drain
-            if (!anyWithRoomLocked()) {
+            if (!anyToDeliverToNowLocked()) {
                 return;
             }
             taken = claimDrainLocked();
@@ -82,10 +85,11 @@ final class MemoryQueue {
         return drainRequests.getAndIncrement() == 0 ? takeLocked() : NOT_DRAINING;
     }
 
-    private boolean anyWithRoomLocked() {
+    /** Whether a consumer has room and no deferred acks to apply, which would drain for it ({@link #applyAcks}). */
+    private boolean anyToDeliverToNowLocked() {
         for (int i = 0; i < consumers.size(); i++) {
             MemoryConsumer consumer = consumers.get(i);
-            if (consumer.fetching && consumer.inFlight < consumer.maxInFlight) {
+            if (consumer.fetching && consumer.inFlight < consumer.maxInFlight && consumer.acked.get() == null) {
                 return true;
             }
         }
@@ -275,12 +279,66 @@ final class MemoryQueue {
         drain();
     }
 
-    /** Makes an unsettled delivery ready again, unless it was settled meanwhile. Call holding the lock. */
+    /**
+     * Makes an unsettled delivery ready again, unless it was settled meanwhile; one acked and
+     * waiting for its handler thread to apply the ack ({@link #deferAck}) counts as settled. Call
+     * holding the lock.
+     */
     private void giveBackLocked(MemoryDelivery delivery) {
         if (delivery.held) {
             delivery.consumer.releaseLocked(delivery);
-            givenBack.add(delivery.entry);
+            if (!delivery.ackDeferred) {
+                givenBack.add(delivery.entry);
+            }
         }
+    }
+
+    /**
+     * Acks {@code delivery} when the handler thread's run of tasks flushes ({@link HandlerRun}):
+     * the acks of a run go to the queue in one lock hold, and the deliveries they make room for
+     * are taken in batches, instead of one lock hold and one delivery per message on the thread
+     * the publisher contends with. Until then the delivery counts against its consumer's max
+     * in-flight (back-pressure only tighter) and counts as acked when given back (close, ack
+     * deadline, broker stop), as it would had the ack been applied.
+     */
+    private void deferAck(MemoryDelivery delivery, HandlerRun run) {
+        MemoryConsumer consumer = delivery.consumer;
+        delivery.ackDeferred = true;
+        MemoryDelivery head;
+        do {
+            head = consumer.acked.get();
+            delivery.nextAcked = head;
+        } while (!consumer.acked.compareAndSet(head, delivery));
+        run.defer(consumer);
+    }
+
+    /**
+     * Applies every ack deferred for {@code consumer} in one lock hold, and drains if that made room
+     * and a message is ready (one a sender left for this drain, seeing the acks waiting, included).
+     */
+    private void applyAcks(MemoryConsumer consumer) {
+        MemoryDelivery delivery = consumer.acked.getAndSet(null);
+        if (delivery == null) {
+            return;
+        }
+        int taken;
+        synchronized (lock) {
+            boolean released = false;
+            while (delivery != null) {
+                MemoryDelivery next = delivery.nextAcked;
+                delivery.nextAcked = null;
+                if (delivery.held) {
+                    consumer.releaseLocked(delivery);
+                    released = true;
+                }
+                delivery = next;
+            }
+            if (!released || noneReadyLocked()) {
+                return;
+            }
+            taken = claimDrainLocked();
+        }
+        drainFrom(taken);
     }
 
     /**
@@ -325,7 +383,7 @@ final class MemoryQueue {
         }
     }
 
-    private final class MemoryConsumer implements Consumer {
+    private final class MemoryConsumer implements Consumer, HandlerRun.Deferred {
         final int maxInFlight;
         final DeliverySink sink;
         /**
@@ -336,6 +394,8 @@ final class MemoryQueue {
         int inFlight;
         volatile boolean fetching = true;
         final AtomicBoolean closed = new AtomicBoolean();
+        /** Acks deferred to their handler thread's flush, a stack linked through the deliveries. */
+        final AtomicReference<MemoryDelivery> acked = new AtomicReference<>();
 
         final Duration ackDeadline;
         final ScheduledExecutorService deadlines;
@@ -350,6 +410,12 @@ final class MemoryQueue {
         @Override
         public void stopFetching() {
             fetching = false;
+        }
+
+        /** Applies the acks deferred for this consumer ({@link HandlerRun}). */
+        @Override
+        public void flush() {
+            applyAcks(this);
         }
 
         void holdLocked(MemoryDelivery delivery) {
@@ -405,6 +471,9 @@ final class MemoryQueue {
         boolean held;
         MemoryDelivery previous;
         MemoryDelivery next;
+        /** Acked, the ack waiting in its consumer's {@code acked} stack (linked through {@code nextAcked}). */
+        volatile boolean ackDeferred;
+        MemoryDelivery nextAcked;
         /** When the consumer last showed progress ({@link System#nanoTime()}); read only with an ack deadline. */
         volatile long touched;
 
@@ -421,7 +490,12 @@ final class MemoryQueue {
 
         @Override
         protected void settle(boolean ack) {
-            MemoryQueue.this.settle(this, !ack);
+            HandlerRun run = ack ? HandlerRun.current() : null;
+            if (run != null) {
+                deferAck(this, run);
+            } else {
+                MemoryQueue.this.settle(this, !ack);
+            }
         }
     }
 }

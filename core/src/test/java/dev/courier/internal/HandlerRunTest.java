@@ -1,0 +1,87 @@
+package dev.courier.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import dev.courier.spi.Consumer;
+import dev.courier.spi.ConsumerSpec;
+import dev.courier.spi.Delivery;
+import dev.courier.spi.Destination;
+import dev.courier.spi.Envelope;
+import dev.courier.spi.Transport;
+import dev.courier.spi.Transports;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** memory://'s acks made in a handler run ({@link HandlerRun}) wait for the run's flush, observably only as tighter back-pressure. */
+@Timeout(30)
+class HandlerRunTest {
+
+    private static final Destination JOBS = Destination.queue("jobs");
+
+    @Test
+    void outside_a_run_there_is_no_current_run() {
+        assertNull(HandlerRun.current());
+    }
+
+    @Test
+    void an_ack_made_in_a_run_makes_room_for_the_next_delivery_when_the_run_flushes() throws Exception {
+        try (Transport transport = Transports.open("memory://run-ack-room", Map.of())) {
+            transport.declare(JOBS);
+            BlockingQueue<Delivery> taken = new LinkedBlockingQueue<>();
+            try (Consumer consumer = transport.consume(new ConsumerSpec(JOBS, null, 1), taken::add)) {
+                send(transport, "a");
+                send(transport, "b");
+                Delivery a = taken.poll(5, TimeUnit.SECONDS);
+                assertEquals("a", a.envelope().id());
+
+                HandlerRun outer = HandlerRun.begin();
+                a.ack();
+                assertNull(taken.poll(), "the ack waits for the flush: the consumer is still full");
+                HandlerRun.end(outer);
+
+                Delivery b = taken.poll(5, TimeUnit.SECONDS);
+                assertEquals("b", b.envelope().id(), "the flush made room");
+                b.ack();
+            }
+        }
+    }
+
+    @Test
+    void an_ack_waiting_for_its_flush_counts_as_acked_when_the_consumer_closes() throws Exception {
+        try (Transport transport = Transports.open("memory://run-ack-close", Map.of())) {
+            transport.declare(JOBS);
+            BlockingQueue<Delivery> taken = new LinkedBlockingQueue<>();
+            Consumer first = transport.consume(new ConsumerSpec(JOBS, null, 10), taken::add);
+            send(transport, "acked");
+            send(transport, "unsettled");
+            Delivery acked = taken.poll(5, TimeUnit.SECONDS);
+            assertEquals("unsettled", taken.poll(5, TimeUnit.SECONDS).envelope().id());
+
+            HandlerRun outer = HandlerRun.begin();
+            acked.ack();
+            first.close(); // before the run flushes
+            HandlerRun.end(outer);
+
+            BlockingQueue<String> redelivered = new LinkedBlockingQueue<>();
+            try (Consumer second = transport.consume(new ConsumerSpec(JOBS, null, 10), delivery -> {
+                redelivered.add(delivery.envelope().id());
+                delivery.ack();
+            })) {
+                assertEquals("unsettled", redelivered.poll(5, TimeUnit.SECONDS));
+                send(transport, "later");
+                assertEquals("later", redelivered.poll(5, TimeUnit.SECONDS), "the acked message is not delivered again");
+            }
+        }
+    }
+
+    private static void send(Transport transport, String id) throws Exception {
+        transport.send(new Envelope(id, JOBS, null, Map.of(), new byte[] {1}, "application/octet-stream", Instant.EPOCH))
+                .toCompletableFuture().get(5, TimeUnit.SECONDS);
+    }
+}
