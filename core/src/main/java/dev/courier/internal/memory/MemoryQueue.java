@@ -64,15 +64,31 @@ final class MemoryQueue {
         int taken;
         synchronized (lock) {
             fresh.add(new Entry(nextSequence++, envelope));
-            // with every consumer full, the settle that makes room drains (it saw its consumer full),
-            // and a consumer whose handler thread has acks to apply drains when it applies them:
-            // the sender need not contend for the drain
-            if (!anyToDeliverToNowLocked()) {
-                return;
-            }
-            taken = claimDrainLocked();
+            taken = drainAfterOfferLocked();
         }
         drainFrom(taken);
+    }
+
+    /** Offers {@code envelopes} in their order in one hold of the lock (a batch publish). */
+    void offerAll(List<Envelope> envelopes) {
+        int taken;
+        synchronized (lock) {
+            for (int i = 0; i < envelopes.size(); i++) {
+                fresh.add(new Entry(nextSequence++, envelopes.get(i)));
+            }
+            taken = drainAfterOfferLocked();
+        }
+        drainFrom(taken);
+    }
+
+    /**
+     * After an offer: claims the drain (see {@link #claimDrainLocked}), or leaves it, returning
+     * {@link #NOT_DRAINING}, when every consumer is full, whose settle that makes room drains (it
+     * saw its consumer full), or has acks to apply, whose handler thread drains when it applies
+     * them: the sender need not contend for the drain.
+     */
+    private int drainAfterOfferLocked() {
+        return anyToDeliverToNowLocked() ? claimDrainLocked() : NOT_DRAINING;
     }
 
     /**

@@ -8,6 +8,8 @@ import dev.courier.spi.ConsumerSpec;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Destination;
 import dev.courier.spi.ReplyPath;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import dev.courier.spi.Envelope;
 import dev.courier.spi.QueueBrowser;
@@ -93,18 +95,47 @@ final class MemoryTransport implements Transport {
 
     @Override
     public CompletionStage<Void> send(Envelope envelope) {
+        return store(envelope, null);
+    }
+
+    /**
+     * Stores each run of envelopes for one destination and due now in one go per queue (one hold
+     * of its lock); a delayed envelope alone. Each envelope of a run shares the run's stage.
+     */
+    @Override
+    public List<CompletionStage<Void>> sendAll(List<Envelope> envelopes) {
+        List<CompletionStage<Void>> stages = new ArrayList<>(envelopes.size());
+        int from = 0;
+        while (from < envelopes.size()) {
+            Envelope first = envelopes.get(from);
+            int to = from + 1;
+            while (first.deliverAt() == null && to < envelopes.size() && envelopes.get(to).deliverAt() == null
+                    && envelopes.get(to).destination().equals(first.destination())) {
+                to++;
+            }
+            CompletionStage<Void> stage = to == from + 1 ? store(first, null) : store(first, envelopes.subList(from, to));
+            for (int i = from; i < to; i++) {
+                stages.add(stage);
+            }
+            from = to;
+        }
+        return stages;
+    }
+
+    /** Stores {@code first} alone, or else all of {@code run} (which starts with it): one path for send and sendAll. */
+    private CompletionStage<Void> store(Envelope first, List<Envelope> run) {
         if (closed) {
             return CompletableFuture.failedFuture(new PublishException("memory transport is closed"));
         }
         if (!broker.isUp()) {
             return CompletableFuture.failedFuture(new PublishException("the memory broker is down"));
         }
-        String refusal = broker.refusal(envelope.destination());
+        String refusal = broker.refusal(first.destination());
         if (refusal != null) {
             return CompletableFuture.failedFuture(new PublishException(refusal));
         }
-        if (!broker.store(envelope)) {
-            return CompletableFuture.failedFuture(new PublishException(envelope.destination() + " was never declared"));
+        if (!(run == null ? broker.store(first) : broker.storeAll(run))) {
+            return CompletableFuture.failedFuture(new PublishException(first.destination() + " was never declared"));
         }
         return STORED;
     }

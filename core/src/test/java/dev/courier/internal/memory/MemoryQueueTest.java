@@ -1,12 +1,16 @@
 package dev.courier.internal.memory;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.courier.api.PublishException;
 import dev.courier.internal.Eventually;
 import dev.courier.spi.Consumer;
 import dev.courier.spi.ConsumerSpec;
 import dev.courier.spi.Delivery;
+import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
 import dev.courier.spi.Transport;
@@ -19,6 +23,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -138,6 +143,47 @@ class MemoryQueueTest {
                 assertTrue(mostUnsettled.get() <= 4, "at most 4 unsettled, was " + mostUnsettled.get());
             }
         }
+    }
+
+    @Test
+    void send_all_stores_runs_per_destination_in_order_and_a_delayed_one_when_it_is_due() throws Exception {
+        Destination other = Destination.queue("other-jobs");
+        try (Transport transport = Transports.open("memory://send-all", Map.of())) {
+            transport.declare(JOBS);
+            transport.declare(other);
+            Envelope later = job("later").withDeliverAt(Instant.now().plusMillis(200));
+            List<Envelope> batch = List.of(job("a"), job("b"), job("x").withDestination(other), later, job("c"), job("d"));
+            for (var stage : transport.sendAll(batch)) {
+                stage.toCompletableFuture().get(5, TimeUnit.SECONDS);
+            }
+            BlockingQueue<String> jobs = new LinkedBlockingQueue<>();
+            BlockingQueue<String> others = new LinkedBlockingQueue<>();
+            try (Consumer a = transport.consume(new ConsumerSpec(JOBS, null, 10), taking(jobs));
+                    Consumer b = transport.consume(new ConsumerSpec(other, null, 10), taking(others))) {
+                for (String id : List.of("a", "b", "c", "d", "later")) {
+                    assertEquals(id, jobs.poll(5, TimeUnit.SECONDS));
+                }
+                assertEquals("x", others.poll(5, TimeUnit.SECONDS));
+            }
+        }
+    }
+
+    @Test
+    void send_all_to_an_undeclared_destination_fails_each_of_its_stages() throws Exception {
+        try (Transport transport = Transports.open("memory://send-all-undeclared", Map.of())) {
+            var stages = transport.sendAll(List.of(job("a"), job("b")));
+            for (var stage : stages) {
+                var failure = assertThrows(ExecutionException.class, () -> stage.toCompletableFuture().get(5, TimeUnit.SECONDS));
+                assertInstanceOf(PublishException.class, failure.getCause());
+            }
+        }
+    }
+
+    private static DeliverySink taking(BlockingQueue<String> ids) {
+        return delivery -> {
+            ids.add(delivery.envelope().id());
+            delivery.ack();
+        };
     }
 
     private static int size(List<String> list) {
