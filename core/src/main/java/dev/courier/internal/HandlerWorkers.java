@@ -19,7 +19,7 @@ import java.util.function.Consumer;
  * the executor, each running waiting tasks one after another (up to {@link #BATCH} before it gives
  * its thread back) until none waits, so a busy subscription costs one executor hand-off per batch,
  * not one per message. A single worker ({@code limit} 1) takes all waiting tasks (up to the batch)
- * in one lock hold, and work its tasks deferred ({@link HandlerRun}) is flushed between takes. The
+ * in one lock hold, and work its tasks deferred ({@link WorkerRun}) is flushed between takes. The
  * executor is the user's ({@code ConsumerOptions.withExecutor}), never shut
  * down here, or a pool of the subscription's own whose threads end after an idle keep-alive.
  * Closing is in the shape of an {@code ExecutorService}: {@link #shutdown()} lets no waiting task
@@ -145,7 +145,7 @@ final class HandlerWorkers {
      * itself over again. A single worker ({@code limit} 1) takes every waiting task (up to the
      * batch) in one lock hold and runs them without locking again; with more workers each takes one
      * at a time, so no task waits behind a busy worker while another is free. A single worker's
-     * tasks run in a {@link HandlerRun}, whose deferred work is flushed before the worker takes more
+     * tasks run in a {@link WorkerRun}, whose deferred work is flushed before the worker takes more
      * and before it ends (with more workers, each ack going to the queue at once measured faster:
      * their runs are one task long).
      */
@@ -154,7 +154,7 @@ final class HandlerWorkers {
         boolean again = false;
         boolean single = limit == 1;
         Runnable[] tasks = single ? taken : new Runnable[1];
-        HandlerRun outer = single ? HandlerRun.begin() : null;
+        WorkerRun outer = single ? WorkerRun.begin() : null;
         try {
             for (int ran = 0; ; ) {
                 int count;
@@ -180,7 +180,7 @@ final class HandlerWorkers {
                 ran += count;
                 runTaken(tasks, count);
                 if (single) {
-                    HandlerRun.flushCurrent(); // before taking more: it may hand this worker more (a drain filling the room made)
+                    WorkerRun.flushCurrent(); // before taking more: it may hand this worker more (a drain filling the room made)
                 }
             }
         } catch (RuntimeException | Error e) {
@@ -201,7 +201,7 @@ final class HandlerWorkers {
             throw e;
         } finally {
             if (single) {
-                HandlerRun.end(outer);
+                WorkerRun.end(outer);
             }
         }
         if (again) {

@@ -135,7 +135,7 @@ class HandlerWorkersTest {
     void a_single_worker_flushes_deferred_work_before_it_takes_more_and_runs_what_the_flush_gave_it() {
         HandlerWorkers workers = countingWorkers(1);
         List<String> ran = new CopyOnWriteArrayList<>();
-        HandlerRun.Deferred flushOnce = new HandlerRun.Deferred() {
+        WorkerRun.Deferred flushOnce = new WorkerRun.Deferred() {
             private boolean flushed;
 
             @Override
@@ -149,8 +149,8 @@ class HandlerWorkersTest {
         };
         workers.executeAll(List.of(() -> {
             ran.add("first");
-            HandlerRun.current().defer(flushOnce);
-            HandlerRun.current().defer(flushOnce);
+            WorkerRun.current().defer(flushOnce);
+            WorkerRun.current().defer(flushOnce);
         }, () -> ran.add("second")));
         await(() -> ran.size() == 4, WAIT, "both tasks, the flush and the task it gave");
         assertEquals(List.of("first", "second", "flush", "given by the flush"), ran);

@@ -1,6 +1,6 @@
 package dev.courier.internal.memory;
 
-import dev.courier.internal.HandlerRun;
+import dev.courier.internal.WorkerRun;
 import dev.courier.spi.Consumer;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Envelope;
@@ -310,14 +310,14 @@ final class MemoryQueue {
     }
 
     /**
-     * Acks {@code delivery} when the handler thread's run of tasks flushes ({@link HandlerRun}):
+     * Acks {@code delivery} when the handler thread's run of tasks flushes ({@link WorkerRun}):
      * the acks of a run go to the queue in one lock hold, and the deliveries they make room for
      * are taken in batches, instead of one lock hold and one delivery per message on the thread
      * the publisher contends with. Until then the delivery counts against its consumer's max
      * in-flight (back-pressure only tighter) and counts as acked when given back (close, ack
      * deadline, broker stop), as it would had the ack been applied.
      */
-    private void deferAck(MemoryDelivery delivery, HandlerRun run) {
+    private void deferAck(MemoryDelivery delivery, WorkerRun run) {
         MemoryConsumer consumer = delivery.consumer;
         delivery.ackDeferred = true;
         MemoryDelivery head;
@@ -329,8 +329,8 @@ final class MemoryQueue {
     }
 
     /**
-     * Applies every ack deferred for {@code consumer} in one lock hold, and drains if that made room
-     * and a message is ready (one a sender left for this drain, seeing the acks waiting, included).
+     * Applies every ack deferred for {@code consumer} in one lock hold, and drains if a message is
+     * ready (one a sender left for this drain, seeing the acks waiting, included).
      */
     private void applyAcks(MemoryConsumer consumer) {
         MemoryDelivery delivery = consumer.acked.getAndSet(null);
@@ -339,17 +339,17 @@ final class MemoryQueue {
         }
         int taken;
         synchronized (lock) {
-            boolean released = false;
             while (delivery != null) {
                 MemoryDelivery next = delivery.nextAcked;
                 delivery.nextAcked = null;
                 if (delivery.held) {
                     consumer.releaseLocked(delivery);
-                    released = true;
                 }
                 delivery = next;
             }
-            if (!released || noneReadyLocked()) {
+            // drains even when it released nothing (acks given back meanwhile): a sender that saw
+            // these acks waiting left its message to this drain
+            if (noneReadyLocked()) {
                 return;
             }
             taken = claimDrainLocked();
@@ -399,7 +399,7 @@ final class MemoryQueue {
         }
     }
 
-    private final class MemoryConsumer implements Consumer, HandlerRun.Deferred {
+    private final class MemoryConsumer implements Consumer, WorkerRun.Deferred {
         final int maxInFlight;
         final DeliverySink sink;
         /**
@@ -428,7 +428,7 @@ final class MemoryQueue {
             fetching = false;
         }
 
-        /** Applies the acks deferred for this consumer ({@link HandlerRun}). */
+        /** Applies the acks deferred for this consumer ({@link WorkerRun}). */
         @Override
         public void flush() {
             applyAcks(this);
@@ -506,7 +506,7 @@ final class MemoryQueue {
 
         @Override
         protected void settle(boolean ack) {
-            HandlerRun run = ack ? HandlerRun.current() : null;
+            WorkerRun run = ack ? WorkerRun.current() : null;
             if (run != null) {
                 deferAck(this, run);
             } else {

@@ -3,6 +3,7 @@ package dev.courier.internal;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import dev.courier.internal.memory.MemoryBrokerControl;
 import dev.courier.spi.Consumer;
 import dev.courier.spi.ConsumerSpec;
 import dev.courier.spi.Delivery;
@@ -18,15 +19,15 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** memory://'s acks made in a handler run ({@link HandlerRun}) wait for the run's flush, observably only as tighter back-pressure. */
+/** memory://'s acks made in a handler run ({@link WorkerRun}) wait for the run's flush, observably only as tighter back-pressure. */
 @Timeout(30)
-class HandlerRunTest {
+class WorkerRunTest {
 
     private static final Destination JOBS = Destination.queue("jobs");
 
     @Test
     void outside_a_run_there_is_no_current_run() {
-        assertNull(HandlerRun.current());
+        assertNull(WorkerRun.current());
     }
 
     @Test
@@ -40,10 +41,10 @@ class HandlerRunTest {
                 Delivery a = taken.poll(5, TimeUnit.SECONDS);
                 assertEquals("a", a.envelope().id());
 
-                HandlerRun outer = HandlerRun.begin();
+                WorkerRun outer = WorkerRun.begin();
                 a.ack();
                 assertNull(taken.poll(), "the ack waits for the flush: the consumer is still full");
-                HandlerRun.end(outer);
+                WorkerRun.end(outer);
 
                 Delivery b = taken.poll(5, TimeUnit.SECONDS);
                 assertEquals("b", b.envelope().id(), "the flush made room");
@@ -63,10 +64,10 @@ class HandlerRunTest {
             Delivery acked = taken.poll(5, TimeUnit.SECONDS);
             assertEquals("unsettled", taken.poll(5, TimeUnit.SECONDS).envelope().id());
 
-            HandlerRun outer = HandlerRun.begin();
+            WorkerRun outer = WorkerRun.begin();
             acked.ack();
             first.close(); // before the run flushes
-            HandlerRun.end(outer);
+            WorkerRun.end(outer);
 
             BlockingQueue<String> redelivered = new LinkedBlockingQueue<>();
             try (Consumer second = transport.consume(new ConsumerSpec(JOBS, null, 10), delivery -> {
@@ -76,6 +77,30 @@ class HandlerRunTest {
                 assertEquals("unsettled", redelivered.poll(5, TimeUnit.SECONDS));
                 send(transport, "later");
                 assertEquals("later", redelivered.poll(5, TimeUnit.SECONDS), "the acked message is not delivered again");
+            }
+        }
+    }
+
+    @Test
+    void a_message_sent_while_acks_wait_is_delivered_by_the_flush_even_when_those_acks_were_given_back_meanwhile()
+            throws Exception {
+        try (Transport transport = Transports.open("memory://run-ack-given-back", Map.of())) {
+            transport.declare(JOBS);
+            BlockingQueue<Delivery> taken = new LinkedBlockingQueue<>();
+            try (Consumer consumer = transport.consume(new ConsumerSpec(JOBS, null, 10), taken::add)) {
+                send(transport, "a");
+                Delivery a = taken.poll(5, TimeUnit.SECONDS);
+
+                WorkerRun outer = WorkerRun.begin();
+                a.ack();
+                MemoryBrokerControl.stop("run-ack-given-back"); // gives "a" back: it counts as acked
+                MemoryBrokerControl.start("run-ack-given-back");
+                send(transport, "b"); // the consumer has acks waiting: the sender leaves the drain to the flush
+                WorkerRun.end(outer);
+
+                Delivery b = taken.poll(5, TimeUnit.SECONDS);
+                assertEquals("b", b == null ? null : b.envelope().id(), "the flush drained though it released nothing");
+                b.ack();
             }
         }
     }

@@ -12,7 +12,7 @@ import org.slf4j.LoggerFactory;
  * before it ends. A transport asks {@link #current()}; outside a run (another thread, a close)
  * it gets {@code null} and does the work at once. Used by one thread; not thread safe.
  */
-public final class HandlerRun {
+public final class WorkerRun {
 
     /** Work left for the end of a run. */
     public interface Deferred {
@@ -20,17 +20,17 @@ public final class HandlerRun {
         void flush();
     }
 
-    private static final Logger log = LoggerFactory.getLogger(HandlerRun.class);
-    private static final ThreadLocal<HandlerRun> CURRENT = new ThreadLocal<>();
+    private static final Logger log = LoggerFactory.getLogger(WorkerRun.class);
+    private static final ThreadLocal<WorkerRun> CURRENT = new ThreadLocal<>();
 
     private Deferred[] deferred = new Deferred[2];
     private int count;
 
-    private HandlerRun() {
+    private WorkerRun() {
     }
 
     /** The run the calling thread is in, or {@code null}. */
-    public static HandlerRun current() {
+    public static WorkerRun current() {
         return CURRENT.get();
     }
 
@@ -48,14 +48,14 @@ public final class HandlerRun {
     }
 
     /** Starts a run on this thread; returns the run it was in (a worker run inline by another), for {@link #end}. */
-    static HandlerRun begin() {
-        HandlerRun outer = CURRENT.get();
-        CURRENT.set(new HandlerRun());
+    static WorkerRun begin() {
+        WorkerRun outer = CURRENT.get();
+        CURRENT.set(new WorkerRun());
         return outer;
     }
 
     /** Flushes and ends this thread's run, going back to {@code outer}. */
-    static void end(HandlerRun outer) {
+    static void end(WorkerRun outer) {
         try {
             flushCurrent();
         } finally {
@@ -69,7 +69,7 @@ public final class HandlerRun {
 
     /** Flushes the work this thread's run deferred so far. */
     static void flushCurrent() {
-        HandlerRun run = CURRENT.get();
+        WorkerRun run = CURRENT.get();
         if (run == null) {
             return;
         }
