@@ -1,6 +1,5 @@
 package dev.courier.transport.nats;
 
-import dev.courier.api.ConnectionException;
 import dev.courier.api.PublishException;
 import dev.courier.spi.DeliverySink;
 import dev.courier.spi.Destination;
@@ -13,7 +12,6 @@ import io.nats.client.Dispatcher;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,26 +59,13 @@ final class NatsInbox implements ReplyPath {
             sink.deliver(ReplyPath.unacknowledged(reply));
         });
         dispatcher.subscribe(subject);
-        flush("subscribe to reply inbox " + subject);
+        NatsTransport.awaitServer(connection, confirmTimeout, address, "subscribe to reply inbox " + subject);
         return ReplyInbox.of(subject, () -> {
             connection.closeDispatcher(dispatcher);
             if (connection.getStatus() == Connection.Status.CONNECTED) {
-                flush("unsubscribe from reply inbox " + subject);
+                NatsTransport.awaitServer(connection, confirmTimeout, address, "unsubscribe from reply inbox " + subject);
             }
         });
-    }
-
-    /** Waits until the server has processed what was sent so far (its PONG answers our PING). */
-    private void flush(String what) {
-        try {
-            connection.flush(confirmTimeout);
-        } catch (TimeoutException e) {
-            throw new ConnectionException("could not " + what + " on NATS at " + address + ": no answer within "
-                    + confirmTimeout.toMillis() + " ms", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ConnectionException("interrupted while waiting to " + what + " on NATS at " + address, e);
-        }
     }
 
     @Override

@@ -7,6 +7,7 @@ import dev.courier.spi.Envelope;
 import dev.courier.spi.SettleOnceDelivery;
 import io.nats.client.Connection;
 import io.nats.client.Dispatcher;
+import java.time.Duration;
 
 /**
  * A temporary subscription to a topic: a plain NATS subscription on the topic's subject, which
@@ -23,7 +24,13 @@ final class NatsTail implements Consumer {
         this.dispatcher = dispatcher;
     }
 
-    static NatsTail start(Connection connection, Destination topic, DeliverySink sink) {
+    /**
+     * Returns once the server has the subscription: each message published afterwards, from any
+     * connection, reaches {@code sink}.
+     *
+     * @throws dev.courier.api.ConnectionException when the server does not confirm within {@code timeout}
+     */
+    static NatsTail start(Connection connection, Destination topic, DeliverySink sink, Duration timeout, String address) {
         Dispatcher dispatcher = connection.createDispatcher(message -> {
             Envelope envelope;
             try {
@@ -39,7 +46,14 @@ final class NatsTail implements Consumer {
             });
         });
         dispatcher.subscribe(NatsNames.subject(topic));
-        return new NatsTail(connection, dispatcher);
+        NatsTail tail = new NatsTail(connection, dispatcher);
+        try {
+            NatsTransport.awaitServer(connection, timeout, address, "tail " + topic);
+        } catch (RuntimeException e) {
+            tail.close();
+            throw e;
+        }
+        return tail;
     }
 
     @Override

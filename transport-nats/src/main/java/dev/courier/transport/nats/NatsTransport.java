@@ -217,6 +217,25 @@ final class NatsTransport implements Transport {
     }
 
     /**
+     * Waits until the server has processed what {@code connection} sent so far (its PONG answers
+     * our PING), so a subscription just made is in place before the caller goes on.
+     *
+     * @param what what was sent, for the error message
+     * @throws ConnectionException when the server does not answer within {@code timeout}
+     */
+    static void awaitServer(Connection connection, Duration timeout, String address, String what) {
+        try {
+            connection.flush(timeout);
+        } catch (TimeoutException e) {
+            throw new ConnectionException("could not " + what + " on NATS at " + address + ": no answer within "
+                    + timeout.toMillis() + " ms", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ConnectionException("interrupted while waiting to " + what + " on NATS at " + address, e);
+        }
+    }
+
+    /**
      * The JVM's default TLS context, or one trusting only the {@code trustStore} option's PKCS12 file
      * (for a server with a private CA or a self-signed certificate).
      *
@@ -343,7 +362,7 @@ final class NatsTransport implements Transport {
         if (topic.isQueue()) {
             throw new IllegalArgumentException("only a topic can be tailed: " + topic);
         }
-        return NatsTail.start(connection, topic, sink);
+        return NatsTail.start(connection, topic, sink, REQUEST_TIMEOUT, settings.address());
     }
 
     @Override

@@ -377,6 +377,23 @@ class NatsTransportTest {
     }
 
     @Test
+    void aTailSeesAMessageAnotherConnectionPublishesAsSoonAsTheTailHasStarted() {
+        Transport tailing = open(Map.of());
+        Transport publishing = open(Map.of());
+        Destination topic = Destination.topic(prefix + ".tailed");
+        publishing.declare(topic);
+        for (int i = 0; i < 20; i++) {
+            RecordingSink sink = new RecordingSink(true);
+            Envelope first = envelope(topic, "k", Map.of(), new byte[] {(byte) i});
+            try (Consumer tail = tailing.tail(topic, sink)) {
+                send(publishing, first);
+
+                assertEquals(first.id(), sink.awaitCount(1, WAIT).get(0).envelope().id(), "tail " + i);
+            }
+        }
+    }
+
+    @Test
     void anUnknownOptionIsRejectedBeforeConnecting() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> new NatsTransportProvider().open(URI.create("nats://127.0.0.1:1"), Map.of("ackwait", "1s")));
