@@ -87,9 +87,10 @@ public interface Transport extends AutoCloseable {
      * Starts a temporary subscription to the topic {@code topic} for an observer (the
      * {@code courier tail} command): every message published to it from now on goes to
      * {@code sink}, in a group of its own that no other consumer shares and that the broker forgets
-     * when the consumer closes (or the connection ends). Existing groups are not touched: they
-     * receive and settle their messages as before. Settling these deliveries is allowed and
-     * changes nothing. Optional, for operator tools; the default refuses.
+     * when the consumer closes (or the connection ends). Returns only once the broker has the
+     * subscription, so a message published the moment it returns is not missed. Existing groups
+     * are not touched: they receive and settle their messages as before. Settling these deliveries
+     * is allowed and changes nothing. Optional, for operator tools; the default refuses.
      *
      * @throws IllegalArgumentException when {@code topic} is not a topic
      * @throws dev.courier.api.CourierException when the broker refuses or cannot be reached
