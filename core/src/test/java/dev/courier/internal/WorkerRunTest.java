@@ -13,9 +13,12 @@ import dev.courier.spi.Transport;
 import dev.courier.spi.Transports;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -101,6 +104,89 @@ class WorkerRunTest {
                 Delivery b = taken.poll(5, TimeUnit.SECONDS);
                 assertEquals("b", b == null ? null : b.envelope().id(), "the flush drained though it released nothing");
                 b.ack();
+            }
+        }
+    }
+
+    @Test
+    void a_message_sent_after_the_last_flush_of_a_run_that_acked_is_delivered_when_the_run_ends() throws Exception {
+        try (Transport transport = Transports.open("memory://run-drains-at-end", Map.of())) {
+            transport.declare(JOBS);
+            BlockingQueue<Delivery> taken = new LinkedBlockingQueue<>();
+            try (Consumer consumer = transport.consume(new ConsumerSpec(JOBS, null, 10), taken::add)) {
+                send(transport, "a");
+                Delivery a = taken.poll(5, TimeUnit.SECONDS);
+
+                WorkerRun outer = WorkerRun.begin();
+                a.ack();
+                WorkerRun.flushCurrent();
+                send(transport, "b"); // the run acked for this consumer: the sender leaves the drain to it
+                assertNull(taken.poll(), "left to the run");
+                WorkerRun.end(outer);
+
+                Delivery b = taken.poll(5, TimeUnit.SECONDS);
+                assertEquals("b", b == null ? null : b.envelope().id(), "the run's end drained it");
+                b.ack();
+            }
+        }
+    }
+
+    @Test
+    void senders_and_a_thread_acking_in_runs_deliver_each_message_once() throws Exception {
+        try (Transport transport = Transports.open("memory://run-acks-and-senders", Map.of())) {
+            transport.declare(JOBS);
+            BlockingQueue<Delivery> handed = new LinkedBlockingQueue<>();
+            Set<String> seen = ConcurrentHashMap.newKeySet();
+            AtomicInteger duplicates = new AtomicInteger();
+            int perSender = 5_000;
+            try (Consumer consumer = transport.consume(new ConsumerSpec(JOBS, null, 8), delivery -> {
+                if (!seen.add(delivery.envelope().id())) {
+                    duplicates.incrementAndGet();
+                }
+                handed.add(delivery);
+            })) {
+                Thread settler = new Thread(() -> { // acks in runs of up to 5, as a single handler thread does
+                    try {
+                        for (int acked = 0; acked < 2 * perSender; ) {
+                            Delivery first = handed.poll(10, TimeUnit.SECONDS);
+                            if (first == null) {
+                                return;
+                            }
+                            WorkerRun outer = WorkerRun.begin();
+                            first.ack();
+                            acked++;
+                            for (int i = 1; i < 5 && acked < 2 * perSender; i++) {
+                                Delivery next = handed.poll();
+                                if (next == null) {
+                                    break;
+                                }
+                                next.ack();
+                                acked++;
+                            }
+                            WorkerRun.end(outer);
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                settler.start();
+                Thread[] senders = new Thread[2];
+                for (int s = 0; s < senders.length; s++) {
+                    String prefix = "s" + s + "-";
+                    senders[s] = new Thread(() -> {
+                        for (int i = 0; i < perSender; i++) {
+                            transport.send(new Envelope(prefix + i, JOBS, null, Map.of(), new byte[] {1},
+                                    "application/octet-stream", Instant.EPOCH));
+                        }
+                    });
+                    senders[s].start();
+                }
+                for (Thread sender : senders) {
+                    sender.join(30_000);
+                }
+                settler.join(30_000);
+                assertEquals(2 * perSender, seen.size(), "every message delivered");
+                assertEquals(0, duplicates.get(), "none delivered twice");
             }
         }
     }
