@@ -3,6 +3,7 @@ package dev.courier.internal.memory;
 import dev.courier.internal.WorkerRun;
 import dev.courier.spi.Consumer;
 import dev.courier.spi.DeliverySink;
+import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
 import dev.courier.spi.SettleOnceDelivery;
 import java.lang.invoke.MethodHandles;
@@ -11,8 +12,10 @@ import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.PriorityQueue;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -35,8 +38,11 @@ final class MemoryQueue {
     private static final int DRAIN_BATCH = 64;
     /** What {@link #claimDrainLocked()} returns when another thread drains. */
     private static final int NOT_DRAINING = -1;
-    private static final Comparator<Entry> BY_SEQUENCE = Comparator.comparingLong(Entry::sequence);
+    private static final Comparator<MemoryDelivery> BY_SEQUENCE = Comparator.comparingLong(MemoryDelivery::sequence);
     private static final VarHandle NEXT_INCOMING;
+    /** What the stub {@link Locked#incomingHead} starts as holds; never delivered. */
+    private static final Envelope STUB = new Envelope("stub", Destination.queue("stub"), null, Map.of(), new byte[0],
+            "application/octet-stream", Instant.EPOCH);
     /** Array cells alone on their cache lines: the middle of {@value #CELL} slots, 64 bytes and more from either end. */
     private static final int CELL = 32;
     private static final int CELL_MIDDLE = CELL / 2;
@@ -45,7 +51,7 @@ final class MemoryQueue {
 
     static {
         try {
-            NEXT_INCOMING = MethodHandles.lookup().findVarHandle(Entry.class, "nextIncoming", Entry.class);
+            NEXT_INCOMING = MethodHandles.lookup().findVarHandle(MemoryDelivery.class, "nextIncoming", MemoryDelivery.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -57,8 +63,8 @@ final class MemoryQueue {
      * link per message, {@link #append}), which a holder of the lock moves into {@code fresh}
      * before it looks at what is ready ({@link #moveIncomingLocked}). So a sender takes the lock
      * only when it drains, and the handler thread, which drains in batches, does not contend
-     * with a sender per message. This holds the entry appended last, {@link Locked#incomingHead}
-     * the entry moved last (or a stub).
+     * with a sender per message. This holds the message appended last, {@link Locked#incomingHead}
+     * the one moved last (or a stub).
      *
      * <p>It and {@link #consumersWithoutRun}, which senders also touch on every message, each sit
      * in the middle of an array cell of their own, alone on their cache lines (the handler
@@ -78,8 +84,8 @@ final class MemoryQueue {
      * no ordering work per message), and those given back, ordered by sequence; the next ready
      * one is the older of the two heads.
      */
-    private final ArrayDeque<Entry> fresh = new ArrayDeque<>();
-    private final PriorityQueue<Entry> givenBack = new PriorityQueue<>(BY_SEQUENCE);
+    private final ArrayDeque<MemoryDelivery> fresh = new ArrayDeque<>();
+    private final PriorityQueue<MemoryDelivery> givenBack = new PriorityQueue<>(BY_SEQUENCE);
     /** Copied on write under the lock; read without it by senders deciding whether to drain. */
     private volatile MemoryConsumer[] consumers = new MemoryConsumer[0];
     private final AtomicInteger drainRequests = new AtomicInteger();
@@ -93,29 +99,29 @@ final class MemoryQueue {
 
     MemoryQueue(MemoryBroker broker) {
         this.broker = broker;
-        lock.incomingHead = new Entry(null);
+        lock.incomingHead = new MemoryDelivery(STUB, 1);
         incomingTail[CELL_MIDDLE] = lock.incomingHead;
     }
 
     void offer(Envelope envelope) {
-        append(new Entry(envelope));
+        append(new MemoryDelivery(envelope, 1));
         drainIfNobodyWill();
     }
 
     /** Offers {@code envelopes} in their order (a batch publish), deciding once whether to drain. */
     void offerAll(List<Envelope> envelopes) {
         for (int i = 0; i < envelopes.size(); i++) {
-            append(new Entry(envelopes.get(i)));
+            append(new MemoryDelivery(envelopes.get(i), 1));
         }
         drainIfNobodyWill();
     }
 
     /** Appends to {@link #incomingTail}, in the order of the appends. */
-    private void append(Entry entry) {
-        Entry previous = (Entry) CELL_REFERENCE.getAndSet(incomingTail, CELL_MIDDLE, entry);
+    private void append(MemoryDelivery message) {
+        MemoryDelivery previous = (MemoryDelivery) CELL_REFERENCE.getAndSet(incomingTail, CELL_MIDDLE, message);
         // a volatile write, before this sender looks at the consumers: a drain that starts after
-        // it sees the entry, or this sender sees what that drain's thread did before (see below)
-        previous.nextIncoming = entry;
+        // it sees the message, or this sender sees what that drain's thread did before (see below)
+        previous.nextIncoming = message;
     }
 
     /**
@@ -159,8 +165,8 @@ final class MemoryQueue {
 
     /** Moves what senders appended into {@link #fresh}, in their order. Call holding the lock. */
     private void moveIncomingLocked() {
-        Entry head = lock.incomingHead;
-        Entry next;
+        MemoryDelivery head = lock.incomingHead;
+        MemoryDelivery next;
         while ((next = head.nextIncoming) != null) {
             NEXT_INCOMING.set(head, null); // plain: no sender writes a link twice; kept, it would chain old entries to new
             next.sequence = lock.nextSequence++;
@@ -170,14 +176,21 @@ final class MemoryQueue {
         lock.incomingHead = head;
     }
 
-    /** Removes and returns the oldest ready entry, or {@code null}. Call holding the lock. */
-    private Entry pollReadyLocked() {
-        Entry first = fresh.peek();
-        Entry back = givenBack.peek();
+    /**
+     * Removes the oldest ready message and returns its next delivery: itself when it was never
+     * delivered, else a new one (the one given back may still be acked, late, and ignored), or
+     * {@code null}. Call holding the lock.
+     */
+    private MemoryDelivery pollReadyLocked() {
+        MemoryDelivery first = fresh.peek();
+        MemoryDelivery back = givenBack.peek();
         if (back == null || (first != null && first.sequence < back.sequence)) {
             return fresh.poll();
         }
-        return givenBack.poll();
+        givenBack.poll();
+        MemoryDelivery again = new MemoryDelivery(back.envelope(), back.deliveryCount() + 1);
+        again.sequence = back.sequence;
+        return again;
     }
 
     private boolean noneReadyLocked() {
@@ -185,7 +198,7 @@ final class MemoryQueue {
         return fresh.isEmpty() && givenBack.isEmpty();
     }
 
-    private Stream<Entry> readyLocked() {
+    private Stream<MemoryDelivery> readyLocked() {
         moveIncomingLocked();
         return Stream.concat(fresh.stream(), givenBack.stream());
     }
@@ -218,15 +231,15 @@ final class MemoryQueue {
     List<Envelope> waiting(int max) {
         synchronized (lock) {
             return readyLocked().sorted(BY_SEQUENCE).limit(max)
-                    .map(entry -> entry.envelope).toList();
+                    .map(MemoryDelivery::envelope).toList();
         }
     }
 
     /** Removes the oldest ready message with this id; false when none is ready. */
     boolean removeWaiting(String id) {
         synchronized (lock) {
-            return readyLocked().filter(entry -> entry.envelope.id().equals(id)).min(BY_SEQUENCE)
-                    .map(entry -> fresh.remove(entry) || givenBack.remove(entry)).orElse(false);
+            return readyLocked().filter(ready -> ready.envelope().id().equals(id)).min(BY_SEQUENCE)
+                    .map(ready -> fresh.remove(ready) || givenBack.remove(ready)).orElse(false);
         }
     }
 
@@ -276,9 +289,8 @@ final class MemoryQueue {
             if (consumer == null) {
                 break;
             }
-            Entry entry = pollReadyLocked();
-            entry.deliveries++;
-            MemoryDelivery delivery = new MemoryDelivery(entry, consumer, entry.deliveries);
+            MemoryDelivery delivery = pollReadyLocked();
+            delivery.consumer = consumer;
             consumer.holdLocked(delivery);
             batch[taken++] = delivery;
         }
@@ -370,7 +382,7 @@ final class MemoryQueue {
         if (delivery.held) {
             delivery.consumer.releaseLocked(delivery);
             if (!delivery.ackDeferred) {
-                givenBack.add(delivery.entry);
+                givenBack.add(delivery);
             }
         }
     }
@@ -475,7 +487,7 @@ final class MemoryQueue {
             boolean wasFull = consumer.inFlight >= consumer.maxInFlight;
             consumer.releaseLocked(delivery);
             if (redeliver) {
-                givenBack.add(delivery.entry);
+                givenBack.add(delivery);
             }
             // a consumer with room left has already been given everything ready: only a full one
             // that now has room, or a message given back, can start new deliveries
@@ -489,28 +501,10 @@ final class MemoryQueue {
 
     /** The queue's lock, and the state only its holders write, kept off the queue's object (which senders read). */
     private static final class Locked {
-        /** The entry moved from {@link #incomingTail}'s queue last, or the stub it started with. */
-        Entry incomingHead;
+        /** The message moved from {@link #incomingTail}'s queue last, or the stub it started with. */
+        MemoryDelivery incomingHead;
         long nextSequence;
         int roundRobin;
-    }
-
-    /** A message and how often it was delivered. */
-    private static final class Entry {
-        /** Its place in publish order, given when it is moved into {@link #fresh}; guarded by the lock. */
-        long sequence;
-        final Envelope envelope;
-        int deliveries;
-        /** The entry sent after it, linked by that entry's sender ({@link #append}). */
-        volatile Entry nextIncoming;
-
-        Entry(Envelope envelope) {
-            this.envelope = envelope;
-        }
-
-        long sequence() {
-            return sequence;
-        }
     }
 
     /**
@@ -631,9 +625,18 @@ final class MemoryQueue {
         }
     }
 
+    /**
+     * A message's delivery; also the message itself while it waits to be delivered (each message
+     * is made as its first delivery, and a message given back is the delivery given back), so a
+     * message delivered once costs one object.
+     */
     private final class MemoryDelivery extends SettleOnceDelivery {
-        final Entry entry;
-        final MemoryConsumer consumer;
+        /** Its message's place in publish order, given when moved into {@link #fresh}; guarded by the lock. */
+        long sequence;
+        /** The message sent after it, linked by that message's sender ({@link #append}). */
+        volatile MemoryDelivery nextIncoming;
+        /** Whose it is, from when it is taken (under the lock, before it is handed out). */
+        MemoryConsumer consumer;
         /** In its consumer's unsettled list, and its neighbours there; guarded by the queue's lock. */
         boolean held;
         MemoryDelivery previous;
@@ -649,10 +652,12 @@ final class MemoryQueue {
             touched = System.nanoTime();
         }
 
-        MemoryDelivery(Entry entry, MemoryConsumer consumer, int count) {
-            super(entry.envelope, count);
-            this.entry = entry;
-            this.consumer = consumer;
+        MemoryDelivery(Envelope envelope, int count) {
+            super(envelope, count);
+        }
+
+        long sequence() {
+            return sequence;
         }
 
         @Override
