@@ -544,10 +544,13 @@ final class MemoryQueue {
         final DeliverySink sink;
         /**
          * The deliveries not settled yet, a list linked through them (so holding one allocates
-         * nothing), and how many; guarded by the queue's lock.
+         * nothing), and how many; guarded by the queue's lock. The count is volatile for senders
+         * reading it without the lock ({@link #anyToDeliverToNow}): a settle that makes room writes
+         * it before looking for messages, a sender links its message before reading it, so one of
+         * the two sees the other.
          */
         private MemoryDelivery first;
-        int inFlight;
+        volatile int inFlight;
         volatile boolean fetching = true;
         final AtomicBoolean closed = new AtomicBoolean();
         /**
