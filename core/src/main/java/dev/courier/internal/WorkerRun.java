@@ -23,8 +23,10 @@ public final class WorkerRun {
     private static final Logger log = LoggerFactory.getLogger(WorkerRun.class);
     private static final ThreadLocal<WorkerRun> CURRENT = new ThreadLocal<>();
 
-    private Deferred[] deferred = new Deferred[2];
-    private int count;
+    /** Flushed at every flush of the run. */
+    private final Pending deferred = new Pending();
+    /** Flushed once, when the run ends, after its last flush. */
+    private final Pending atEnd = new Pending();
 
     private WorkerRun() {
     }
@@ -36,15 +38,16 @@ public final class WorkerRun {
 
     /** Has {@code work} flushed at the run's next flush (once, however often it is deferred). */
     public void defer(Deferred work) {
-        for (int i = 0; i < count; i++) {
-            if (deferred[i] == work) {
-                return;
-            }
-        }
-        if (count == deferred.length) {
-            deferred = Arrays.copyOf(deferred, count * 2);
-        }
-        deferred[count++] = work;
+        deferred.add(work);
+    }
+
+    /**
+     * Has {@code work} flushed once when the run ends, after the last flush of the work
+     * {@linkplain #defer deferred} (once, however often it is asked). Work it defers in turn is
+     * flushed before the run ends.
+     */
+    public void atEnd(Deferred work) {
+        atEnd.add(work);
     }
 
     /** Starts a run on this thread; returns the run it was in (a worker run inline by another), for {@link #end}. */
@@ -57,7 +60,11 @@ public final class WorkerRun {
     /** Flushes and ends this thread's run, going back to {@code outer}. */
     static void end(WorkerRun outer) {
         try {
+            WorkerRun run = CURRENT.get();
             flushCurrent();
+            while (run != null && run.atEnd.flushOne()) {
+                flushCurrent();
+            }
         } finally {
             if (outer == null) {
                 CURRENT.remove();
@@ -73,14 +80,40 @@ public final class WorkerRun {
         if (run == null) {
             return;
         }
-        while (run.count > 0) { // a flush may defer more (a drain handing this thread new work)
-            Deferred work = run.deferred[--run.count];
-            run.deferred[run.count] = null;
-            try {
-                work.flush();
-            } catch (RuntimeException e) {
-                log.error("Deferred work {} failed", work, e);
+        while (run.deferred.flushOne()) { // a flush may defer more (a drain handing this thread new work)
+        }
+    }
+
+    /** Work waiting for a flush, each piece once. */
+    private static final class Pending {
+        private Deferred[] work = new Deferred[2];
+        private int count;
+
+        void add(Deferred piece) {
+            for (int i = 0; i < count; i++) {
+                if (work[i] == piece) {
+                    return;
+                }
             }
+            if (count == work.length) {
+                work = Arrays.copyOf(work, count * 2);
+            }
+            work[count++] = piece;
+        }
+
+        /** Flushes the piece added last; false when none waits. */
+        boolean flushOne() {
+            if (count == 0) {
+                return false;
+            }
+            Deferred piece = work[--count];
+            work[count] = null;
+            try {
+                piece.flush();
+            } catch (RuntimeException e) {
+                log.error("Deferred work {} failed", piece, e);
+            }
+            return true;
         }
     }
 }

@@ -12,10 +12,15 @@ import dev.courier.spi.Envelope;
 import dev.courier.spi.Transport;
 import dev.courier.spi.Transports;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -105,8 +110,97 @@ class WorkerRunTest {
         }
     }
 
+    @Test
+    void a_message_sent_after_the_last_flush_of_a_run_that_acked_is_delivered_when_the_run_ends() throws Exception {
+        withOneConsumer("run-drains-at-end", (transport, taken) -> {
+            send(transport, "a");
+            Delivery a = taken.poll(5, TimeUnit.SECONDS);
+
+            WorkerRun outer = WorkerRun.begin();
+            a.ack();
+            WorkerRun.flushCurrent();
+            send(transport, "b"); // the run acked for this consumer: the sender leaves the drain to it
+            assertNull(taken.poll(), "left to the run");
+            WorkerRun.end(outer);
+
+            Delivery b = taken.poll(5, TimeUnit.SECONDS);
+            assertEquals("b", b == null ? null : b.envelope().id(), "the run's end drained it");
+        });
+    }
+
+    @Test
+    void batches_sent_from_two_threads_while_a_thread_acks_in_runs_are_each_delivered_once() throws Exception {
+        int batches = 500;
+        int perBatch = 10;
+        Set<String> seen = ConcurrentHashMap.newKeySet();
+        AtomicInteger duplicates = new AtomicInteger();
+        withOneConsumer("run-acks-and-batches", (transport, taken) -> {
+            Thread settler = new Thread(() -> { // acks in runs of up to 5, as a single handler thread does
+                try {
+                    for (Delivery first; (first = taken.poll(10, TimeUnit.SECONDS)) != null; ) {
+                        WorkerRun outer = WorkerRun.begin();
+                        Delivery next = first;
+                        for (int i = 0; next != null; next = ++i < 5 ? taken.poll() : null) {
+                            if (!seen.add(next.envelope().id())) {
+                                duplicates.incrementAndGet();
+                            }
+                            next.ack();
+                        }
+                        WorkerRun.end(outer);
+                        if (seen.size() == 2 * batches * perBatch) {
+                            return;
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            settler.start();
+            List<Thread> senders = List.of(sendingBatches(transport, "x", batches, perBatch),
+                    sendingBatches(transport, "y", batches, perBatch));
+            for (Thread sender : senders) {
+                sender.join(30_000);
+            }
+            settler.join(30_000);
+        });
+        assertEquals(2 * batches * perBatch, seen.size(), "every message delivered");
+        assertEquals(0, duplicates.get(), "none delivered twice");
+    }
+
+    /** A memory:// queue with one consumer of up to 10 in flight handing its deliveries to {@code taken}. */
+    private static void withOneConsumer(String broker, QueueScenario scenario) throws Exception {
+        try (Transport transport = Transports.open("memory://" + broker, Map.of())) {
+            transport.declare(JOBS);
+            BlockingQueue<Delivery> taken = new LinkedBlockingQueue<>();
+            try (Consumer consumer = transport.consume(new ConsumerSpec(JOBS, null, 10), taken::add)) {
+                scenario.run(transport, taken);
+            }
+        }
+    }
+
+    private interface QueueScenario {
+        void run(Transport transport, BlockingQueue<Delivery> taken) throws Exception;
+    }
+
+    private static Thread sendingBatches(Transport transport, String prefix, int batches, int perBatch) {
+        Thread sender = new Thread(() -> {
+            for (int b = 0; b < batches; b++) {
+                List<Envelope> batch = new ArrayList<>();
+                for (int i = 0; i < perBatch; i++) {
+                    batch.add(job(prefix + b + "-" + i));
+                }
+                transport.sendAll(batch);
+            }
+        });
+        sender.start();
+        return sender;
+    }
+
+    private static Envelope job(String id) {
+        return new Envelope(id, JOBS, null, Map.of(), new byte[] {1}, "application/octet-stream", Instant.EPOCH);
+    }
+
     private static void send(Transport transport, String id) throws Exception {
-        transport.send(new Envelope(id, JOBS, null, Map.of(), new byte[] {1}, "application/octet-stream", Instant.EPOCH))
-                .toCompletableFuture().get(5, TimeUnit.SECONDS);
+        transport.send(job(id)).toCompletableFuture().get(5, TimeUnit.SECONDS);
     }
 }

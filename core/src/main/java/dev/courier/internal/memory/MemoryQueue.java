@@ -3,20 +3,24 @@ package dev.courier.internal.memory;
 import dev.courier.internal.WorkerRun;
 import dev.courier.spi.Consumer;
 import dev.courier.spi.DeliverySink;
+import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
 import dev.courier.spi.SettleOnceDelivery;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.PriorityQueue;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,17 +38,56 @@ final class MemoryQueue {
     private static final int DRAIN_BATCH = 64;
     /** What {@link #claimDrainLocked()} returns when another thread drains. */
     private static final int NOT_DRAINING = -1;
-    private static final Comparator<Entry> BY_SEQUENCE = Comparator.comparingLong(Entry::sequence);
+    private static final Comparator<MemoryDelivery> BY_SEQUENCE = Comparator.comparingLong(MemoryDelivery::sequence);
+    private static final VarHandle NEXT_INCOMING;
+    /** What the stub {@link Locked#incomingHead} starts as holds; never delivered. */
+    private static final Envelope STUB = new Envelope("stub", Destination.queue("stub"), null, Map.of(), new byte[0],
+            "application/octet-stream", Instant.EPOCH);
+    /** Array cells alone on their cache lines: the middle of {@value #CELL} slots, 64 bytes and more from either end. */
+    private static final int CELL = 32;
+    private static final int CELL_MIDDLE = CELL / 2;
+    private static final VarHandle CELL_REFERENCE = MethodHandles.arrayElementVarHandle(Object[].class);
+    private static final VarHandle CELL_INT = MethodHandles.arrayElementVarHandle(int[].class);
 
-    private final Object lock = new Object();
+    static {
+        try {
+            NEXT_INCOMING = MethodHandles.lookup().findVarHandle(MemoryDelivery.class, "nextIncoming", MemoryDelivery.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /**
+     * Messages sent and not yet moved into {@link #fresh}, oldest first: a queue senders append to
+     * without the lock (Vyukov's multi-producer single-consumer queue: one atomic exchange and one
+     * link per message, {@link #append}), which a holder of the lock moves into {@code fresh}
+     * before it looks at what is ready ({@link #moveIncomingLocked}). So a sender takes the lock
+     * only when it drains, and the handler thread, which drains in batches, does not contend
+     * with a sender per message. This holds the message appended last, {@link Locked#incomingHead}
+     * the one moved last (or a stub).
+     *
+     * <p>It and {@link #consumersWithoutRun}, which senders also touch on every message, each sit
+     * in the middle of an array cell of their own, alone on their cache lines (the handler
+     * thread writing next to them would make each send miss the cache); they are declared first,
+     * so that this queue's object, which senders read too, is followed by them rather than by
+     * what the handler thread writes.
+     */
+    private final Object[] incomingTail = new Object[CELL];
+    /**
+     * Attached consumers with no handler run draining for them ({@link RunAcks}); while there are
+     * none, a sender leaves its message without looking at the consumers. Changed under the lock.
+     */
+    private final int[] consumersWithoutRun = new int[CELL];
+    private final Locked lock = new Locked();
     /**
      * The ready messages are those sent and never delivered, already in publish order (a deque:
      * no ordering work per message), and those given back, ordered by sequence; the next ready
      * one is the older of the two heads.
      */
-    private final ArrayDeque<Entry> fresh = new ArrayDeque<>();
-    private final PriorityQueue<Entry> givenBack = new PriorityQueue<>(BY_SEQUENCE);
-    private final List<MemoryConsumer> consumers = new ArrayList<>();
+    private final ArrayDeque<MemoryDelivery> fresh = new ArrayDeque<>();
+    private final PriorityQueue<MemoryDelivery> givenBack = new PriorityQueue<>(BY_SEQUENCE);
+    /** Copied on write under the lock; read without it by senders deciding whether to drain. */
+    private volatile MemoryConsumer[] consumers = new MemoryConsumer[0];
     private final AtomicInteger drainRequests = new AtomicInteger();
     /**
      * The deliveries one pass of {@link #drain()} took under the lock, to hand to sinks outside it:
@@ -53,80 +96,110 @@ final class MemoryQueue {
      */
     private final MemoryDelivery[] batch = new MemoryDelivery[DRAIN_BATCH];
     private final MemoryBroker broker;
-    private long nextSequence;
-    private int roundRobin;
 
     MemoryQueue(MemoryBroker broker) {
         this.broker = broker;
+        lock.incomingHead = new MemoryDelivery(STUB, 1);
+        incomingTail[CELL_MIDDLE] = lock.incomingHead;
     }
 
     void offer(Envelope envelope) {
-        int taken;
-        synchronized (lock) {
-            fresh.add(new Entry(nextSequence++, envelope));
-            taken = drainAfterOfferLocked();
-        }
-        drainFrom(taken);
+        append(new MemoryDelivery(envelope, 1));
+        drainIfNobodyWill();
     }
 
-    /** Offers {@code envelopes} in their order in one hold of the lock (a batch publish). */
+    /** Offers {@code envelopes} in their order (a batch publish), deciding once whether to drain. */
     void offerAll(List<Envelope> envelopes) {
-        int taken;
-        synchronized (lock) {
-            for (int i = 0; i < envelopes.size(); i++) {
-                fresh.add(new Entry(nextSequence++, envelopes.get(i)));
-            }
-            taken = drainAfterOfferLocked();
+        for (int i = 0; i < envelopes.size(); i++) {
+            append(new MemoryDelivery(envelopes.get(i), 1));
         }
-        drainFrom(taken);
+        drainIfNobodyWill();
+    }
+
+    /** Appends to {@link #incomingTail}, in the order of the appends. */
+    private void append(MemoryDelivery message) {
+        MemoryDelivery previous = (MemoryDelivery) CELL_REFERENCE.getAndSet(incomingTail, CELL_MIDDLE, message);
+        // a volatile write, before this sender looks at the consumers: a drain that starts after
+        // it sees the message, or this sender sees what that drain's thread did before (see below)
+        previous.nextIncoming = message;
     }
 
     /**
-     * After an offer: claims the drain (see {@link #claimDrainLocked}), or leaves it, returning
-     * {@link #NOT_DRAINING}, when every consumer is full, whose settle that makes room drains (it
-     * saw its consumer full), or has acks to apply, whose handler thread drains when it applies
-     * them: the sender need not contend for the drain.
+     * After an offer: drains, unless every consumer is full, whose settle that makes room drains
+     * (it saw its consumer full), or has a handler thread's run going that drains for it before
+     * it ends ({@link RunAcks}): the sender need not contend for the lock, nor do the delivering
+     * (and touch the data) that thread does anyway. Without the lock: each of those threads
+     * changes what this reads (a volatile write or a full fence) before it looks for messages
+     * (a volatile read of the incoming links), and this sender linked its message (a volatile
+     * write) before it reads: one of the two sees the other.
      */
-    private int drainAfterOfferLocked() {
-        return anyToDeliverToNowLocked() ? claimDrainLocked() : NOT_DRAINING;
+    private void drainIfNobodyWill() {
+        if ((int) CELL_INT.getVolatile(consumersWithoutRun, CELL_MIDDLE) != 0 && anyToDeliverToNow()) {
+            drain();
+        }
     }
 
     /**
      * Becomes the drainer if nobody drains, and then takes the first batch in the lock hold the
-     * caller has already (one hold per message fewer for the sender and the settler, the two
-     * threads contending for the lock). Returns the deliveries taken into {@link #batch}, or
-     * {@link #NOT_DRAINING} when another thread drains: it was asked to go on, as {@link #drain()} does.
+     * caller has already (one hold fewer for the settling thread). Returns the deliveries taken
+     * into {@link #batch}, or {@link #NOT_DRAINING} when another thread drains: it was asked to go
+     * on, as {@link #drain()} does. Its atomic increment comes before the look at the incoming
+     * messages: a full fence after the caller's changes to its consumer (see {@link #drainIfNobodyWill}).
      */
     private int claimDrainLocked() {
         return drainRequests.getAndIncrement() == 0 ? takeLocked() : NOT_DRAINING;
     }
 
-    /** Whether a consumer has room and no deferred acks to apply, which would drain for it ({@link #applyAcks}). */
-    private boolean anyToDeliverToNowLocked() {
-        for (int i = 0; i < consumers.size(); i++) {
-            MemoryConsumer consumer = consumers.get(i);
-            if (consumer.fetching && consumer.inFlight < consumer.maxInFlight && consumer.acked.get() == null) {
+    /**
+     * Whether a consumer has room and no handler run going that would drain for it ({@link RunAcks}).
+     * Racy reads: a run's end or a settle that changes them looks for messages after (see above).
+     */
+    private boolean anyToDeliverToNow() {
+        for (MemoryConsumer consumer : consumers) {
+            if (consumer.runsDraining == 0 && consumer.fetching && consumer.inFlight < consumer.maxInFlight) {
                 return true;
             }
         }
         return false;
     }
 
-    /** Removes and returns the oldest ready entry, or {@code null}. Call holding the lock. */
-    private Entry pollReadyLocked() {
-        Entry first = fresh.peek();
-        Entry back = givenBack.peek();
+    /** Moves what senders appended into {@link #fresh}, in their order. Call holding the lock. */
+    private void moveIncomingLocked() {
+        MemoryDelivery head = lock.incomingHead;
+        MemoryDelivery next;
+        while ((next = head.nextIncoming) != null) {
+            NEXT_INCOMING.set(head, null); // plain: no sender writes a link twice; kept, it would chain old entries to new
+            next.sequence = lock.nextSequence++;
+            fresh.add(next);
+            head = next;
+        }
+        lock.incomingHead = head;
+    }
+
+    /**
+     * Removes the oldest ready message and returns its next delivery: itself when it was never
+     * delivered, else a new one (the one given back may still be acked, late, and ignored), or
+     * {@code null}. Call holding the lock.
+     */
+    private MemoryDelivery pollReadyLocked() {
+        MemoryDelivery first = fresh.peek();
+        MemoryDelivery back = givenBack.peek();
         if (back == null || (first != null && first.sequence < back.sequence)) {
             return fresh.poll();
         }
-        return givenBack.poll();
+        givenBack.poll();
+        MemoryDelivery again = new MemoryDelivery(back.envelope(), back.deliveryCount() + 1);
+        again.sequence = back.sequence;
+        return again;
     }
 
     private boolean noneReadyLocked() {
+        moveIncomingLocked();
         return fresh.isEmpty() && givenBack.isEmpty();
     }
 
-    private Stream<Entry> readyLocked() {
+    private Stream<MemoryDelivery> readyLocked() {
+        moveIncomingLocked();
         return Stream.concat(fresh.stream(), givenBack.stream());
     }
 
@@ -137,7 +210,11 @@ final class MemoryQueue {
     Consumer attach(int maxInFlight, DeliverySink sink, Duration ackDeadline, ScheduledExecutorService deadlines) {
         MemoryConsumer consumer = new MemoryConsumer(maxInFlight, sink, ackDeadline, deadlines);
         synchronized (lock) {
-            consumers.add(consumer);
+            MemoryConsumer[] more = Arrays.copyOf(consumers, consumers.length + 1);
+            more[more.length - 1] = consumer;
+            consumers = more;
+            consumer.attached = true;
+            addConsumersWithoutRunLocked(1);
         }
         drain();
         return consumer;
@@ -145,6 +222,7 @@ final class MemoryQueue {
 
     int readyCount() {
         synchronized (lock) {
+            moveIncomingLocked();
             return fresh.size() + givenBack.size();
         }
     }
@@ -153,15 +231,15 @@ final class MemoryQueue {
     List<Envelope> waiting(int max) {
         synchronized (lock) {
             return readyLocked().sorted(BY_SEQUENCE).limit(max)
-                    .map(entry -> entry.envelope).toList();
+                    .map(MemoryDelivery::envelope).toList();
         }
     }
 
     /** Removes the oldest ready message with this id; false when none is ready. */
     boolean removeWaiting(String id) {
         synchronized (lock) {
-            return readyLocked().filter(entry -> entry.envelope.id().equals(id)).min(BY_SEQUENCE)
-                    .map(entry -> fresh.remove(entry) || givenBack.remove(entry)).orElse(false);
+            return readyLocked().filter(ready -> ready.envelope().id().equals(id)).min(BY_SEQUENCE)
+                    .map(ready -> fresh.remove(ready) || givenBack.remove(ready)).orElse(false);
         }
     }
 
@@ -211,9 +289,8 @@ final class MemoryQueue {
             if (consumer == null) {
                 break;
             }
-            Entry entry = pollReadyLocked();
-            entry.deliveries++;
-            MemoryDelivery delivery = new MemoryDelivery(entry, consumer, entry.deliveries);
+            MemoryDelivery delivery = pollReadyLocked();
+            delivery.consumer = consumer;
             consumer.holdLocked(delivery);
             batch[taken++] = delivery;
         }
@@ -249,10 +326,11 @@ final class MemoryQueue {
     }
 
     private MemoryConsumer nextWithRoom() {
-        for (int i = 0; i < consumers.size(); i++) {
-            MemoryConsumer candidate = consumers.get((roundRobin + i) % consumers.size());
+        MemoryConsumer[] all = consumers;
+        for (int i = 0; i < all.length; i++) {
+            MemoryConsumer candidate = all[(lock.roundRobin + i) % all.length];
             if (candidate.fetching && candidate.inFlight < candidate.maxInFlight) {
-                roundRobin = (roundRobin + i + 1) % consumers.size();
+                lock.roundRobin = (lock.roundRobin + i + 1) % all.length;
                 return candidate;
             }
         }
@@ -304,7 +382,7 @@ final class MemoryQueue {
         if (delivery.held) {
             delivery.consumer.releaseLocked(delivery);
             if (!delivery.ackDeferred) {
-                givenBack.add(delivery.entry);
+                givenBack.add(delivery);
             }
         }
     }
@@ -320,41 +398,79 @@ final class MemoryQueue {
     private void deferAck(MemoryDelivery delivery, WorkerRun run) {
         MemoryConsumer consumer = delivery.consumer;
         delivery.ackDeferred = true;
-        MemoryDelivery head;
-        do {
-            head = consumer.acked.get();
-            delivery.nextAcked = head;
-        } while (!consumer.acked.compareAndSet(head, delivery));
-        run.defer(consumer);
+        RunAcks acks = consumer.lastAcks;
+        if (acks == null || acks.run != run) {
+            acks = new RunAcks(consumer, run);
+            consumer.lastAcks = acks;
+        }
+        if (!acks.draining) {
+            acks.draining = true;
+            synchronized (lock) {
+                if (consumer.runsDraining++ == 0 && consumer.attached) {
+                    addConsumersWithoutRunLocked(-1);
+                }
+            }
+            run.atEnd(acks.ending);
+        }
+        if (acks.first == null) {
+            run.defer(acks);
+        }
+        delivery.nextAcked = acks.first;
+        acks.first = delivery;
     }
 
     /**
-     * Applies every ack deferred for {@code consumer} in one lock hold, and drains if a message is
-     * ready (one a sender left for this drain, seeing the acks waiting, included).
+     * Applies the acks a run deferred for a consumer so far in one lock hold, and drains if a
+     * message is ready (one a sender left for this run's drains included).
      */
-    private void applyAcks(MemoryConsumer consumer) {
-        MemoryDelivery delivery = consumer.acked.getAndSet(null);
+    private void applyAcks(RunAcks acks) {
+        MemoryDelivery delivery = acks.first;
         if (delivery == null) {
             return;
         }
+        acks.first = null; // before draining: a delivery handed out now may be acked (deferred) into it again
         int taken;
         synchronized (lock) {
             while (delivery != null) {
                 MemoryDelivery next = delivery.nextAcked;
                 delivery.nextAcked = null;
                 if (delivery.held) {
-                    consumer.releaseLocked(delivery);
+                    acks.consumer.releaseLocked(delivery);
                 }
                 delivery = next;
             }
-            // drains even when it released nothing (acks given back meanwhile): a sender that saw
-            // these acks waiting left its message to this drain
-            if (noneReadyLocked()) {
-                return;
-            }
-            taken = claimDrainLocked();
+            taken = drainIfReadyLocked();
         }
         drainFrom(taken);
+    }
+
+    /**
+     * The end of a run that drained for a consumer ({@link RunAcks}), after its last flush: senders
+     * drain for the consumer again, and this drains what they left meanwhile.
+     */
+    private void endDraining(RunAcks acks) {
+        acks.draining = false;
+        int taken;
+        MemoryConsumer consumer = acks.consumer;
+        synchronized (lock) {
+            if (--consumer.runsDraining == 0 && consumer.attached) {
+                // an atomic add, before this looks for messages: a sender that saw no consumer
+                // without a run, and left its message to this one, linked it before
+                addConsumersWithoutRunLocked(1);
+            }
+            taken = drainIfReadyLocked();
+        }
+        drainFrom(taken);
+    }
+
+    /** Counts consumers attached and without a draining run; holding the lock (so counts and flags agree). */
+    private void addConsumersWithoutRunLocked(int delta) {
+        CELL_INT.getAndAdd(consumersWithoutRun, CELL_MIDDLE, delta);
+    }
+
+    /** Claims the drain ({@link #claimDrainLocked}) if a message is ready. */
+    private int drainIfReadyLocked() {
+        return noneReadyLocked() ? NOT_DRAINING : claimDrainLocked();
     }
 
     /**
@@ -371,7 +487,7 @@ final class MemoryQueue {
             boolean wasFull = consumer.inFlight >= consumer.maxInFlight;
             consumer.releaseLocked(delivery);
             if (redeliver) {
-                givenBack.add(delivery.entry);
+                givenBack.add(delivery);
             }
             // a consumer with room left has already been given everything ready: only a full one
             // that now has room, or a message given back, can start new deliveries
@@ -383,35 +499,69 @@ final class MemoryQueue {
         drainFrom(taken);
     }
 
-    /** A message and how often it was delivered. */
-    private static final class Entry {
-        final long sequence;
-        final Envelope envelope;
-        int deliveries;
+    /** The queue's lock, and the state only its holders write, kept off the queue's object (which senders read). */
+    private static final class Locked {
+        /** The message moved from {@link #incomingTail}'s queue last, or the stub it started with. */
+        MemoryDelivery incomingHead;
+        long nextSequence;
+        int roundRobin;
+    }
 
-        Entry(long sequence, Envelope envelope) {
-            this.sequence = sequence;
-            this.envelope = envelope;
+    /**
+     * What one handler run ({@link WorkerRun}) does for a consumer: the acks it deferred, a list
+     * linked through the deliveries, applied at each flush; and, from its first ack until it ends,
+     * the drains of the consumer: each flush and the run's end drain what is ready, so senders
+     * leave messages to it ({@link #anyToDeliverToNow}). Only the run's thread touches it:
+     * deferring an ack writes nothing another thread reads, and the consumer's count of draining
+     * runs changes twice per run. (A stack of acks shared by the consumer's runs had cost a
+     * compare-and-set per message and a cache miss to each sender checking it, and senders
+     * delivering between a flush and the next ack had split each message's work, and the data
+     * it touches, between their thread and the handler's.)
+     */
+    private final class RunAcks implements WorkerRun.Deferred {
+        final MemoryConsumer consumer;
+        final WorkerRun run;
+        /** The acks deferred since the last flush. */
+        MemoryDelivery first;
+        /** Counted in the consumer's {@code runsDraining}, {@link #ending} waiting for the run's end. */
+        boolean draining;
+        final WorkerRun.Deferred ending = () -> endDraining(this);
+
+        RunAcks(MemoryConsumer consumer, WorkerRun run) {
+            this.consumer = consumer;
+            this.run = run;
         }
 
-        long sequence() {
-            return sequence;
+        /** Applies the acks deferred so far ({@link WorkerRun}). */
+        @Override
+        public void flush() {
+            applyAcks(this);
         }
     }
 
-    private final class MemoryConsumer implements Consumer, WorkerRun.Deferred {
+    private final class MemoryConsumer implements Consumer {
         final int maxInFlight;
         final DeliverySink sink;
         /**
          * The deliveries not settled yet, a list linked through them (so holding one allocates
-         * nothing), and how many; guarded by the queue's lock.
+         * nothing), and how many; guarded by the queue's lock. The count is volatile for senders
+         * reading it without the lock ({@link #anyToDeliverToNow}): a settle that makes room writes
+         * it before looking for messages, a sender links its message before reading it, so one of
+         * the two sees the other.
          */
         private MemoryDelivery first;
-        int inFlight;
+        volatile int inFlight;
         volatile boolean fetching = true;
         final AtomicBoolean closed = new AtomicBoolean();
-        /** Acks deferred to their handler thread's flush, a stack linked through the deliveries. */
-        final AtomicReference<MemoryDelivery> acked = new AtomicReference<>();
+        /**
+         * Handler runs that drain for this consumer until they end ({@link RunAcks}), and whether it
+         * is attached (counted in {@code consumersWithoutRun} while it has none); guarded by the
+         * lock. And the state of the run that deferred an ack last (each run makes its own when it
+         * finds another's).
+         */
+        int runsDraining;
+        boolean attached;
+        volatile RunAcks lastAcks;
 
         final Duration ackDeadline;
         final ScheduledExecutorService deadlines;
@@ -426,12 +576,6 @@ final class MemoryQueue {
         @Override
         public void stopFetching() {
             fetching = false;
-        }
-
-        /** Applies the acks deferred for this consumer ({@link WorkerRun}). */
-        @Override
-        public void flush() {
-            applyAcks(this);
         }
 
         void holdLocked(MemoryDelivery delivery) {
@@ -473,21 +617,34 @@ final class MemoryQueue {
             }
             fetching = false;
             synchronized (lock) {
-                consumers.remove(this);
+                consumers = Arrays.stream(consumers).filter(other -> other != this).toArray(MemoryConsumer[]::new);
+                attached = false;
+                if (runsDraining == 0) {
+                    addConsumersWithoutRunLocked(-1);
+                }
                 giveBackAllLocked();
             }
             drain();
         }
     }
 
+    /**
+     * A message's delivery; also the message itself while it waits to be delivered (each message
+     * is made as its first delivery, and a message given back is the delivery given back), so a
+     * message delivered once costs one object.
+     */
     private final class MemoryDelivery extends SettleOnceDelivery {
-        final Entry entry;
-        final MemoryConsumer consumer;
+        /** Its message's place in publish order, given when moved into {@link #fresh}; guarded by the lock. */
+        long sequence;
+        /** The message sent after it, linked by that message's sender ({@link #append}). */
+        volatile MemoryDelivery nextIncoming;
+        /** Whose it is, from when it is taken (under the lock, before it is handed out). */
+        MemoryConsumer consumer;
         /** In its consumer's unsettled list, and its neighbours there; guarded by the queue's lock. */
         boolean held;
         MemoryDelivery previous;
         MemoryDelivery next;
-        /** Acked, the ack waiting in its consumer's {@code acked} stack (linked through {@code nextAcked}). */
+        /** Acked, the ack waiting in a run's {@link RunAcks} (linked through {@code nextAcked}). */
         volatile boolean ackDeferred;
         MemoryDelivery nextAcked;
         /** When the consumer last showed progress ({@link System#nanoTime()}); read only with an ack deadline. */
@@ -498,10 +655,12 @@ final class MemoryQueue {
             touched = System.nanoTime();
         }
 
-        MemoryDelivery(Entry entry, MemoryConsumer consumer, int count) {
-            super(entry.envelope, count);
-            this.entry = entry;
-            this.consumer = consumer;
+        MemoryDelivery(Envelope envelope, int count) {
+            super(envelope, count);
+        }
+
+        long sequence() {
+            return sequence;
         }
 
         @Override
