@@ -47,9 +47,14 @@ final class UnkeyedPartitions {
 
     /** Runs sized after the producer's {@code batch.size} and {@code linger.ms} in {@code producerConfig}. */
     static UnkeyedPartitions forProducer(Map<String, Object> producerConfig) {
+        return forProducer(producerConfig, System::nanoTime);
+    }
+
+    /** As {@link #forProducer(Map)}, timing runs with {@code clock} (nanoseconds). */
+    static UnkeyedPartitions forProducer(Map<String, Object> producerConfig, LongSupplier clock) {
         long batchSize = setting(producerConfig, ProducerConfig.BATCH_SIZE_CONFIG);
         long lingerMs = setting(producerConfig, ProducerConfig.LINGER_MS_CONFIG);
-        return new UnkeyedPartitions(Math.max(1, batchSize - BATCH_HEADER_BYTES), lingerMs * 1_000_000, System::nanoTime);
+        return new UnkeyedPartitions(Math.max(1, batchSize - BATCH_HEADER_BYTES), lingerMs * 1_000_000, clock);
     }
 
     UnkeyedPartitions(long runBytes, long runNanos, LongSupplier clock) {

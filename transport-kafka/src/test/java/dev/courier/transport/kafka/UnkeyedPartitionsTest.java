@@ -72,11 +72,14 @@ class UnkeyedPartitionsTest {
     @Test
     void runs_are_sized_from_the_producers_batch_size_and_linger() {
         // batch.size counts the batch's 61-byte header too
-        UnkeyedPartitions sized = UnkeyedPartitions.forProducer(Map.of("batch.size", "261", "linger.ms", 5));
+        UnkeyedPartitions sized = UnkeyedPartitions.forProducer(Map.of("batch.size", "261", "linger.ms", 5), now::get);
         Integer first = sized.next("t", 2, 150);
         assertEquals(first, sized.next("t", 2, 50));
         assertEquals(first, sized.next("t", 2, 1), "the record that closes the full batch");
-        assertNotEquals(first, sized.next("t", 2, 1));
+        Integer second = sized.next("t", 2, 1);
+        assertNotEquals(first, second);
+        now.addAndGet(5_000_001);
+        assertNotEquals(second, sized.next("t", 2, 1), "a record after linger.ms starts a run elsewhere");
     }
 
     /**
