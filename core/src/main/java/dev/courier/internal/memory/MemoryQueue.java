@@ -92,7 +92,7 @@ final class MemoryQueue {
     /**
      * The deliveries one pass of {@link #drain()} took under the lock, to hand to sinks outside it:
      * one lock hold per {@value #DRAIN_BATCH} deliveries rather than per delivery (the lock is the
-     * one the sending and the settling threads contend for). Used by the one thread draining.
+     * one the draining and the settling threads contend for). Used by the one thread draining.
      */
     private final MemoryDelivery[] batch = new MemoryDelivery[DRAIN_BATCH];
     private final MemoryBroker broker;
@@ -390,10 +390,10 @@ final class MemoryQueue {
     /**
      * Acks {@code delivery} when the handler thread's run of tasks flushes ({@link WorkerRun}):
      * the acks of a run go to the queue in one lock hold, and the deliveries they make room for
-     * are taken in batches, instead of one lock hold and one delivery per message on the thread
-     * the publisher contends with. Until then the delivery counts against its consumer's max
-     * in-flight (back-pressure only tighter) and counts as acked when given back (close, ack
-     * deadline, broker stop), as it would had the ack been applied.
+     * are taken in batches, instead of one lock hold and one delivery per message. Until then the
+     * delivery counts against its consumer's max in-flight (back-pressure only tighter) and counts
+     * as acked when given back (close, ack deadline, broker stop), as it would had the ack been
+     * applied.
      */
     private void deferAck(MemoryDelivery delivery, WorkerRun run) {
         MemoryConsumer consumer = delivery.consumer;

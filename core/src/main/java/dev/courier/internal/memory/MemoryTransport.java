@@ -99,8 +99,9 @@ final class MemoryTransport implements Transport {
     }
 
     /**
-     * Stores each run of envelopes for one destination and due now in one go per queue (one hold
-     * of its lock); a delayed envelope alone. Each envelope of a run shares the run's stage.
+     * Stores each run of envelopes for one destination and due now in one go per queue (appended
+     * without its lock, one decision whether to drain); a delayed envelope alone. Each envelope of
+     * a run shares the run's stage.
      */
     @Override
     public List<CompletionStage<Void>> sendAll(List<Envelope> envelopes) {
