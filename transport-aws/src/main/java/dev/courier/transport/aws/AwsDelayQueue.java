@@ -104,9 +104,7 @@ final class AwsDelayQueue implements AutoCloseable {
     private final AwsBatcher<Held> puts = new AwsBatcher<>(PUT_CALLS, this::putBatch);
     private final CountDownLatch stopping = new CountDownLatch(1);
     private final Object lock = new Object();
-    private volatile CompletableFuture<String> url;
-    /** Whether {@link #url} comes from creating the queue rather than looking it up. */
-    private volatile boolean urlFromCreate;
+    private final AwsDelayQueueUrl url;
     private volatile Thread forwarder;
     private volatile CompletableFuture<ReceiveMessageResponse> call;
 
@@ -115,6 +113,10 @@ final class AwsDelayQueue implements AutoCloseable {
         this.settings = settings;
         this.sqs = sqs;
         this.maxHopSeconds = maxHopSeconds;
+        this.url = new AwsDelayQueueUrl(
+                () -> sqs.createQueue(r -> r.queueName(QUEUE).attributes(Map.of(QueueAttributeName.MESSAGE_RETENTION_PERIOD,
+                        Long.toString(RETENTION.toSeconds())))).thenApply(r -> r.queueUrl()),
+                () -> sqs.getQueueUrl(r -> r.queueName(QUEUE)).thenApply(r -> r.queueUrl()));
     }
 
     /**
@@ -130,7 +132,7 @@ final class AwsDelayQueue implements AutoCloseable {
             return CompletableFuture.failedFuture(new PublishException("a delayed message takes " + held.size()
                     + " bytes with its attributes and its due time, SQS takes at most " + AwsTransport.MAX_WIRE_BYTES));
         }
-        return queueUrl(true).thenCompose(found -> {
+        return url.forSend().thenCompose(found -> {
             startForwarding(found);
             return put(found, held, due.toEpochMilli());
         });
@@ -141,7 +143,7 @@ final class AwsDelayQueue implements AutoCloseable {
         if (forwarder != null || stopping.getCount() == 0) {
             return;
         }
-        queueUrl(false).whenComplete((found, failure) -> {
+        url.forConsume().whenComplete((found, failure) -> {
             if (failure == null) {
                 startForwarding(found);
             } else if (!(AwsTransport.unwrap(failure) instanceof QueueDoesNotExistException)) {
@@ -149,24 +151,6 @@ final class AwsDelayQueue implements AutoCloseable {
                         settings.scrub(AwsTransport.reason(failure)));
             }
         });
-    }
-
-    /**
-     * The delay queue's URL: created when {@code create}, else looked up (failing when absent). A
-     * lookup under way does not answer a caller that creates: it may find nothing.
-     */
-    private CompletableFuture<String> queueUrl(boolean create) {
-        CompletableFuture<String> known = url;
-        if (known != null && !known.isCompletedExceptionally() && (!create || urlFromCreate || known.isDone())) {
-            return known;
-        }
-        urlFromCreate = create;
-        CompletableFuture<String> found = create
-                ? sqs.createQueue(r -> r.queueName(QUEUE).attributes(Map.of(QueueAttributeName.MESSAGE_RETENTION_PERIOD,
-                        Long.toString(RETENTION.toSeconds())))).thenApply(r -> r.queueUrl())
-                : sqs.getQueueUrl(r -> r.queueName(QUEUE)).thenApply(r -> r.queueUrl());
-        url = found;
-        return found;
     }
 
     private void startForwarding(String queueUrl) {
