@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import dev.courier.spi.Destination;
 import dev.courier.spi.Envelope;
 import dev.courier.spi.EnvelopeForm;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -14,8 +15,13 @@ import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.record.internal.DefaultRecord;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
+import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.TimestampType;
 import org.junit.jupiter.api.Test;
 
@@ -182,6 +188,88 @@ class KafkaRecordsTest {
             Envelope read = KafkaRecords.toEnvelope(record, Destination.topic("t"), recent);
 
             assertEquals(KafkaRecords.toEnvelope(record, Destination.topic("t")), read);
+            assertEquals(values[i][1], read.type());
+            assertEquals(values[i][2], read.contentType());
+        }
+    }
+
+    /** {@code sent} as a consumer gets it: written to a batch and read back, its headers slices of the fetched bytes. */
+    private static ConsumerRecord<byte[], byte[]> fetched(ProducerRecord<byte[], byte[]> sent) {
+        MemoryRecordsBuilder batch = MemoryRecords.builder(ByteBuffer.allocate(64 * 1024), Compression.NONE,
+                TimestampType.CREATE_TIME, 42L);
+        batch.append(sent.timestamp(), sent.key(), sent.value(), sent.headers().toArray());
+        Record read = batch.build().records().iterator().next();
+        return new ConsumerRecord<>(sent.topic(), 0, read.offset(), read.timestamp(), TimestampType.CREATE_TIME, -1, -1,
+                read.hasKey() ? bytes(read.key()) : null, read.hasValue() ? bytes(read.value()) : null,
+                new RecordHeaders(read.headers()), Optional.empty());
+    }
+
+    private static byte[] bytes(ByteBuffer buffer) {
+        byte[] bytes = new byte[buffer.remaining()];
+        buffer.duplicate().get(bytes);
+        return bytes;
+    }
+
+    private static ProducerRecord<byte[], byte[]> sentByOthers(String[]... headers) {
+        ProducerRecord<byte[], byte[]> record = new ProducerRecord<>("t", null, 1234L, null, new byte[] {1});
+        for (String[] header : headers) {
+            record.headers().add(header[0], header[1] == null ? null : header[1].getBytes(StandardCharsets.UTF_8));
+        }
+        return record;
+    }
+
+    @Test
+    void every_envelope_field_survives_the_trip_through_the_fetched_bytes() {
+        Map<String, String> headers = Map.of("tenant", "acme", "empty", "", "courier:id", "user's own",
+                "courier-error-class", "x.Y", "grüße", "世界 👋", "ce_id", "user's ce_id", "content-type", "user's");
+        for (EnvelopeForm form : EnvelopeForm.values()) {
+            Envelope envelope = new Envelope("id-1", Destination.topic("t"), "ключ", headers, new byte[] {0, 1, -1},
+                    "application/json", Instant.ofEpochMilli(1_700_000_000_123L), "orders.created");
+
+            Envelope back = KafkaRecords.toEnvelope(fetched(KafkaRecords.toRecord(envelope, "t", null, form)),
+                    Destination.topic("t"), new KafkaRecords.RecentValues());
+
+            assertEquals(envelope, back, form.toString());
+        }
+    }
+
+    @Test
+    void fetched_headers_the_client_already_decoded_read_the_same() {
+        String[][] headers = {{"ce_id", "evt-7"}, {"ce_source", "/billing"}, {"ce_type", "invoice.paid"},
+            {"ce_specversion", "1.0"}, {"ce_tenant", "acme"}, {"content-type", "application/json"}, {"absent", null}};
+        ConsumerRecord<byte[], byte[]> untouched = fetched(sentByOthers(headers));
+        ConsumerRecord<byte[], byte[]> decoded = fetched(sentByOthers(headers));
+        for (Header header : decoded.headers()) {
+            header.key();
+            header.value();
+        }
+
+        Envelope read = KafkaRecords.toEnvelope(untouched, Destination.topic("t"), new KafkaRecords.RecentValues());
+
+        assertEquals(KafkaRecords.toEnvelope(decoded, Destination.topic("t"), new KafkaRecords.RecentValues()), read);
+        assertEquals("evt-7", read.id());
+        assertEquals("invoice.paid", read.type());
+        assertEquals("application/json", read.contentType());
+        assertEquals(Map.of("ce_source", "/billing", "ce_type", "invoice.paid", "ce_specversion", "1.0",
+                "ce_tenant", "acme", "absent", ""), read.headers());
+    }
+
+    @Test
+    void fetched_records_read_one_after_another_keep_their_own_values_when_the_repeated_ones_change() {
+        KafkaRecords.RecentValues recent = new KafkaRecords.RecentValues();
+        String[][] values = {{"/courier/topic/a", "a.created", "application/json"},
+            {"/courier/topic/a", "a.created", "application/json"}, {"/courier/topic/b", "b.created", "text/plain"},
+            {"/courier/topic/a", "a.created", "application/json"}, {"/courier/topic/ab", "a.createdx", "text/plain;x=1"},
+            {"/courier/topic/ab", "a.createdx", "text/plain;x=1"}, {"/courier/topic/a", "a.created", ""}};
+        for (int i = 0; i < values.length; i++) {
+            ProducerRecord<byte[], byte[]> sent = sentByOthers(new String[] {"ce_id", "c-" + i},
+                    new String[] {"ce_source", values[i][0]}, new String[] {"ce_type", values[i][1]},
+                    new String[] {"ce_specversion", "1.0"}, new String[] {"content-type", values[i][2]});
+
+            Envelope read = KafkaRecords.toEnvelope(fetched(sent), Destination.topic("t"), recent);
+
+            assertEquals(KafkaRecords.toEnvelope(fetched(sent), Destination.topic("t")), read);
+            assertEquals("c-" + i, read.id());
             assertEquals(values[i][1], read.type());
             assertEquals(values[i][2], read.contentType());
         }
