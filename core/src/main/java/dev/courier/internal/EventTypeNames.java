@@ -27,6 +27,9 @@ public final class EventTypeNames {
 
     /** The event type of payloads of class {@code type}, or {@code null} when they have none. */
     public static String of(Class<?> type) {
+        if (type.isArray()) {
+            return null; // byte[] payloads, most of all: no type, and no class-value lookup per message
+        }
         String name = NAMES.get(type);
         return name.isEmpty() ? null : name;
     }

@@ -70,6 +70,12 @@ class EventTypesTest {
     }
 
     @Test
+    void arrays_of_any_component_have_no_type() {
+        assertNull(EventTypeNames.of(Placed[].class));
+        assertNull(EventTypeNames.of(int[][].class));
+    }
+
+    @Test
     void the_type_is_worked_out_once_per_class() {
         assertTrue(EventTypeNames.of(Placed.class) == EventTypeNames.of(Placed.class));
     }
