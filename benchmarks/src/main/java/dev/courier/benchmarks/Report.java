@@ -123,7 +123,7 @@ final class Report {
                     + " (commit, before → after); the harness keeps this section -->\n\n"
                     + "- Nothing yet.\n" + (after.isBlank() ? "" : "\n" + after.stripLeading());
         }
-        String text = before + block + (after.startsWith("\n") ? after : "\n" + after);
+        String text = before + block + "\n" + after.replaceFirst("^\\n+", ""); // one blank line, however many there were
         return text.stripTrailing() + "\n";
     }
 

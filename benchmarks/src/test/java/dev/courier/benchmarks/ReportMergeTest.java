@@ -67,4 +67,11 @@ class ReportMergeTest {
         assertTrue(merged.startsWith(Report.BEGIN + "\ntables\n" + Report.END + "\n"));
         assertTrue(merged.contains(Report.PROFILES_CHANGED));
     }
+
+    @Test
+    void rewritingWithTheSameTablesChangesNothing() {
+        String once = Report.merge(LEGACY, "tables\n");
+
+        assertEquals(once, Report.merge(once, "tables\n"));
+    }
 }
