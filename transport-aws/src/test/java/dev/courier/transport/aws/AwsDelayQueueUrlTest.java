@@ -46,16 +46,18 @@ class AwsDelayQueueUrlTest {
         nextLookup = new CompletableFuture<>() {
             @Override
             public boolean isCompletedExceptionally() {
-                boolean failed = super.isCompletedExceptionally();
-                completeExceptionally(QueueDoesNotExistException.builder().message("gone").build());
-                return failed;
+                return failAfter(super.isCompletedExceptionally());
             }
 
             @Override
             public boolean isDone() {
-                boolean done = super.isDone();
+                return failAfter(super.isDone());
+            }
+
+            /** Answers {@code state}, as read before the lookup failed just now. */
+            private boolean failAfter(boolean state) {
                 completeExceptionally(QueueDoesNotExistException.builder().message("gone").build());
-                return done;
+                return state;
             }
         };
         url.forConsume();

@@ -81,12 +81,8 @@ class KafkaRecordsTest {
     }
 
     private static ConsumerRecord<byte[], byte[]> foreign(String[]... headers) {
-        RecordHeaders recordHeaders = new RecordHeaders();
-        for (String[] header : headers) {
-            recordHeaders.add(header[0], header[1] == null ? null : header[1].getBytes(StandardCharsets.UTF_8));
-        }
         return new ConsumerRecord<>("t", 1, 9L, 1234L, TimestampType.CREATE_TIME, -1, -1, null, new byte[] {1},
-                recordHeaders, Optional.empty());
+                sentByOthers(headers).headers(), Optional.empty());
     }
 
     @Test
