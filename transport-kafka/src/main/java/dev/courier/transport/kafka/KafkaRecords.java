@@ -89,36 +89,11 @@ final class KafkaRecords {
 
     /** The record for {@code envelope} in {@code form}, sent to {@code topic} (and {@code partition}, when not null). */
     static ProducerRecord<byte[], byte[]> toRecord(Envelope envelope, String topic, Integer partition, EnvelopeForm form) {
-        return toRecord(envelope, topic, form, partition, null);
-    }
-
-    /**
-     * The record for {@code envelope} in {@code form}, sent to {@code topic} and the partition
-     * {@code partitionBySize} gives for the record's {@link #wireSize} ({@code null}: the producer's choice).
-     */
-    static ProducerRecord<byte[], byte[]> toRecord(Envelope envelope, String topic, EnvelopeForm form,
-                                                  PartitionBySize partitionBySize) {
-        return toRecord(envelope, topic, form, null, partitionBySize);
-    }
-
-    /**
-     * Chooses the partition of a record from its topic and {@link #wireSize}; {@code null} is the
-     * producer's choice. One per transport: it is asked for every unkeyed record.
-     */
-    @FunctionalInterface
-    interface PartitionBySize {
-        Integer partition(String topic, int wireSize);
-    }
-
-    private static ProducerRecord<byte[], byte[]> toRecord(Envelope envelope, String topic, EnvelopeForm form,
-                                                           Integer partition, PartitionBySize partitionBySize) {
         byte[] key = envelope.key() == null ? null : utf8(envelope.key());
         boolean minimal = form == EnvelopeForm.MINIMAL;
         // Each field travels once: the record timestamp is the publish time, the record key the key.
         // On small messages headers cost more than payloads, so constant values (spec version, the
         // source and type of a topic, common content types) are encoded once, not per message.
-        // The values are held here, not in headers, until the size has chosen the partition: the
-        // record's own header list is the only one made.
         byte[] id = utf8(envelope.id());
         byte[] source = null;
         byte[] type;
@@ -137,34 +112,6 @@ final class KafkaRecords {
         String idName = minimal ? ID : CE_ID;
         String typeName = minimal ? TYPE : CE_TYPE;
         Map<String, String> userHeaders = envelope.headers();
-        if (partitionBySize != null) {
-            int count = userHeaders.size();
-            int headerBytes = 0;
-            for (Map.Entry<String, String> header : userHeaders.entrySet()) {
-                headerBytes += lengthAndBytes(utf8Length(ESCAPE.toWire(header.getKey())))
-                        + lengthAndBytes(utf8Length(header.getValue()));
-            }
-            // the reserved names are ASCII: one byte a char
-            headerBytes += lengthAndBytes(idName.length()) + lengthAndBytes(id.length);
-            count++;
-            if (source != null) {
-                headerBytes += lengthAndBytes(CE_SOURCE.length()) + lengthAndBytes(source.length);
-                count++;
-            }
-            if (type != null) {
-                headerBytes += lengthAndBytes(typeName.length()) + lengthAndBytes(type.length);
-                count++;
-            }
-            if (specVersion != null) {
-                headerBytes += lengthAndBytes(CE_SPECVERSION.length()) + lengthAndBytes(specVersion.length);
-                count++;
-            }
-            if (contentType != null) {
-                headerBytes += lengthAndBytes(CLOUDEVENTS_CONTENT_TYPE.length()) + lengthAndBytes(contentType.length);
-                count++;
-            }
-            partition = partitionBySize.partition(topic, wireSize(key, envelope.payload(), count, headerBytes));
-        }
         ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(topic, partition,
                 envelope.timestamp().toEpochMilli(), key, envelope.payload());
         Headers headers = record.headers();
@@ -185,55 +132,6 @@ final class KafkaRecords {
             headers.add(new RecordHeader(ESCAPE.toWire(header.getKey()), utf8(header.getValue())));
         }
         return record;
-    }
-
-    /**
-     * The bytes the producer counts for a record of these fields as the first of its batch (record
-     * format v2, uncompressed: the length, attributes, timestamp and offset deltas, key, value and
-     * headers, each length a zigzag varint), so runs of unkeyed records can end where the
-     * producer's batch is full ({@link UnkeyedPartitions}). {@code headerBytes} is what the
-     * {@code headers} headers take, each name and value with its length. The {@code n}-th record of
-     * a batch takes {@code varintSize(n) - 1} more bytes for its offset delta.
-     */
-    static int wireSize(byte[] key, byte[] value, int headers, int headerBytes) {
-        int body = 1 + 1 + 1 + lengthAndBytes(key == null ? -1 : key.length) + lengthAndBytes(value == null ? -1 : value.length)
-                + varintSize(headers) + headerBytes;
-        return varintSize(body) + body;
-    }
-
-    /** The size of a zigzag varint of {@code value}, as the record format writes lengths and deltas. */
-    static int varintSize(int value) {
-        int zigzag = (value << 1) ^ (value >> 31);
-        int size = 1;
-        while ((zigzag & 0xffffff80) != 0) {
-            size++;
-            zigzag >>>= 7;
-        }
-        return size;
-    }
-
-    /** A length-prefixed field of {@code length} bytes ({@code -1}: absent, written as the length alone). */
-    private static int lengthAndBytes(int length) {
-        return length < 0 ? 1 : varintSize(length) + length;
-    }
-
-    /** The length of {@code text} in UTF-8, as {@code text.getBytes(UTF_8)} encodes it, without encoding it. */
-    static int utf8Length(String text) {
-        int length = text.length();
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (c >= 0x80) {
-                if (c < 0x800) {
-                    length++;
-                } else if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
-                    length += 2; // the pair's two chars become four bytes
-                    i++;
-                } else if (!Character.isSurrogate(c)) {
-                    length += 2;
-                } // a lone surrogate becomes '?', one byte
-            }
-        }
-        return length;
     }
 
     /** About the size of {@code record} on the wire: key, value and headers (framing not counted). */

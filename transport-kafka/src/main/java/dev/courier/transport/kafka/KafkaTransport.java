@@ -53,9 +53,9 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #send} hands the record to the producer on the caller's thread and never waits for
  * the broker: the topic's metadata is fetched by {@link #declare}, so the producer needs no lookup,
  * and only a full send buffer could make it wait (at most {@code max.block.ms}, 5 s by default).
- * Records without a key are spread over the partitions in runs of about a producer batch, round
- * robin ({@link UnkeyedPartitions}), so competing consumers share them; records with a key go to
- * the key's partition, which keeps their order. A message due later goes to a delay topic instead, and {@link KafkaDelayForwarder} sends it on when due.
+ * Records without a key are left to the producer's partitioner while they come close together, and
+ * go to each partition in turn after a pause ({@link UnkeyedPartitions}), so competing consumers
+ * share even a few; records with a key go to the key's partition, which keeps their order. A message due later goes to a delay topic instead, and {@link KafkaDelayForwarder} sends it on when due.
  */
 final class KafkaTransport implements Transport {
 
@@ -73,8 +73,6 @@ final class KafkaTransport implements Transport {
     private final Capabilities capabilities;
     private final Map<String, Integer> partitionCounts = new ConcurrentHashMap<>();
     private final UnkeyedPartitions unkeyed;
-    /** The partition of the next unkeyed record of a topic, by its size: one object for every record. */
-    private final KafkaRecords.PartitionBySize unkeyedRuns;
     private final AtomicInteger consumerNumbers = new AtomicInteger();
     private final Set<KafkaGroupConsumer> consumers = ConcurrentHashMap.newKeySet();
     private final KafkaDelayForwarder delays;
@@ -90,7 +88,6 @@ final class KafkaTransport implements Transport {
         this.admin = admin;
         this.producer = producer;
         this.unkeyed = UnkeyedPartitions.forProducer(settings.producerConfig());
-        this.unkeyedRuns = (topic, bytes) -> unkeyed.next(topic, partitionCounts.get(topic), bytes);
         // headers count toward the record's size, checked with the payload; no limit of their own
         this.capabilities = new Capabilities(settings.maxMessageBytes())
                 .withFeatures(Capabilities.Feature.EPHEMERAL_DESTINATIONS)
@@ -318,14 +315,14 @@ final class KafkaTransport implements Transport {
         } catch (IllegalArgumentException e) {
             return CompletableFuture.failedFuture(e);
         }
-        return produce(envelope, KafkaRecords.toRecord(envelope, topic, settings.envelope(), partitionBySize(envelope)));
+        return produce(envelope, KafkaRecords.toRecord(envelope, topic, partition(envelope, topic), settings.envelope()));
     }
 
     /**
      * Hands every record of the batch to the producer, which batches them ({@code linger},
-     * {@code batchSize}); nothing flushes per record. Unkeyed records go in runs that fill one
-     * producer batch each ({@link UnkeyedPartitions}), so a list fills whole batches one after
-     * another; keyed records go to their key's partition, in order.
+     * {@code batchSize}); nothing flushes per record. Unkeyed records come close together, so the
+     * producer's partitioner fills whole batches one after another ({@link UnkeyedPartitions});
+     * keyed records go to their key's partition, in order.
      */
     @Override
     public List<CompletionStage<Void>> sendAll(List<Envelope> envelopes) {
@@ -342,18 +339,18 @@ final class KafkaTransport implements Transport {
         List<CompletionStage<Void>> stages = new ArrayList<>(envelopes.size());
         for (Envelope envelope : envelopes) {
             stages.add(envelope.destination().equals(destination)
-                    ? produce(envelope, KafkaRecords.toRecord(envelope, topic, settings.envelope(), partitionBySize(envelope)))
+                    ? produce(envelope, KafkaRecords.toRecord(envelope, topic, partition(envelope, topic), settings.envelope()))
                     : send(envelope));
         }
         return stages;
     }
 
     /**
-     * The partition of {@code envelope}'s record by its size: the run's for an unkeyed one; a keyed
-     * one ({@code null}) goes to its key's partition, which the producer computes.
+     * The partition of {@code envelope}'s record on {@code topic}: see {@link UnkeyedPartitions} for
+     * an unkeyed one; a keyed one ({@code null}) goes to its key's partition, which the producer computes.
      */
-    private KafkaRecords.PartitionBySize partitionBySize(Envelope envelope) {
-        return envelope.key() == null ? unkeyedRuns : null;
+    private Integer partition(Envelope envelope, String topic) {
+        return envelope.key() == null ? unkeyedPartition(topic) : null;
     }
 
     /**
@@ -386,7 +383,7 @@ final class KafkaTransport implements Transport {
 
     /** The partition for a forwarded record without a key to a declared topic (see {@link UnkeyedPartitions}); else {@code null} (the producer's choice). */
     private Integer unkeyedPartition(String topic) {
-        return unkeyed.next(topic, partitionCounts.get(topic), 0);
+        return unkeyed.next(topic, partitionCounts.get(topic));
     }
 
     private PublishException refused(Envelope envelope, ProducerRecord<byte[], byte[]> record, Throwable failure) {

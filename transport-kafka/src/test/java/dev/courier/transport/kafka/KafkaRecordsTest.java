@@ -10,7 +10,6 @@ import dev.courier.spi.EnvelopeForm;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -18,7 +17,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.apache.kafka.common.record.internal.DefaultRecord;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
 import org.apache.kafka.common.record.internal.Record;
@@ -145,29 +143,6 @@ class KafkaRecordsTest {
         assertEquals("\ufffd\ufffd", envelope.type());
         assertEquals(Instant.ofEpochMilli(99), envelope.timestamp());
         assertEquals(Map.of("odd", "\ufffd"), envelope.headers());
-    }
-
-    @Test
-    void the_size_that_chooses_an_unkeyed_partition_is_the_size_the_producer_counts_for_the_record() {
-        Map<String, String> headers = Map.of("tenant", "acme", "grüße", "世界 👋", "ce_id", "escaped", "lone", "a\ud800b",
-                "empty", "");
-        for (EnvelopeForm form : EnvelopeForm.values()) {
-            for (Envelope envelope : List.of(
-                    new Envelope("id-1", Destination.topic("t"), null, headers, new byte[300], "application/json",
-                            Instant.ofEpochMilli(1_700_000_000_123L), "orders.created"),
-                    new Envelope("id-2", Destination.topic("t"), "ключ", Map.of(), new byte[0],
-                            EnvelopeForm.DEFAULT_CONTENT_TYPE, Instant.ofEpochMilli(1_700_000_000_123L)))) {
-                int[] given = new int[1];
-                ProducerRecord<byte[], byte[]> record = KafkaRecords.toRecord(envelope, "t", form, (topic, bytes) -> {
-                    given[0] = bytes;
-                    return 2;
-                });
-
-                assertEquals(2, record.partition());
-                assertEquals(DefaultRecord.sizeInBytes(0, 0, record.key() == null ? -1 : record.key().length,
-                        record.value().length, record.headers().toArray()), given[0], form + " " + envelope.id());
-            }
-        }
     }
 
     @Test
